@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** FAIL_TO_PASS / PASS_TO_PASS: SWE-Gym ships arrays, SWE-bench ships JSON-encoded strings; accept both. */
+export const TestList = z.union([
+  z.array(z.string()),
+  z.string().transform((s, ctx) => {
+    try {
+      const v = JSON.parse(s);
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    } catch {
+      /* fallthrough */
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be a list of test ids or a JSON-encoded list of strings' });
+    return z.NEVER;
+  }),
+]);
+
+export const TaskRecord = z
+  .object({
+    instance_id: z.string().min(1),
+    repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be "owner/name"'),
+    base_commit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-hex commit sha'),
+    patch: z.string(),
+    test_patch: z.string(),
+    problem_statement: z.string(),
+    hints_text: z.string().default(''),
+    created_at: z.string().default(''),
+    version: z.union([z.string(), z.number().transform((n) => String(n))]),
+    FAIL_TO_PASS: TestList,
+    PASS_TO_PASS: TestList,
+    environment_setup_commit: z.string().optional(),
+    image_name: z.string().optional(),
+  })
+  .passthrough();
+
+export type TaskRecord = z.output<typeof TaskRecord>;
