@@ -1,0 +1,34 @@
+import type { RolloutEvent } from '../events.js';
+import type { VerdictStatus } from '../harness/types.js';
+
+/** One line of a session's summary index: enough to list and sort rollouts without reading their events. */
+export interface RolloutSummary {
+  rollout_id: string;
+  instance_id: string;
+  sample: number;
+  status: 'queued' | 'running' | 'completed' | 'infra_error' | 'interrupted' | 'no_image';
+  verdict?: VerdictStatus;
+  resolved?: boolean;
+  /** verifier name -> score in [0, 1] */
+  scores: Record<string, number>;
+  stop_reason?: string;
+  turns: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cost_usd: number;
+  patch_lines?: number;
+  started_at?: number;
+  ended_at?: number;
+  last_event_at?: number;
+}
+
+/** Read side of a session, shared by the CLI (`show`, `report`), verifiers, exporters and the TUI. */
+export interface SessionReader {
+  readonly dir: string;
+  manifest(): Record<string, unknown>;
+  summaries(): RolloutSummary[];
+  /** Full events of one rollout, loaded on demand. */
+  events(rolloutId: string): Promise<RolloutEvent[]>;
+  /** Calls back for every event appended from now on (by this or another process). Returns an unsubscribe. */
+  follow(onEvent: (e: RolloutEvent) => void): () => void;
+}
