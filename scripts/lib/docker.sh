@@ -1,0 +1,31 @@
+# Sourced: makes sure a Docker engine answers. With SWEGYM_INSTALL_DOCKER=1 (CI does this) it installs the engine
+# from Debian's packages and starts it without a bridge network; otherwise it says exactly what to run.
+docker_ok() { docker info >/dev/null 2>&1; }
+start_dockerd() {
+  nohup dockerd --bridge=none --iptables=false --ip-forward=false >/var/log/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do docker_ok && return 0; sleep 1; done
+  echo "swegym: dockerd did not answer within 60 s; see /var/log/dockerd.log" >&2; return 1
+}
+ensure_docker() {
+  docker_ok && return 0
+  if command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then start_dockerd && return 0; fi
+  if [ "${SWEGYM_INSTALL_DOCKER:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
+    echo "swegym: installing the Docker engine and debootstrap from Debian's packages ..." >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >&2
+    start_dockerd && return 0
+  fi
+  cat >&2 <<'MSG'
+swegym: no Docker engine answers. Install and start one (as root, Debian/Ubuntu):
+
+  apt-get update && apt-get install -y docker.io debootstrap
+  nohup dockerd --bridge=none --iptables=false --ip-forward=false >/var/log/dockerd.log 2>&1 &
+
+or rerun this script with SWEGYM_INSTALL_DOCKER=1 to do it for you. (Docker Desktop or any running engine works too.)
+MSG
+  return 1
+}
+ensure_debootstrap() {
+  command -v debootstrap >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2 || { apt-get update -qq >&2 && apt-get install -y -qq debootstrap >&2; }; fi
+  command -v debootstrap >/dev/null 2>&1 || echo "swegym: debootstrap is missing (apt-get install -y debootstrap); images can only be used, not built." >&2
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test suite: typecheck, unit, TUI, then the Docker-backed integration and end-to-end tests.
+set -euo pipefail
+source "$(dirname "$0")/lib/node.sh"
+source "$ROOT/scripts/lib/docker.sh"
+ensure_docker
+ensure_debootstrap
+cd "$ROOT"
+echo "== typecheck"
+npx tsc --noEmit -p .
+shopt -s nullglob globstar
+fast=(test/unit/**/*.test.ts test/tui/**/*.test.ts test/tui/**/*.test.tsx)
+slow=(test/integration/**/*.test.ts test/e2e/**/*.test.ts)
+echo "== tests: ${#fast[@]} unit/tui files, ${#slow[@]} integration/e2e files"
+# One process runs the whole list so node's test runner prints a single summary; Docker tests run one file at a time.
+exec node --import tsx --test --test-concurrency=1 --test-timeout=900000 "${fast[@]}" "${slow[@]}"

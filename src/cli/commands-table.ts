@@ -1,0 +1,92 @@
+/** Every CLI command: its module, exported function, options and help. The help text is generated from this. */
+export interface OptSpec {
+  type: 'string' | 'boolean' | 'number' | 'list';
+  short?: string;
+  required?: boolean;
+  default?: unknown;
+  help: string;
+}
+export interface CommandSpec {
+  module: string;
+  export: string;
+  summary: string;
+  positionals?: string[];
+  options: Record<string, OptSpec>;
+}
+
+const dataset: OptSpec = { type: 'string', default: 'samples', help: "tasks: a .json/.jsonl/.parquet file, a Hugging Face dataset name, or 'samples' (bundled)" };
+const instances: OptSpec = { type: 'list', help: 'instance ids (comma-separated or repeated)' };
+const envSpec: OptSpec = { type: 'list', help: 'extra environment spec file(s) overriding the built-in ones' };
+const profile: OptSpec = { type: 'string', help: 'harness profile: swegym | swebench | openhands (default by dataset)' };
+const offline: OptSpec = { type: 'boolean', help: "skip the eval script's install steps that need the network" };
+const sessionsDir: OptSpec = { type: 'string', help: 'session store (default: ./sessions)' };
+const json: OptSpec = { type: 'boolean', help: 'print JSON' };
+const llm = {
+  model: { type: 'string', help: 'model name at the endpoint' } as OptSpec,
+  'base-url': { type: 'string', help: 'OpenAI-compatible endpoint (OpenAI, vLLM, OpenRouter, Ollama, ...)' } as OptSpec,
+  config: { type: 'string', help: 'agent config file (JSON)' } as OptSpec,
+};
+
+export const COMMANDS: Record<string, CommandSpec> = {
+  tui: {
+    module: './commands/tui.js',
+    export: 'tuiCommand',
+    summary: 'open the workbench (the default when no command is given)',
+    options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec },
+  },
+  instances: {
+    module: './commands/instances.js',
+    export: 'instancesCommand',
+    summary: 'list the task records of a dataset',
+    options: { dataset, ids: { type: 'boolean', help: 'one instance id a line' }, instances, regex: { type: 'string', help: 'filter instance ids by regex' }, repo: { type: 'string', help: 'filter by repo' }, 'skip-invalid': { type: 'boolean', help: 'load the valid records and report the others' }, json },
+  },
+  verify: {
+    module: './commands/verify.js',
+    export: 'verifyCommand',
+    summary: 'verify predictions (or the gold / empty patches) exactly as the SWE-bench harness does',
+    options: { dataset, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': { type: 'string', help: 'local git dir/bundle to build images from instead of cloning' } },
+  },
+  validate: {
+    module: './commands/validate.js',
+    export: 'validateCommand',
+    summary: 'run gold and empty patches N times, derive FAIL_TO_PASS/PASS_TO_PASS, flag flaky tests',
+    options: { dataset, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' } },
+  },
+  run: {
+    module: './commands/run.js',
+    export: 'runCommand',
+    summary: 'run one rollout: environment, agent, patch, verification',
+    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm, trajectory: { type: 'string', help: 'recorded trajectory for --agent replay' }, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec },
+  },
+  batch: {
+    module: './commands/batch.js',
+    export: 'batchCommand',
+    summary: 'run every (instance, sample) pair with a pool of workers, saved as a session',
+    options: {
+      dataset, instances, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm,
+      samples: { type: 'number', default: 1, help: 'samples per instance' }, concurrency: { type: 'number', default: 2, help: 'workers' },
+      temperatures: { type: 'list', help: 'sample 0 at the first, the rest at the second (e.g. 0,0.5)' },
+      'budget-usd': { type: 'number', help: 'hard stop at this spend' }, 'budget-tokens': { type: 'number', help: 'hard stop at this many tokens' },
+      'endpoint-max-inflight': { type: 'number', help: 'max concurrent requests per LLM endpoint' }, 'rollout-timeout': { type: 'number', help: 'seconds per rollout' },
+      'stall-after': { type: 'number', help: 'seconds without events before a rollout counts as stalled' }, session: { type: 'string', help: 'session name' },
+      'sessions-dir': sessionsDir, profile, offline, 'env-spec': envSpec, seed: { type: 'number', help: 'base seed' },
+    },
+  },
+  resume: {
+    module: './commands/resume.js',
+    export: 'resumeCommand',
+    summary: 'continue a session: finished rollouts are kept, interrupted ones start over',
+    positionals: ['session'],
+    options: { 'retry-failed': { type: 'boolean', help: 're-run infrastructure failures' }, concurrency: { type: 'number', help: 'workers' }, 'sessions-dir': sessionsDir },
+  },
+  sessions: { module: './commands/sessions.js', export: 'sessionsCommand', summary: 'list sessions', options: { 'sessions-dir': sessionsDir, json } },
+  show: {
+    module: './commands/show.js',
+    export: 'showCommand',
+    summary: 'print a rollout of a session (--follow to watch it live)',
+    positionals: ['session'],
+    options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events' }, json, 'sessions-dir': sessionsDir },
+  },
+  report: { module: './commands/report.js', export: 'reportCommand', summary: 'resolve rate, per-repo table, stop reasons, pass@k', positionals: ['session'], options: { json, 'sessions-dir': sessionsDir } },
+  compare: { module: './commands/compare.js', export: 'compareCommand', summary: 'compare two sessions instance by instance', positionals: ['a', 'b'], options: { json, 'sessions-dir': sessionsDir } },
+};
