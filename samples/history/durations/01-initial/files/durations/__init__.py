@@ -1,0 +1,8 @@
+"""Parse and format human-readable durations."""
+
+from .errors import DurationError
+from .parser import parse_duration
+from .units import UNITS, unit_seconds
+
+__all__ = ["DurationError", "UNITS", "parse_duration", "unit_seconds"]
+__version__ = "0.1.0"

@@ -1,0 +1,2 @@
+class DurationError(ValueError):
+    """Raised when a duration string cannot be parsed."""

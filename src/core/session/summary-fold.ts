@@ -1,0 +1,104 @@
+import type { RolloutEvent } from '../events.js';
+import { parseRolloutId } from './ids.js';
+import type { RolloutSummary } from './types.js';
+
+/** A summary plus the attempt number, as stored in the index. */
+export interface IndexedSummary extends RolloutSummary {
+  attempt: number;
+  temperature?: number;
+  error?: string;
+  /** Latest tool running (for dashboards), cleared at tool_end. */
+  current_step?: string;
+  container_id?: string;
+}
+
+export function emptySummary(rolloutId: string): IndexedSummary {
+  const p = parseRolloutId(rolloutId);
+  return {
+    rollout_id: rolloutId,
+    instance_id: p?.instance ?? rolloutId,
+    sample: p?.sample ?? 0,
+    attempt: p?.attempt ?? 0,
+    status: 'running',
+    scores: {},
+    turns: 0,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    cost_usd: 0,
+  };
+}
+
+function countPatchLines(patch: string): number {
+  let n = 0;
+  for (const line of patch.split('\n')) if ((line.startsWith('+') && !line.startsWith('+++')) || (line.startsWith('-') && !line.startsWith('---'))) n++;
+  return n;
+}
+
+/**
+ * Folds one event into a rollout's summary. The summary is all the state the fold needs, so the index can store it
+ * with a byte offset and later fold only the events appended after that offset.
+ * Tokens and cost accumulate per model response; agent_stopped carries the authoritative totals and replaces them.
+ */
+export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
+  s.last_event_at = e.ts;
+  switch (e.type) {
+    case 'rollout_started':
+      s.instance_id = e.instance_id;
+      s.sample = e.sample;
+      s.attempt = e.attempt;
+      s.temperature = e.temperature;
+      s.started_at = e.ts;
+      s.status = 'running';
+      break;
+    case 'env_ready':
+      s.container_id = e.container_id;
+      break;
+    case 'model_response':
+      s.prompt_tokens += e.usage.prompt_tokens;
+      s.completion_tokens += e.usage.completion_tokens;
+      s.cost_usd += e.cost_usd ?? 0;
+      s.turns = Math.max(s.turns, e.turn + 1);
+      break;
+    case 'tool_start': {
+      const cmd = typeof e.args?.command === 'string' ? ` ${e.args.command}` : '';
+      s.current_step = `${e.tool}${cmd}`.slice(0, 200);
+      break;
+    }
+    case 'tool_end':
+      s.current_step = undefined;
+      break;
+    case 'patch_updated':
+      s.patch_lines = countPatchLines(e.patch);
+      break;
+    case 'agent_stopped':
+      s.stop_reason = e.reason;
+      s.turns = e.turns;
+      s.prompt_tokens = e.usage.prompt_tokens;
+      s.completion_tokens = e.usage.completion_tokens;
+      s.cost_usd = e.cost_usd;
+      s.current_step = 'verifying';
+      break;
+    case 'verification_verdict':
+      s.verdict = e.verdict.status;
+      s.resolved = e.verdict.resolved;
+      if (e.verdict.status === 'empty_patch') s.patch_lines = 0;
+      break;
+    case 'verifier_score':
+      s.scores[e.verifier] = e.score;
+      break;
+    case 'rollout_ended':
+      s.status = e.status;
+      s.ended_at = e.ts;
+      s.error = e.error;
+      s.current_step = undefined;
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+/** A rollout is finished (never re-run) when it ended completed or recorded a final verdict. */
+export function isFinished(s: RolloutSummary): boolean {
+  return s.status === 'completed' || s.verdict !== undefined;
+}

@@ -1,0 +1,138 @@
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RolloutEvent } from '../events.js';
+import { readManifest, scrubSecrets, writeJsonAtomic, manifestPath, type SessionManifest } from './manifest.js';
+import { FileSessionReader, INDEX_FILE, ROLLOUTS_DIR, loadIndex, type IndexRow } from './store.js';
+import { emptySummary, foldEvent, type IndexedSummary } from './summary-fold.js';
+
+/** Events after which the log is fsync'd: losing them would change what resume re-runs or what a report says. */
+const DURABLE = new Set<RolloutEvent['type']>(['rollout_started', 'env_ready', 'agent_stopped', 'verification_verdict', 'rollout_ended', 'patch_updated']);
+
+/** Append-only log of one rollout attempt. Each event is one write(2) of one whole line. */
+export class RolloutLog {
+  private fd: number | undefined;
+  private bytes = 0;
+  private line = 1;
+  readonly summary: IndexedSummary;
+
+  constructor(
+    private readonly writer: SessionWriter,
+    readonly rolloutId: string,
+    readonly path: string,
+  ) {
+    // 'a': O_APPEND, so a line is never interleaved with another writer's, and an existing file is never truncated.
+    this.fd = openSync(path, 'a');
+    this.summary = emptySummary(rolloutId);
+  }
+
+  get closed(): boolean {
+    return this.fd === undefined;
+  }
+
+  append(e: RolloutEvent): void {
+    if (this.fd === undefined) return;
+    const text = JSON.stringify(scrubEvent(e)) + '\n';
+    const buf = Buffer.from(text, 'utf8');
+    writeSync(this.fd, buf);
+    this.bytes += buf.length;
+    this.line++;
+    foldEvent(this.summary, e);
+    if (DURABLE.has(e.type)) fsyncSync(this.fd);
+    if (e.type === 'rollout_started' || e.type === 'rollout_ended' || e.type === 'verification_verdict') {
+      this.writer.indexRow({ file: `${this.rolloutId}.jsonl`, offset: this.bytes, line: this.line, summary: this.summary });
+    }
+    if (e.type === 'rollout_ended') this.close();
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      /* already gone */
+    }
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/**
+ * Agent info, messages and tool arguments could in principle carry a key the user pasted into a config;
+ * `agent.config` and `args` go through the same scrubber as the manifest.
+ */
+function scrubEvent(e: RolloutEvent): RolloutEvent {
+  if (e.type === 'rollout_started') return { ...e, agent: scrubSecrets(e.agent) };
+  return e;
+}
+
+/** Write side of a session: creates the folder, owns the manifest and the index, hands out rollout logs. */
+export class SessionWriter {
+  private indexFd: number;
+  private _manifest: SessionManifest;
+
+  private constructor(readonly dir: string, manifest: SessionManifest) {
+    this._manifest = manifest;
+    this.indexFd = openSync(join(dir, INDEX_FILE), 'a');
+  }
+
+  static create(dir: string, manifest: Omit<SessionManifest, 'created_at' | 'updated_at' | 'format'>): SessionWriter {
+    if (existsSync(manifestPath(dir))) throw new Error(`${dir}: a session already exists here (use 'swegym resume')`);
+    mkdirSync(join(dir, ROLLOUTS_DIR), { recursive: true });
+    const now = new Date().toISOString();
+    const m = scrubSecrets({ format: 1, ...manifest, created_at: now, updated_at: now } as SessionManifest);
+    writeJsonAtomic(manifestPath(dir), m);
+    return new SessionWriter(dir, m);
+  }
+
+  /** Opens an existing session for appending: compacts the index (one row per log, caught up with the logs). */
+  static open(dir: string): SessionWriter {
+    const m = readManifest(dir);
+    mkdirSync(join(dir, ROLLOUTS_DIR), { recursive: true });
+    const { rows } = loadIndex(dir);
+    const tmp = join(dir, `${INDEX_FILE}.tmp-${process.pid}`);
+    const fd = openSync(tmp, 'w');
+    let text = '';
+    for (const r of rows.values()) text += JSON.stringify(r) + '\n';
+    writeSync(fd, text);
+    fsyncSync(fd);
+    closeSync(fd);
+    // rename over the old index: readers see either version, both valid.
+    renameSync(tmp, join(dir, INDEX_FILE));
+    return new SessionWriter(dir, m);
+  }
+
+  get manifest(): SessionManifest {
+    return this._manifest;
+  }
+
+  get name(): string {
+    return this._manifest.name;
+  }
+
+  updateManifest(patch: Partial<SessionManifest>): void {
+    this._manifest = scrubSecrets({ ...this._manifest, ...patch, updated_at: new Date().toISOString() });
+    writeJsonAtomic(manifestPath(this.dir), this._manifest);
+  }
+
+  openRollout(rolloutId: string): RolloutLog {
+    return new RolloutLog(this, rolloutId, join(this.dir, ROLLOUTS_DIR, `${rolloutId}.jsonl`));
+  }
+
+  /** @internal called by RolloutLog */
+  indexRow(row: IndexRow): void {
+    writeSync(this.indexFd, JSON.stringify(row) + '\n');
+  }
+
+  reader(): FileSessionReader {
+    return new FileSessionReader(this.dir);
+  }
+
+  close(): void {
+    try {
+      fsyncSync(this.indexFd);
+      closeSync(this.indexFd);
+    } catch {
+      /* closed */
+    }
+  }
+}

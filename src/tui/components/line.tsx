@@ -1,0 +1,31 @@
+import React from 'react';
+import { Text } from 'ink';
+import type { Role } from '../theme.js';
+import { T } from './theme-context.js';
+
+/** One screen line made of styled segments. Text in segments must already be sanitised. */
+export interface Seg { text: string; role?: Role }
+export type Line = Seg[];
+
+export const seg = (text: string, role?: Role): Seg => ({ text, role });
+export const line = (text: string, role?: Role): Line => [{ text, role }];
+
+/** Renders one line, truncated to the box width so Ink never wraps it onto a second row. */
+export function LineView({ l, highlight }: { l: Line; highlight?: Role }): React.JSX.Element {
+  if (highlight) {
+    return (
+      <Text wrap="truncate-end">
+        <T role={highlight}>{l.map((s) => s.text).join('') || ' '}</T>
+      </Text>
+    );
+  }
+  return (
+    <Text wrap="truncate-end">
+      {l.length === 0 ? ' ' : l.map((s, i) => <T key={i} role={s.role}>{s.text}</T>)}
+    </Text>
+  );
+}
+
+export function lineText(l: Line): string {
+  return l.map((s) => s.text).join('');
+}

@@ -1,0 +1,149 @@
+/**
+ * The one key registry: every binding the workbench knows, with its default keys and description. The help overlay
+ * and the status bar hints are generated from it; users override bindings in config (`tui.keys`: id -> key(s)).
+ */
+import type { Key } from 'ink';
+
+export type ScreenId = 'global' | 'home' | 'picker' | 'rollout' | 'batch' | 'bestofn' | 'compare';
+
+export interface KeyDef {
+  id: string;
+  screen: ScreenId;
+  keys: string[];
+  description: string;
+  /** Shown in the status bar. */
+  hint?: string;
+}
+
+export const KEY_DEFS: KeyDef[] = [
+  { id: 'global.help', screen: 'global', keys: ['?'], description: 'Show or hide this help', hint: 'help' },
+  { id: 'global.back', screen: 'global', keys: ['q', 'escape'], description: 'Back (quit on the home screen)', hint: 'back' },
+  { id: 'global.quit', screen: 'global', keys: ['ctrl+c'], description: 'Quit (stops running rollouts and their containers)' },
+
+  { id: 'home.open', screen: 'home', keys: ['return'], description: 'Open the selected session', hint: 'open' },
+  { id: 'home.newRun', screen: 'home', keys: ['n'], description: 'New run: pick an instance and an agent', hint: 'new run' },
+  { id: 'home.newBatch', screen: 'home', keys: ['b'], description: 'New batch: mark instances, then start', hint: 'batch' },
+  { id: 'home.compare', screen: 'home', keys: ['c'], description: 'Compare the selected session with the one marked by space' },
+  { id: 'home.mark', screen: 'home', keys: ['space'], description: 'Mark a session for run compare' },
+  { id: 'home.batch', screen: 'home', keys: ['d'], description: 'Open the batch dashboard of the running batch' },
+
+  { id: 'picker.open', screen: 'picker', keys: ['return'], description: 'Open the instance (its latest rollout, or start one)', hint: 'open/run' },
+  { id: 'picker.mark', screen: 'picker', keys: ['space'], description: 'Mark / unmark for a batch', hint: 'mark' },
+  { id: 'picker.run', screen: 'picker', keys: ['ctrl+r'], description: 'Start a new rollout of the selected instance' },
+  { id: 'picker.batch', screen: 'picker', keys: ['ctrl+b'], description: 'Start a batch over the marked instances', hint: 'batch' },
+  { id: 'picker.bestofn', screen: 'picker', keys: ['ctrl+n'], description: 'Best-of-n compare of the selected instance' },
+  { id: 'picker.clear', screen: 'picker', keys: ['ctrl+u'], description: 'Clear the filter' },
+
+  { id: 'rollout.nextStep', screen: 'rollout', keys: ['l', 'right'], description: 'Next step', hint: 'step' },
+  { id: 'rollout.prevStep', screen: 'rollout', keys: ['h', 'left'], description: 'Previous step' },
+  { id: 'rollout.firstStep', screen: 'rollout', keys: ['0'], description: 'First step' },
+  { id: 'rollout.lastStep', screen: 'rollout', keys: ['$'], description: 'Last step (follow live)' },
+  { id: 'rollout.nextInstance', screen: 'rollout', keys: ['L'], description: 'Next instance' },
+  { id: 'rollout.prevInstance', screen: 'rollout', keys: ['H'], description: 'Previous instance' },
+  { id: 'rollout.focusNext', screen: 'rollout', keys: ['tab'], description: 'Focus the next pane', hint: 'pane' },
+  { id: 'rollout.focusPrev', screen: 'rollout', keys: ['shift+tab'], description: 'Focus the previous pane' },
+  { id: 'rollout.maximize', screen: 'rollout', keys: ['z'], description: 'Maximize / restore the focused pane', hint: 'zoom' },
+  { id: 'rollout.scrollDown', screen: 'rollout', keys: ['j', 'down'], description: 'Scroll down' },
+  { id: 'rollout.scrollUp', screen: 'rollout', keys: ['k', 'up'], description: 'Scroll up' },
+  { id: 'rollout.pageDown', screen: 'rollout', keys: ['pagedown', 'ctrl+d'], description: 'Page down' },
+  { id: 'rollout.pageUp', screen: 'rollout', keys: ['pageup', 'ctrl+u'], description: 'Page up' },
+  { id: 'rollout.search', screen: 'rollout', keys: ['/'], description: 'Search in the focused pane', hint: 'search' },
+  { id: 'rollout.searchNext', screen: 'rollout', keys: ['n'], description: 'Next search match' },
+  { id: 'rollout.togglePatch', screen: 'rollout', keys: ['g'], description: 'Diff pane: model patch / gold patch / test patch', hint: 'gold' },
+  { id: 'rollout.attach', screen: 'rollout', keys: ['s'], description: 'Show the command that opens a shell in the environment', hint: 'shell' },
+  { id: 'rollout.rawEvents', screen: 'rollout', keys: ['e'], description: 'Open the raw events in $PAGER' },
+  { id: 'rollout.evalScript', screen: 'rollout', keys: ['E'], description: "Open the verification's eval.sh in $PAGER" },
+  { id: 'rollout.testLog', screen: 'rollout', keys: ['t'], description: 'Open the test log (and patch-apply output) in $PAGER' },
+  { id: 'rollout.interrupt', screen: 'rollout', keys: ['x'], description: 'Interrupt the running rollout' },
+
+  { id: 'batch.open', screen: 'batch', keys: ['return'], description: 'Open the selected rollout', hint: 'open' },
+  { id: 'batch.down', screen: 'batch', keys: ['j', 'down'], description: 'Next row' },
+  { id: 'batch.up', screen: 'batch', keys: ['k', 'up'], description: 'Previous row' },
+  { id: 'batch.pause', screen: 'batch', keys: ['p'], description: 'Pause / resume the scheduler', hint: 'pause' },
+  { id: 'batch.stop', screen: 'batch', keys: ['S'], description: 'Stop: take no new work, let running rollouts finish', hint: 'stop' },
+  { id: 'batch.stopNow', screen: 'batch', keys: ['X'], description: 'Stop now: interrupt running rollouts' },
+  { id: 'batch.kill', screen: 'batch', keys: ['K'], description: 'Kill the selected running rollout', hint: 'kill' },
+  { id: 'batch.retry', screen: 'batch', keys: ['r'], description: 'Retry the selected rollout' },
+  { id: 'batch.sort', screen: 'batch', keys: ['o'], description: 'Sort the finished table by the next column', hint: 'sort' },
+  { id: 'batch.switch', screen: 'batch', keys: ['tab'], description: 'Switch between running and finished tables' },
+
+  { id: 'bestofn.down', screen: 'bestofn', keys: ['j', 'down'], description: 'Next candidate' },
+  { id: 'bestofn.up', screen: 'bestofn', keys: ['k', 'up'], description: 'Previous candidate' },
+  { id: 'bestofn.pickLeft', screen: 'bestofn', keys: ['a'], description: 'Show the selected candidate on the left', hint: 'left' },
+  { id: 'bestofn.pickRight', screen: 'bestofn', keys: ['b'], description: 'Show the selected candidate on the right', hint: 'right' },
+  { id: 'bestofn.winner', screen: 'bestofn', keys: ['w'], description: 'Mark the selected candidate as the winner', hint: 'winner' },
+  { id: 'bestofn.open', screen: 'bestofn', keys: ['return'], description: 'Open the selected candidate' },
+
+  { id: 'compare.down', screen: 'compare', keys: ['j', 'down'], description: 'Next instance' },
+  { id: 'compare.up', screen: 'compare', keys: ['k', 'up'], description: 'Previous instance' },
+  { id: 'compare.openA', screen: 'compare', keys: ['a', 'return'], description: "Open the left session's rollout", hint: 'open A' },
+  { id: 'compare.openB', screen: 'compare', keys: ['b'], description: "Open the right session's rollout", hint: 'open B' },
+];
+
+export type Bindings = Map<string, string[]>;
+
+export function defaultBindings(): Bindings {
+  return new Map(KEY_DEFS.map((d) => [d.id, d.keys]));
+}
+
+/** Applies user overrides; an unknown id is an error naming it. */
+export function applyOverrides(base: Bindings, overrides: Record<string, string | string[]> | undefined, source = 'config'): Bindings {
+  const out = new Map(base);
+  for (const [id, keys] of Object.entries(overrides ?? {})) {
+    if (!out.has(id)) throw new Error(`${source}: field "tui.keys.${id}": unknown key binding id`);
+    out.set(id, Array.isArray(keys) ? keys : [keys]);
+  }
+  return out;
+}
+
+/** Normalises Ink's (input, key) into one name: 'a', 'A', 'return', 'shift+tab', 'ctrl+c', 'pagedown', 'space'. */
+export function keyName(input: string, key: Key): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return) return 'return';
+  if (key.escape) return 'escape';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.ctrl && input) return `ctrl+${input.toLowerCase()}`;
+  if (input === ' ') return 'space';
+  return input;
+}
+
+/** The binding id for a key on a screen (screen bindings win over global ones), or undefined. */
+export function actionFor(bindings: Bindings, screen: ScreenId, name: string): string | undefined {
+  for (const scope of [screen, 'global'] as const) {
+    for (const d of KEY_DEFS) {
+      if (d.screen !== scope) continue;
+      if (bindings.get(d.id)?.includes(name)) return d.id;
+    }
+  }
+  return undefined;
+}
+
+export function displayKey(k: string): string {
+  const names: Record<string, string> = { return: 'Enter', escape: 'Esc', space: 'Space', 'shift+tab': 'S-Tab', tab: 'Tab', pagedown: 'PgDn', pageup: 'PgUp', up: '↑', down: '↓', left: '←', right: '→' };
+  return names[k] ?? (k.startsWith('ctrl+') ? `^${k.slice(5).toUpperCase()}` : k);
+}
+
+export interface HelpRow { keys: string; description: string; screen: ScreenId }
+
+export function helpRows(bindings: Bindings, screen: ScreenId): HelpRow[] {
+  return KEY_DEFS.filter((d) => d.screen === screen || d.screen === 'global').map((d) => ({
+    keys: (bindings.get(d.id) ?? []).map(displayKey).join(' '),
+    description: d.description,
+    screen: d.screen,
+  }));
+}
+
+export function hints(bindings: Bindings, screen: ScreenId): Array<{ key: string; label: string }> {
+  return KEY_DEFS.filter((d) => (d.screen === screen || d.screen === 'global') && d.hint).map((d) => ({
+    key: displayKey((bindings.get(d.id) ?? [])[0] ?? ''),
+    label: d.hint!,
+  }));
+}
