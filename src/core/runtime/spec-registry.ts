@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { EnvSpec, EnvSpecFile } from './env-spec.js';
+import { EnvSpecFile, type EnvSpec } from './env-spec.js';
 
 /** Folder of the built-in spec files (`<repo root>/specs`), found relative to this module so it works from any cwd. */
 export const BUILTIN_SPECS_DIR = fileURLToPath(new URL('../../../specs/', import.meta.url));
@@ -175,4 +175,3 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export { EnvSpec };

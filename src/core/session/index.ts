@@ -7,3 +7,4 @@ export * from './writer.js';
 export * from './follow.js';
 export * from './list.js';
 export * from './jsonl.js';
+export * from './lock.js';

@@ -43,7 +43,8 @@ export function scrubSecrets<T>(value: T): T {
     if (v && typeof v === 'object') {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-        if (SECRET_KEY.test(k)) continue;
+        // `apiKeyEnv` names the variable that holds a key (needed to reproduce a run); it is not a secret.
+        if (SECRET_KEY.test(k) && !/(Env|_env|_ENV)$/.test(k)) continue;
         if (typeof x === 'function') continue;
         out[k] = walk(x);
       }

@@ -45,7 +45,7 @@ export function Pane({ title, width, height, focused, lines, offset, highlightIn
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
       <Text wrap="truncate-end" {...styleProps(borderRole)}>{Array.from(top).slice(0, width).join('')}</Text>
-      <Box flexDirection="column" width={width} height={rows} borderStyle="round" borderTop={false} borderColor={borderRole.fg} borderDimColor={false} paddingX={0}>
+      <Box flexDirection="column" width={width} height={rows + 1} borderStyle="round" borderTop={false} borderColor={borderRole.fg} borderDimColor={false} paddingX={0}>
         {padded.map((l, i) => (
           <Box key={i} width={inner} height={1} overflow="hidden">
             {l ? <LineView l={l} highlight={start + i === highlightIndex ? (highlightRole ?? 'selected') : undefined} /> : <Text> </Text>}

@@ -14,7 +14,18 @@ export class RolloutStore {
     this.notify = new Throttled(intervalMs);
   }
 
+  private lastSeq = -1;
+
+  /** Events can arrive twice when a replay from disk and a live follow overlap; seq numbers drop the repeats. */
+  private fresh(e: RolloutEvent): boolean {
+    if (e.seq === undefined) return true;
+    if (e.seq <= this.lastSeq) return false;
+    this.lastSeq = e.seq;
+    return true;
+  }
+
   push(e: RolloutEvent): void {
+    if (!this.fresh(e)) return;
     this.events.push(e);
     this.state = reduceRollout(this.state, e);
     this.notify.changed();
@@ -22,6 +33,7 @@ export class RolloutStore {
 
   pushAll(es: RolloutEvent[]): void {
     for (const e of es) {
+      if (!this.fresh(e)) continue;
       this.events.push(e);
       this.state = reduceRollout(this.state, e);
     }

@@ -257,7 +257,11 @@ const handlers: Handlers = {
       : s.steps,
   }),
   verification_started: (s) => ({ ...s, phase: 'verifying' }),
-  verification_verdict: (s, e) => ({ ...s, verdict: e.verdict, tests: testRows(e.verdict) }),
+  verification_verdict: (s, e) => ({
+    ...s,
+    verdict: { ...e.verdict, reason: e.verdict.reason === undefined ? undefined : sanitize(e.verdict.reason) },
+    tests: testRows(e.verdict),
+  }),
   verifier_score: (s, e) => ({
     ...s,
     scores: { ...s.scores, [sanitize(e.verifier)]: { score: e.score, explanation: sanitize(e.explanation), flags: e.flags.map(sanitize) } },

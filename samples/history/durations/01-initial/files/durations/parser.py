@@ -1,4 +1,4 @@
-"""Turn strings like "1h30m" or "2 days, 4h" into a number of seconds."""
+"""Turn strings like "1h30m" or "2d, 4h" into a number of seconds."""
 
 import re
 
@@ -13,7 +13,7 @@ def parse_duration(text):
     """Return the total number of seconds in ``text`` as a float.
 
     A duration is a sequence of ``<number><unit>`` terms, optionally separated
-    by spaces or commas: ``"1h30m"``, ``"2 days, 4h"``, ``"1.5h"``.
+    by spaces or commas: ``"1h30m"``, ``"2d, 4h"``, ``"1.5h"``.
     """
     if not isinstance(text, str):
         raise TypeError(f"expected str, got {type(text).__name__}")

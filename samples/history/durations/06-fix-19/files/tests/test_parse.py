@@ -11,7 +11,7 @@ from durations import DurationError, parse_duration
         ("2d", 172800),
         ("1.5h", 5400),
         ("1w2d", 777600),
-        ("2 days, 4h", 187200),
+        ("2d, 4h", 187200),
         ("10MIN", 600),
     ],
 )

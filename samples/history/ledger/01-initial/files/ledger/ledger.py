@@ -52,6 +52,8 @@ class Ledger:
         total = Money.zero(currency)
         for transaction in self.transactions:
             for posting in transaction.postings:
-                if posting.account.startswith(account) and posting.amount.currency == currency:
+                if posting.amount.currency != currency:
+                    continue
+                if posting.account.startswith(account):
                     total = total + posting.amount
         return total

@@ -1,0 +1,389 @@
+/**
+ * The LLM agent: OpenHands CodeAct's loop as SWE-Gym ran it (facts §4), over any OpenAI-compatible endpoint.
+ * The history is kept as OpenAI chat messages with native tool calls; in text mode every request renders it in
+ * SWE-Gym's `<function=...>` format (as OpenHands' mock function calling did), so both modes emit the same events.
+ */
+import type OpenAI from 'openai';
+import type { ChatMessage, StopReason, ToolCall } from '../../events.js';
+import type { Agent, AgentContext, AgentResult } from '../types.js';
+import type { Tool, ToolResult } from '../tool-types.js';
+import { parseLlmAgentConfig, type LlmAgentConfig, type LlmAgentConfigInput } from './config.js';
+import { callModel, ContextWindowError, makeClient, ModelCallError, type ModelReply } from './client.js';
+import { costOf, loadPriceTable, priceFor } from './prices.js';
+import { estimateCompletionTokens, estimatePromptTokens } from './tokens.js';
+import { renderObservation } from './observation.js';
+import { dropOlderHalf, patchFiles } from './history.js';
+import { toTrainingChat } from './trajectory.js';
+import { toOpenAiTools } from './tool-spec.js';
+import { isAbort } from './retry.js';
+import { buildFirstUserMessage, buildSystemPrompt, loadPrompts, nudgeMessage } from '../prompts.js';
+import { ERROR_OBSERVATION_SUFFIX, parseCalls, restoreStopWord, STOP_WORDS } from '../text-format.js';
+import { detectStuck, STUCK_MESSAGES, type StuckEvent } from '../stuck.js';
+
+export interface LlmAgentOptions {
+  /** Default: defaultTools({ think, bashTimeoutSec }) from ../tools/index.js. */
+  tools?: Tool[];
+  /** Where the API key is looked up (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** fetch handed to the openai client (the scheduler wraps it to cap concurrent requests per endpoint). */
+  fetch?: typeof fetch;
+}
+
+class Stop extends Error {
+  constructor(readonly reason: StopReason, message: string) {
+    super(message);
+  }
+}
+
+type DefaultToolsFn = (opts?: { think?: boolean; bashTimeoutSec?: number }) => Tool[];
+
+export class LlmAgent implements Agent {
+  readonly config: LlmAgentConfig;
+  readonly info: Agent['info'];
+  private readonly toolsOpt?: Tool[];
+  private readonly env: Record<string, string | undefined>;
+  private readonly fetchImpl?: typeof fetch;
+
+  constructor(config: LlmAgentConfigInput, opts: LlmAgentOptions = {}) {
+    this.config = parseLlmAgentConfig(config);
+    this.toolsOpt = opts.tools;
+    this.env = opts.env ?? process.env;
+    this.fetchImpl = opts.fetch;
+    this.info = { kind: 'llm', model: this.config.model, base_url: this.config.baseURL, config: { ...this.config } };
+  }
+
+  private async resolveTools(): Promise<Tool[]> {
+    if (this.toolsOpt) return this.toolsOpt;
+    // Resolved at run time: the tools live in a sibling module owned by another part of the engine.
+    const spec = '../tools/index.js';
+    const mod = (await import(spec)) as { defaultTools: DefaultToolsFn };
+    return mod.defaultTools({ think: this.config.think, bashTimeoutSec: this.config.bash_timeout_sec });
+  }
+
+  async run(ctx: AgentContext): Promise<AgentResult> {
+    return new Run(this.config, ctx, this.env, () => this.resolveTools(), this.fetchImpl).execute();
+  }
+}
+
+class Run {
+  private messages: ChatMessage[] = [];
+  private sentWire: ChatMessage[] = [];
+  private forceReset = false;
+  private turns = 0;
+  private step = 0;
+  private callCounter = 0;
+  private nudges = 0;
+  private promptTokens = 0;
+  private completionTokens = 0;
+  private estimated = false;
+  private cost = 0;
+  private lastPatch = '';
+  private stuck: StuckEvent[] = [];
+  private tools: Tool[] = [];
+  private client!: OpenAI;
+  private price: { input_per_mtok: number; output_per_mtok: number } | undefined;
+  private icl?: string;
+  private readonly wall = new AbortController();
+  private readonly signal: AbortSignal;
+
+  constructor(
+    private readonly cfg: LlmAgentConfig,
+    private readonly ctx: AgentContext,
+    private readonly env: Record<string, string | undefined>,
+    private readonly getTools: () => Promise<Tool[]>,
+    private readonly fetchImpl?: typeof fetch,
+  ) {
+    this.signal = AbortSignal.any([ctx.signal, this.wall.signal]);
+  }
+
+  async execute(): Promise<AgentResult> {
+    const timer = this.cfg.wall_clock_sec ? setTimeout(() => this.wall.abort(new Stop('wall_clock', 'wall-clock limit reached')), this.cfg.wall_clock_sec * 1000) : undefined;
+    let reason: StopReason = 'error';
+    let message = '';
+    try {
+      await this.setup();
+      await this.loop();
+    } catch (e) {
+      ({ reason, message } = this.classify(e));
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    const patch = await this.updatePatch(true);
+    const usage = { prompt_tokens: this.promptTokens, completion_tokens: this.completionTokens, estimated: this.estimated };
+    this.ctx.emitter.emit({ type: 'agent_stopped', reason, message, turns: this.turns, usage, cost_usd: this.cost });
+    return { reason, message, patch, turns: this.turns, usage, cost_usd: this.cost, messages: this.messages };
+  }
+
+  private classify(e: unknown): { reason: StopReason; message: string } {
+    if (e instanceof Stop) return { reason: e.reason, message: e.message };
+    if (this.wall.signal.aborted && !this.ctx.signal.aborted) return { reason: 'wall_clock', message: 'wall-clock limit reached' };
+    if (this.ctx.signal.aborted || isAbort(e)) return { reason: 'interrupted', message: 'interrupted' };
+    if (e instanceof ModelCallError) return { reason: 'error', message: `model call failed after ${e.attempts} attempt(s): ${e.message}` };
+    return { reason: 'error', message: e instanceof Error ? e.message : String(e) };
+  }
+
+  private checkSignal() {
+    if (this.wall.signal.aborted && !this.ctx.signal.aborted) throw new Stop('wall_clock', 'wall-clock limit reached');
+    if (this.ctx.signal.aborted) throw new Stop('interrupted', 'interrupted');
+  }
+
+  private async setup() {
+    const cfg = this.cfg;
+    this.tools = await this.getTools();
+    const prompts = await loadPrompts(cfg.prompt_dir);
+    const table = { ...(await loadPriceTable(cfg.prices_file)), ...(cfg.prices ?? {}) };
+    this.price = priceFor(cfg.model, table);
+    this.client = makeClient(cfg.baseURL, this.env[cfg.apiKeyEnv], cfg.request_timeout_sec * 1000, this.fetchImpl);
+    if (cfg.tool_mode === 'text' && cfg.in_context_example) this.icl = prompts.inContextExample.text + '\n';
+    this.messages = [
+      { role: 'system', content: buildSystemPrompt(prompts) },
+      { role: 'user', content: buildFirstUserMessage(prompts, this.ctx.task, { workspaceDir: this.ctx.workspaceDir, hints: cfg.hints }) },
+    ];
+  }
+
+  /** What goes over the wire for the current history. */
+  private wire(): ChatMessage[] {
+    if (this.cfg.tool_mode === 'text') return toTrainingChat(this.messages, 'swegym-text', this.tools, { inContextExamplePrefix: this.icl });
+    return this.messages.map((m) => {
+      const { name: _name, ...rest } = m;
+      return m.role === 'tool' ? rest : { ...m };
+    });
+  }
+
+  private async loop() {
+    for (;;) {
+      this.checkSignal();
+      if (this.turns >= this.cfg.max_turns) throw new Stop('max_turns', `reached the limit of ${this.cfg.max_turns} turns`);
+      const wire = this.wire();
+      const reply = await this.request(wire);
+      if (!reply) continue; // history truncated after a context-window error
+      await this.handleReply(reply);
+      this.checkLimits();
+    }
+  }
+
+  private newMessages(wire: ChatMessage[]): { fresh: ChatMessage[]; reset: boolean } {
+    const prev = this.sentWire;
+    const prefixOk = !this.forceReset && prev.length <= wire.length && prev.every((m, i) => JSON.stringify(m) === JSON.stringify(wire[i]));
+    this.forceReset = false;
+    return prefixOk ? { fresh: wire.slice(prev.length), reset: false } : { fresh: wire, reset: prev.length > 0 };
+  }
+
+  private async request(wire: ChatMessage[]): Promise<ModelReply | undefined> {
+    const cfg = this.cfg;
+    const turn = this.turns + 1;
+    const { fresh, reset } = this.newMessages(wire);
+    this.ctx.emitter.emit({ type: 'model_request', turn, new_messages: fresh, total_messages: wire.length, ...(reset ? { history_reset: true } : {}) });
+    this.sentWire = wire;
+    const params: Record<string, unknown> & { messages: ChatMessage[] } = { model: cfg.model, messages: wire };
+    if (cfg.temperature !== undefined) params.temperature = cfg.temperature;
+    if (cfg.top_p !== undefined) params.top_p = cfg.top_p;
+    if (cfg.max_tokens !== undefined) params.max_tokens = cfg.max_tokens;
+    if (cfg.seed !== undefined) params.seed = cfg.seed;
+    let toolsJson: string | undefined;
+    if (cfg.tool_mode === 'native') {
+      params.tools = toOpenAiTools(this.tools);
+      toolsJson = JSON.stringify(params.tools);
+      if (cfg.stop?.length) params.stop = cfg.stop;
+    } else {
+      params.stop = [...(cfg.stop ?? []), ...STOP_WORDS].slice(-4);
+    }
+    this.turns = turn;
+    let reply: ModelReply;
+    try {
+      reply = await callModel(this.client, params, {
+        stream: cfg.stream,
+        signal: this.signal,
+        retry: cfg.retry,
+        onRetry: (r) =>
+          this.ctx.emitter.emit({ type: 'model_retry', turn, attempt: r.attempt, ...(r.status !== undefined ? { status: r.status } : {}), delay_ms: r.delayMs, error: r.error }),
+        onDelta: (d) => this.ctx.emitter.emit({ type: 'model_delta', turn, ...d }),
+      });
+    } catch (e) {
+      if (!(e instanceof ContextWindowError)) throw e;
+      this.ctx.emitter.emit({ type: 'log', level: 'warn', message: `context window exceeded: ${e.message}` });
+      if (cfg.context_window_policy === 'stop') throw new Stop('context_window', `context window exceeded: ${e.message}`);
+      const shorter = dropOlderHalf(this.messages);
+      if (!shorter || shorter.length >= this.messages.length) throw new Stop('context_window', `context window exceeded and nothing left to drop: ${e.message}`);
+      this.messages = shorter;
+      this.forceReset = true;
+      this.turns = turn - 1; // the rejected request does not count as a turn
+      return undefined;
+    }
+    let usage = reply.usage;
+    if (!usage) {
+      usage = {
+        prompt_tokens: await estimatePromptTokens(wire, toolsJson),
+        completion_tokens: await estimateCompletionTokens(reply.content, reply.toolCalls),
+      };
+      this.estimated = true;
+    }
+    this.promptTokens += usage.prompt_tokens;
+    this.completionTokens += usage.completion_tokens;
+    const callCost = costOf(usage, this.price);
+    this.cost += callCost;
+    const toolCalls: ToolCall[] = reply.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+    this.ctx.emitter.emit({
+      type: 'model_response',
+      turn,
+      content: reply.content,
+      tool_calls: toolCalls,
+      finish_reason: reply.finishReason,
+      usage: { ...usage, estimated: !reply.usage },
+      cost_usd: callCost,
+      latency_ms: reply.latencyMs,
+    });
+    return reply;
+  }
+
+  private checkLimits() {
+    const cfg = this.cfg;
+    if (cfg.max_total_tokens !== undefined && this.promptTokens + this.completionTokens >= cfg.max_total_tokens) {
+      throw new Stop('max_tokens', `used ${this.promptTokens + this.completionTokens} tokens (limit ${cfg.max_total_tokens})${this.estimated ? ', estimated' : ''}`);
+    }
+    if (cfg.cost_cap_usd !== undefined && this.cost >= cfg.cost_cap_usd) {
+      throw new Stop('cost_cap', `spent $${this.cost.toFixed(4)} (cap $${cfg.cost_cap_usd})${this.estimated ? ', tokens estimated' : ''}`);
+    }
+    const rule = detectStuck(this.stuck);
+    if (rule) throw new Stop('stuck', STUCK_MESSAGES[rule]);
+  }
+
+  private nextCallId(): string {
+    this.callCounter += 1;
+    return `toolu_${String(this.callCounter).padStart(2, '0')}`;
+  }
+
+  private async handleReply(reply: ModelReply) {
+    let content = reply.content;
+    let calls = reply.toolCalls;
+    if (this.cfg.tool_mode === 'text') {
+      const raw = restoreStopWord(content ?? '');
+      const parsed = parseCalls(raw, this.tools);
+      if (parsed.error) {
+        // The malformed reply stays in the history as the model wrote it; the error comes back as the next user turn.
+        const obs = renderObservation(parsed.error, { max: this.cfg.observation_max_chars }).text + ERROR_OBSERVATION_SUFFIX;
+        this.messages.push({ role: 'assistant', content: raw }, { role: 'user', content: obs });
+        this.step += 1;
+        this.ctx.emitter.emit({ type: 'tool_start', step: this.step, call_id: 'invalid', tool: 'invalid_call', args: { raw } });
+        this.ctx.emitter.emit({ type: 'tool_end', step: this.step, call_id: 'invalid', tool: 'invalid_call', observation: obs, is_error: true, timed_out: false, truncated: false, duration_ms: 0 });
+        this.stuck.push({ kind: 'action', key: `malformed|${raw}` }, { kind: 'observation', key: `error|${parsed.error}`, isError: true });
+        return;
+      }
+      content = parsed.calls.length > 0 ? parsed.thought : raw;
+      calls = parsed.calls.map((c) => ({ id: this.nextCallId(), name: c.name, arguments: JSON.stringify(c.args) }));
+    }
+
+    if (calls.length === 0) {
+      this.nudges += 1;
+      this.messages.push({ role: 'assistant', content: content ?? '' }, { role: 'user', content: nudgeMessage(this.nudges) });
+      this.stuck.push({ kind: 'action', key: `message|${content ?? ''}`, message: true });
+      return;
+    }
+
+    const run = this.cfg.first_call_only ? calls.slice(0, 1) : calls;
+    const assistant: ChatMessage = {
+      role: 'assistant',
+      content: content ?? null,
+      tool_calls: run.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })),
+    };
+    this.messages.push(assistant);
+    for (let i = 0; i < run.length; i++) {
+      const finished = await this.runCall(run[i], i === 0 ? content ?? '' : '');
+      if (finished) {
+        // Calls after `finish` never ran: leave them out so every call in the history has its result.
+        assistant.tool_calls = assistant.tool_calls!.slice(0, i + 1);
+        throw new Stop('finished', 'the agent called finish');
+      }
+      this.checkSignal();
+    }
+  }
+
+  /** Runs one call; returns true when it was `finish`. */
+  private async runCall(call: { id: string; name: string; arguments: string }, thought: string): Promise<boolean> {
+    const step = ++this.step;
+    const tool = this.tools.find((t) => t.name === call.name);
+    let args: Record<string, unknown> | undefined;
+    let error: string | undefined;
+    if (!tool) {
+      error = `Tool ${call.name} is not registered. (arguments: ${call.arguments}). Please check the tool name and retry with an existing tool.`;
+    } else {
+      let json: unknown;
+      try {
+        json = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+      } catch (e) {
+        error = `Failed to parse tool call arguments: ${call.arguments}`;
+      }
+      if (!error) {
+        const r = tool.parameters.safeParse(json);
+        if (r.success) args = r.data as Record<string, unknown>;
+        else error = `Invalid arguments for tool ${call.name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
+      }
+    }
+    const actionKey = JSON.stringify([call.name, args ?? call.arguments, thought]);
+    this.ctx.emitter.emit({ type: 'tool_start', step, call_id: call.id, tool: call.name, args: args ?? { _raw: call.arguments } });
+
+    if (error || !tool || !args) {
+      const obs = renderObservation(error ?? 'invalid call', { max: this.cfg.observation_max_chars }).text + ERROR_OBSERVATION_SUFFIX;
+      this.messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: obs });
+      this.ctx.emitter.emit({ type: 'tool_end', step, call_id: call.id, tool: call.name, observation: obs, is_error: true, timed_out: false, truncated: false, duration_ms: 0 });
+      this.stuck.push({ kind: 'action', key: actionKey }, { kind: 'observation', key: `error|${error}`, isError: true });
+      return false;
+    }
+
+    const started = Date.now();
+    let result: ToolResult;
+    try {
+      result = await tool.execute(args, {
+        runtime: this.ctx.runtime,
+        repoDir: this.ctx.repoDir,
+        signal: this.signal,
+        onOutput: (chunk) => this.ctx.emitter.emit({ type: 'tool_output', step, chunk }),
+      });
+    } catch (e) {
+      this.checkSignal();
+      throw new Error(`tool ${call.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const isBash = call.name === 'execute_bash';
+    const { text, truncated } = renderObservation(result.observation, { max: this.cfg.observation_max_chars, exitCode: result.exitCode, bash: isBash });
+    this.messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: text });
+    this.ctx.emitter.emit({
+      type: 'tool_end',
+      step,
+      call_id: call.id,
+      tool: call.name,
+      observation: text,
+      ...(result.exitCode !== undefined ? { exit_code: result.exitCode } : {}),
+      is_error: result.isError,
+      timed_out: result.timedOut ?? false,
+      truncated: truncated || (result.truncated ?? false),
+      duration_ms: Date.now() - started,
+    });
+    // OpenHands compared bash observations by command and exit code only, other observations by content.
+    const obsKey = isBash && result.exitCode !== undefined ? `bash|${String(args.command)}|${result.exitCode}` : `${call.name}|${text}`;
+    this.stuck.push({ kind: 'action', key: actionKey }, { kind: 'observation', key: obsKey, isError: result.isError });
+    if (mayChangeFiles(call.name, args, result)) await this.updatePatch(false);
+    return result.finish === true;
+  }
+
+  /** Emits patch_updated when the diff changed (and always at the end). */
+  private async updatePatch(final: boolean): Promise<string> {
+    let patch: string;
+    try {
+      patch = await this.ctx.runtime.diff(this.ctx.task.base_commit, this.ctx.repoDir);
+    } catch (e) {
+      this.ctx.emitter.emit({ type: 'log', level: 'warn', message: `could not compute the patch: ${e instanceof Error ? e.message : String(e)}` });
+      return this.lastPatch;
+    }
+    if (final || patch !== this.lastPatch) {
+      this.lastPatch = patch;
+      this.ctx.emitter.emit({ type: 'patch_updated', patch, files: patchFiles(patch) });
+    }
+    return patch;
+  }
+}
+
+function mayChangeFiles(tool: string, args: Record<string, unknown>, result: ToolResult): boolean {
+  if (tool === 'think' || tool === 'finish') return false;
+  if (tool === 'str_replace_editor') return !result.isError && args.command !== 'view';
+  return true;
+}

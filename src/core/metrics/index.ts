@@ -1,0 +1,4 @@
+export * from './rng.js';
+export * from './pass-at-k.js';
+export * from './bootstrap.js';
+export * from './report.js';

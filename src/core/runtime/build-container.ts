@@ -1,0 +1,163 @@
+import { hostname } from 'node:os';
+import { Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type Dockerode from 'dockerode';
+import { SWEGYM_LABEL } from './types.js';
+import { trackLive, untrackLive } from './live-containers.js';
+import { ImageError } from './image-error.js';
+import { packFile } from './tar.js';
+
+export interface BuildStep {
+  /** Shown in logs and errors. */
+  name: string;
+  /** bash script, run with `set -exo pipefail` like the harness's setup scripts. */
+  script: string;
+  /** 'host' only for a step that installs Debian packages; everything else runs without a network. */
+  network?: 'none' | 'host';
+  timeoutSec?: number;
+}
+
+export interface BuildLayerOptions {
+  docker: Dockerode;
+  from: string;
+  /** Final `repo:tag`. */
+  tag: string;
+  steps: BuildStep[];
+  /** Files to put into the first container before the steps run: container path -> content. */
+  files?: Record<string, Buffer>;
+  labels?: Record<string, string>;
+  /** Dockerfile-style changes applied by the commit, e.g. `WORKDIR /testbed`. */
+  changes?: string[];
+  onLog?: (line: string) => void;
+  instanceId?: string;
+}
+
+/** `docker exec` a bash script in a build container; output streamed to onLog; exit code returned. */
+async function runScript(
+  container: Dockerode.Container,
+  script: string,
+  onLine: (line: string) => void,
+  timeoutSec: number,
+): Promise<number> {
+  const ex = await container.exec({
+    Cmd: ['bash', '-c', `set -exo pipefail\n${script}`],
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await ex.start({});
+  let buf = '';
+  const dec = new StringDecoder('utf8');
+  const sink = new Writable({
+    write(chunk: Buffer, _e, cb) {
+      buf += dec.write(chunk);
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+      }
+      cb();
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const done = new Promise<'done' | 'timeout'>((resolve, reject) => {
+    container.modem.demuxStream(stream, sink, sink);
+    stream.on('end', () => resolve('done'));
+    stream.on('close', () => resolve('done'));
+    stream.on('error', reject);
+    timer = setTimeout(() => resolve('timeout'), timeoutSec * 1000);
+  });
+  const how = await done;
+  clearTimeout(timer);
+  if (buf) onLine(buf);
+  if (how === 'timeout') return -2;
+  return (await ex.inspect()).ExitCode ?? -1;
+}
+
+/**
+ * Build one image layer: run the steps in containers started from `from` and commit the result as `tag`.
+ * Consecutive steps with the same network mode share a container; a change of mode commits an intermediate
+ * image and starts the next container from it. Containers are always removed; a failing step throws ImageError.
+ */
+export async function buildLayer(o: BuildLayerOptions): Promise<void> {
+  const groups: BuildStep[][] = [];
+  for (const s of o.steps) {
+    const last = groups.at(-1);
+    if (last && (last[0]!.network ?? 'none') === (s.network ?? 'none')) last.push(s);
+    else groups.push([s]);
+  }
+  if (groups.length === 0) groups.push([]);
+  const tail: string[] = [];
+  const log = (line: string) => {
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    o.onLog?.(line);
+  };
+  const intermediates: string[] = [];
+  let from = o.from;
+  try {
+    for (let gi = 0; gi < groups.length; gi++) {
+      const group = groups[gi]!;
+      const network = group[0]?.network ?? 'none';
+      const container = await o.docker.createContainer({
+        Image: from,
+        Entrypoint: ['tail'],
+        Cmd: ['-f', '/dev/null'],
+        Labels: { [SWEGYM_LABEL]: '1', 'io.swegym.role': 'build', 'io.swegym.pid': String(process.pid), 'io.swegym.host': hostname() },
+        HostConfig: { NetworkMode: network, Init: true },
+      });
+      trackLive(container);
+      try {
+        await container.start();
+        if (gi === 0 && o.files) {
+          for (const [path, content] of Object.entries(o.files)) {
+            const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+            const mk = await runScript(container, `mkdir -p '${dir}'`, log, 60);
+            if (mk !== 0) throw new ImageError(`could not create ${dir} in the build container`, o.instanceId);
+            await container.putArchive(packFile(path.slice(path.lastIndexOf('/') + 1), content), { path: dir });
+          }
+        }
+        for (const step of group) {
+          log(`[swegym] step: ${step.name} (network ${network})`);
+          const rc = await runScript(container, step.script, log, step.timeoutSec ?? 3600);
+          if (rc !== 0) {
+            const why = rc === -2 ? `timed out after ${step.timeoutSec ?? 3600} s` : `exited with code ${rc}`;
+            throw new ImageError(`build step "${step.name}" ${why}; last output:\n${tail.slice(-15).join('\n')}`, o.instanceId, tail.join('\n'));
+          }
+        }
+        const last = gi === groups.length - 1;
+        const [repo, tag] = splitTag(o.tag);
+        const labelChanges = Object.entries(o.labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
+        const committed = await container.commit(
+          last
+            ? { repo, tag, changes: [...(o.changes ?? []), ...labelChanges], comment: 'swegym build' }
+            : { comment: 'swegym intermediate build layer' },
+        );
+        if (!last) {
+          from = (committed as { Id: string }).Id;
+          intermediates.push(from);
+        }
+      } finally {
+        await container.remove({ force: true }).catch(() => undefined);
+        untrackLive(container.id);
+      }
+    }
+  } finally {
+    for (const id of intermediates) await o.docker.getImage(id).remove({ noprune: false }).catch(() => undefined);
+  }
+}
+
+export function splitTag(name: string): [string, string] {
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > slash) return [name.slice(0, colon), name.slice(colon + 1)];
+  return [name, 'latest'];
+}
+
+export async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
+  try {
+    await docker.getImage(name).inspect();
+    return true;
+  } catch {
+    return false;
+  }
+}

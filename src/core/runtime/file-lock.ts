@@ -1,0 +1,62 @@
+import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Where build locks live: shared by every swegym process on this machine. */
+export const LOCK_DIR = join(tmpdir(), 'swegym-locks');
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Run `fn` while holding a machine-wide lock `name` (a file created with O_EXCL holding our pid). A lock whose
+ * holder died is taken over. Two processes building the same image thus build it once; the second one waits and
+ * then finds the image present.
+ */
+export async function withFileLock<T>(
+  name: string,
+  fn: () => Promise<T>,
+  opts: { timeoutMs?: number; pollMs?: number; onWait?: (holderPid: number) => void } = {},
+): Promise<T> {
+  mkdirSync(LOCK_DIR, { recursive: true });
+  const file = join(LOCK_DIR, `${name.replace(/[^A-Za-z0-9._-]/g, '_')}.lock`);
+  const deadline = Date.now() + (opts.timeoutMs ?? 60 * 60_000);
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(file, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let holder = 0;
+      try {
+        holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+      } catch {
+        continue; // released between our open and read
+      }
+      if (!holder || !pidAlive(holder)) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      if (!told) {
+        opts.onWait?.(holder);
+        told = true;
+      }
+      if (Date.now() > deadline) throw new Error(`timed out waiting for lock ${file} held by pid ${holder}`);
+      await new Promise((r) => setTimeout(r, opts.pollMs ?? 500));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(file, { force: true });
+  }
+}

@@ -1,0 +1,162 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskRecord } from '../dataset/schema.js';
+import type { ProfileName } from '../harness/types.js';
+import type { LlmAgentConfigInput } from '../agent/llm/config.js';
+import { loadSpecRegistry, type SpecRegistry } from '../runtime/spec-registry.js';
+import type { SessionWriter } from '../session/writer.js';
+import { sha256 } from '../session/manifest.js';
+import { Scheduler, type RolloutRunner, type SchedulerResult } from './scheduler.js';
+import { EndpointLimiter } from './semaphore.js';
+import { ImagePrefetcher } from './images.js';
+import { makeDefaultRunner, makeImageOps } from './runner.js';
+import { loadBatchConfig, makeEngines } from './engines.js';
+import { plainProgress } from './progress.js';
+import type { WorkItem } from './queue.js';
+import { SESSION_LABEL } from './scheduler.js';
+
+/** Settings of a batch, kept in the manifest (`scheduler`) so `resume` runs the same way. */
+export interface BatchSettings {
+  agent: 'gold' | 'llm';
+  llm?: LlmAgentConfigInput;
+  concurrency: number;
+  profile?: ProfileName;
+  offline?: boolean;
+  env_spec_files?: string[];
+  budget_usd?: number;
+  budget_tokens?: number;
+  endpoint_max_inflight?: number;
+  rollout_timeout_sec?: number;
+  stall_after_sec?: number;
+  max_infra_retries?: number;
+  verify_timeout_sec?: number;
+}
+
+export interface ExecuteIO {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** Install Ctrl-C handling (first: graceful, second: now). */
+  signals?: boolean;
+  /** Tests and the workbench can inject a runner; default: runRollout + verifyPatch on Docker. */
+  runner?: RolloutRunner;
+  onScheduler?: (s: Scheduler) => void;
+}
+
+export function promptTemplateHashes(dir = 'prompts'): Record<string, string> {
+  const out: Record<string, string> = {};
+  try {
+    for (const f of readdirSync(dir)) {
+      try {
+        out[f] = sha256(readFileSync(join(dir, f)));
+      } catch {
+        /* a folder */
+      }
+    }
+  } catch {
+    /* no prompts folder */
+  }
+  return out;
+}
+
+export function envSpecHashes(specs: SpecRegistry, tasks: TaskRecord[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of tasks) {
+    const k = `${t.repo}@${t.version}`;
+    if (out[k]) continue;
+    try {
+      out[k] = specs.hash(t.repo, String(t.version));
+    } catch (e) {
+      out[k] = `missing: ${(e as Error).message.split('\n')[0]}`;
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs (or continues) a session: sweeps containers a crashed run of it left, prepares images ahead, runs the items
+ * with the scheduler, prints progress, handles Ctrl-C, and never leaves containers.
+ */
+export async function executeSession(
+  writer: SessionWriter,
+  items: WorkItem[],
+  settings: BatchSettings,
+  io: ExecuteIO,
+  previous?: ConstructorParameters<typeof Scheduler>[0]['previous'],
+): Promise<SchedulerResult> {
+  const cfg = loadBatchConfig();
+  const engines = makeEngines(cfg.engines, writer.name);
+  let swept = 0;
+  for (const e of engines) {
+    try {
+      swept += await e.provider.sweep({ [SESSION_LABEL]: writer.name });
+    } catch (err) {
+      io.err(`engine ${e.name}: cannot list containers: ${(err as Error).message}`);
+    }
+  }
+  if (swept > 0) io.out(`Removed ${swept} leftover container(s) of session ${writer.name}.`);
+  const specs = loadSpecRegistry(settings.env_spec_files ?? []);
+  const runner =
+    io.runner ??
+    makeDefaultRunner({
+      agent: settings.agent,
+      llm: settings.llm,
+      specs,
+      profile: settings.profile,
+      offline: settings.offline,
+      rolloutTimeoutSec: settings.rollout_timeout_sec,
+      verifyTimeoutSec: settings.verify_timeout_sec,
+      logDir: join(writer.dir, 'verify'),
+    });
+  const images = new ImagePrefetcher(makeImageOps({ specs, docker: engines[0]!.docker }), {
+    diskBudgetBytes: cfg.image_disk_budget_gb ? cfg.image_disk_budget_gb * 1024 ** 3 : undefined,
+  });
+  const limiter = new EndpointLimiter(settings.endpoint_max_inflight ?? Number.MAX_SAFE_INTEGER);
+  const sched = new Scheduler({
+    session: writer,
+    items,
+    runner,
+    engines,
+    concurrency: settings.concurrency,
+    images,
+    limiter,
+    maxInfraRetries: settings.max_infra_retries ?? 2,
+    // The wall-clock limit is enforced inside runRollout (the patch is still verified); the scheduler's own limit is
+    // a backstop for a rollout that does not return, e.g. a hung verification.
+    rolloutTimeoutMs: settings.rollout_timeout_sec ? (settings.rollout_timeout_sec + (settings.verify_timeout_sec ?? 1800) + 120) * 1000 : undefined,
+    stallAfterMs: (settings.stall_after_sec ?? 600) * 1000,
+    budgetUsd: settings.budget_usd,
+    budgetTokens: settings.budget_tokens,
+    previous,
+    containersSwept: swept,
+    log: (level, m) => (level === 'info' ? io.out : io.err)(`${level}: ${m}`),
+  });
+  io.onScheduler?.(sched);
+  const finish = plainProgress((cb) => sched.onSnapshot(cb), io.out, process.stdout.isTTY ? 1000 : 2000);
+  let sigints = 0;
+  const onSigint = () => {
+    sigints++;
+    if (sigints === 1) {
+      io.err('Stopping: no new rollouts; running ones finish. Ctrl-C again to stop now.');
+      void sched.stop('graceful');
+    } else {
+      io.err('Stopping now: interrupting running rollouts and removing their containers.');
+      void sched.stop('now');
+    }
+  };
+  const onSigterm = () => void sched.stop('now');
+  if (io.signals) {
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigterm);
+  }
+  try {
+    const res = await sched.run();
+    finish(res.snapshot);
+    writer.updateManifest({});
+    return res;
+  } finally {
+    if (io.signals) {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigterm);
+    }
+  }
+}

@@ -1,0 +1,386 @@
+import React, { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
+import SelectInput from 'ink-select-input';
+import type { Backend, AgentId, LiveBatch, SessionListing } from './backend.js';
+import type { SessionReader, RolloutSummary } from '../core/session/types.js';
+import type { TaskInfo } from './panes/lines.js';
+import type { Theme } from './theme.js';
+import type { Bindings, ScreenId } from './keys.js';
+import { ThemeContext, T } from './components/theme-context.js';
+import { KeysContext } from './components/keys-context.js';
+import { StatusBar } from './components/status-bar.js';
+import { HelpOverlay } from './components/help-overlay.js';
+import { RolloutRegistry } from './state/rollout-store.js';
+import { summaryFromView } from './state/summary.js';
+import { byInstance, bestAtK, passAtK } from './state/compare.js';
+import { patchAtStep, type RolloutViewModel } from './state/rollout-view-model.js';
+import { Home } from './screens/home.js';
+import { Picker } from './screens/picker.js';
+import { RolloutView } from './screens/rollout-view.js';
+import { BatchDashboard } from './screens/batch.js';
+import { BestOfN } from './screens/best-of-n.js';
+import { RunCompare } from './screens/run-compare.js';
+import { runPager, tempFile } from './pager.js';
+import { safe } from './text.js';
+import { join } from 'node:path';
+import { basename } from 'node:path';
+
+type Screen =
+  | { kind: 'home' }
+  | { kind: 'picker'; sessionDir?: string; batch?: boolean }
+  | { kind: 'agent'; task: TaskInfo; batch?: TaskInfo[] }
+  | { kind: 'rollout'; rolloutId: string; list: string[] }
+  | { kind: 'batch' }
+  | { kind: 'bestofn'; sessionDir?: string; instanceId: string }
+  | { kind: 'compare'; a: string; b: string }
+  | { kind: 'confirmQuit' };
+
+export interface AppProps {
+  backend: Backend;
+  theme: Theme;
+  bindings: Bindings;
+  /** Fixed size (tests); default: the terminal's, following resizes. */
+  size?: { columns: number; rows: number };
+  /** Open this session on start. */
+  initialSession?: string;
+  registry?: RolloutRegistry;
+  onExit?(mode: 'stop' | 'detach'): void;
+}
+
+interface OpenSession { reader: SessionReader; summaries: RolloutSummary[] }
+
+const SCREEN_ID: Record<Screen['kind'], ScreenId> = { home: 'home', picker: 'picker', agent: 'picker', rollout: 'rollout', batch: 'batch', bestofn: 'bestofn', compare: 'compare', confirmQuit: 'home' };
+
+export function App(props: AppProps): React.JSX.Element {
+  const { backend } = props;
+  const app = useApp();
+  const term = useWindowSize();
+  const width = props.size?.columns ?? term.columns ?? 80;
+  const height = props.size?.rows ?? term.rows ?? 24;
+  const registry = useMemo(() => props.registry ?? new RolloutRegistry(), [props.registry]);
+  useSyncExternalStore(registry.changed.subscribe, () => registry.ids().length);
+  const [stack, setStack] = useState<Screen[]>([{ kind: 'home' }]);
+  const [help, setHelp] = useState(false);
+  const [tasks, setTasks] = useState<TaskInfo[]>([]);
+  const [sessions, setSessions] = useState<SessionListing[]>([]);
+  const [open, setOpen] = useState<Map<string, OpenSession>>(new Map());
+  const [marked, setMarked] = useState<string>();
+  const [winners, setWinners] = useState<Map<string, string>>(new Map());
+  const [message, setMessage] = useState<string>();
+  const [batch, setBatch] = useState<LiveBatch>();
+  const live = useRef(new Map<string, { interrupt(): void; sessionDir: string }>());
+  const [, setTick] = useState(0);
+  const screen = stack[stack.length - 1];
+
+  const push = (s: Screen) => setStack((st) => [...st, s]);
+  const replaceTop = (s: Screen) => setStack((st) => [...st.slice(0, -1), s]);
+  const pop = () => setStack((st) => (st.length > 1 ? st.slice(0, -1) : st));
+
+  const refreshSessions = useCallback(() => backend.listSessions().then(setSessions).catch((e) => setMessage(String(e.message ?? e))), [backend]);
+  useEffect(() => {
+    backend.tasks().then(setTasks).catch((e) => setMessage(`could not load tasks: ${e.message ?? e}`));
+    void refreshSessions();
+  }, [backend, refreshSessions]);
+
+  const openSession = useCallback(
+    async (dir: string): Promise<OpenSession> => {
+      const have = open.get(dir);
+      if (have) return have;
+      const reader = await backend.openSession(dir);
+      const entry: OpenSession = { reader, summaries: reader.summaries() };
+      // Follow appends from this or another process: route events to their rollouts, refresh the summaries.
+      reader.follow((e) => {
+        if (registry.has(e.rollout)) registry.push(e);
+        entry.summaries = reader.summaries();
+        setTick((t) => t + 1);
+      });
+      setOpen((m) => new Map(m).set(dir, entry));
+      return entry;
+    },
+    [backend, open, registry],
+  );
+
+  useEffect(() => {
+    if (props.initialSession) void openSession(props.initialSession).then(() => push({ kind: 'picker', sessionDir: props.initialSession }));
+  }, []);
+
+  const loadRollout = async (rolloutId: string, sessionDir?: string): Promise<void> => {
+    if (registry.has(rolloutId) && registry.store(rolloutId).events.length) return;
+    if (!sessionDir) return;
+    const s = await openSession(sessionDir);
+    registry.store(rolloutId).pushAll(await s.reader.events(rolloutId));
+  };
+
+  const openRollout = async (rolloutId: string, list: string[], sessionDir?: string, replace = false) => {
+    try {
+      await loadRollout(rolloutId, sessionDir);
+      (replace ? replaceTop : push)({ kind: 'rollout', rolloutId, list });
+    } catch (err) {
+      setMessage(`could not open ${rolloutId}: ${(err as Error).message}`);
+    }
+  };
+
+  const sessionOfRollout = (id: string): string | undefined => {
+    for (const [dir, s] of open) if (s.summaries.some((r) => r.rollout_id === id)) return dir;
+    return live.current.get(id)?.sessionDir;
+  };
+
+  const liveSummaries = (): RolloutSummary[] => registry.ids().filter((id) => live.current.has(id)).map((id) => summaryFromView(registry.store(id).get()));
+
+  const startRollout = async (task: TaskInfo, agent: AgentId) => {
+    try {
+      const r = await backend.startRollout(task, agent, registry.push);
+      live.current.set(r.rolloutId, { interrupt: r.interrupt, sessionDir: r.sessionDir });
+      void r.done.finally(() => {
+        live.current.delete(r.rolloutId);
+        void refreshSessions();
+      });
+      replaceTop({ kind: 'rollout', rolloutId: r.rolloutId, list: [r.rolloutId] });
+    } catch (err) {
+      pop();
+      setMessage(`could not start the rollout: ${(err as Error).message}`);
+    }
+  };
+
+  const startBatch = async (chosen: TaskInfo[], agent: AgentId) => {
+    if (!backend.startBatch) return setMessage('batches are not available in this build');
+    try {
+      const b = await backend.startBatch(chosen, agent, registry.push);
+      setBatch(b);
+      await openSession(b.sessionDir);
+      void b.done.finally(() => {
+        setBatch(undefined);
+        void refreshSessions();
+      });
+      replaceTop({ kind: 'batch' });
+    } catch (err) {
+      pop();
+      setMessage(`could not start the batch: ${(err as Error).message}`);
+    }
+  };
+
+  const quit = (mode: 'stop' | 'detach') => {
+    props.onExit?.(mode);
+    app.exit();
+  };
+  const requestQuit = () => (batch ? push({ kind: 'confirmQuit' }) : quit('stop'));
+
+  useInput((input, key) => {
+    if (key.ctrl && input === 'c') return requestQuit();
+    if (help && (key.escape || input === 'q' || input === '?')) return setHelp(false);
+    if (input === '?' && screen.kind !== 'picker' && screen.kind !== 'agent') return setHelp(true);
+    if (message && !help) setMessage(undefined);
+    if (screen.kind === 'confirmQuit') {
+      if (input === 's') quit('stop');
+      else if (input === 'k') quit('detach');
+      else if (key.escape || input === 'q') pop();
+    }
+    if (screen.kind === 'agent' && (key.escape || input === 'q')) pop();
+  });
+
+  const bodyH = height - 1 - (message ? 1 : 0);
+  const active = !help;
+  const pagerFor = async (kind: 'events' | 'eval' | 'testlog', vm: RolloutViewModel, events: unknown[]): Promise<string | undefined> => {
+    let file: string | undefined;
+    if (kind === 'events') file = tempFile(`${vm.rolloutId}.events.jsonl`, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
+    else if (!vm.verdict?.log_dir) return 'no verification logs for this rollout yet';
+    else file = join(vm.verdict.log_dir, kind === 'eval' ? 'eval.sh' : 'test_output.txt');
+    let result: { ok: boolean; error?: string } = { ok: false };
+    await app.suspendTerminal(() => {
+      result = runPager(file!);
+    });
+    return result.ok ? undefined : result.error;
+  };
+
+  let body: React.ReactNode;
+  let where = 'home';
+  switch (screen.kind) {
+    case 'home':
+    case 'confirmQuit':
+      body = (
+        <Home
+          sessions={sessions}
+          datasetName={backend.datasetName}
+          modelHint={backend.modelHint}
+          width={width}
+          height={bodyH}
+          active={active && screen.kind === 'home'}
+          batchRunning={!!batch}
+          marked={marked}
+          onNewRun={() => push({ kind: 'picker' })}
+          onNewBatch={() => push({ kind: 'picker', batch: true })}
+          onOpen={(dir) => void openSession(dir).then(() => push({ kind: 'picker', sessionDir: dir }), (e) => setMessage(String(e.message)))}
+          onMark={(dir) => setMarked((m) => (m === dir ? undefined : dir))}
+          onCompare={(a, b) => void Promise.all([openSession(a), openSession(b)]).then(() => push({ kind: 'compare', a, b }))}
+          onDashboard={() => batch && push({ kind: 'batch' })}
+          onBack={requestQuit}
+        />
+      );
+      if (screen.kind === 'confirmQuit') where = 'a batch is running';
+      break;
+    case 'picker': {
+      const s = screen.sessionDir ? open.get(screen.sessionDir) : undefined;
+      const summaries = s ? s.summaries : liveSummaries();
+      where = s ? `session ${basename(screen.sessionDir!)}` : screen.batch ? 'new batch' : 'new run';
+      body = (
+        <Picker
+          tasks={tasks}
+          summaries={summaries}
+          title={s ? `session ${safe(basename(screen.sessionDir!))}` : `${backend.datasetName}: ${screen.batch ? 'mark instances for a batch' : 'pick an instance'}`}
+          width={width}
+          height={bodyH}
+          active={active}
+          onOpen={(task, { forceNew }) => {
+            const mine = summaries.filter((r) => r.instance_id === task.instance_id).sort((a, b) => (b.started_at ?? 0) - (a.started_at ?? 0));
+            if (!forceNew && mine.length && !screen.batch) {
+              const list = [...byInstance(summaries).values()].map((l) => l[l.length - 1].rollout_id);
+              void openRollout(mine[0].rollout_id, list, screen.sessionDir);
+            } else push({ kind: 'agent', task, batch: screen.batch ? [task] : undefined });
+          }}
+          onBatch={(chosen) => push({ kind: 'agent', task: chosen[0], batch: chosen })}
+          onBestOfN={(task) => push({ kind: 'bestofn', sessionDir: screen.sessionDir, instanceId: task.instance_id })}
+          onBack={pop}
+        />
+      );
+      break;
+    }
+    case 'agent': {
+      const choices = backend.agents(screen.task);
+      where = screen.batch ? `batch of ${screen.batch.length}: choose an agent` : `${screen.task.instance_id}: choose an agent`;
+      body = (
+        <Box flexDirection="column" width={width} height={bodyH}>
+          <Text wrap="truncate-end"><T role="header">{screen.batch ? `Run ${screen.batch.length} instance(s) with` : `Run ${safe(screen.task.instance_id)} with`}</T></Text>
+          <SelectInput
+            items={choices.filter((c) => c.available).map((c) => ({ key: c.id, label: `${c.label}${c.note ? ` — ${c.note}` : ''}`, value: c.id }))}
+            isFocused={active}
+            onSelect={(item) => void (screen.batch ? startBatch(screen.batch, item.value) : startRollout(screen.task, item.value))}
+          />
+          {choices.filter((c) => !c.available).map((c) => (
+            <Text key={c.id} wrap="truncate-end"><T role="muted">{`  ${c.label}: ${c.note ?? 'unavailable'}`}</T></Text>
+          ))}
+          {backend.modelHint && <Text wrap="wrap"><T role="warn">{backend.modelHint}</T></Text>}
+        </Box>
+      );
+      break;
+    }
+    case 'rollout': {
+      const store = registry.store(screen.rolloutId);
+      const vm = store.get();
+      const task = tasks.find((t) => t.instance_id === vm.instanceId);
+      const pos = screen.list.indexOf(screen.rolloutId);
+      const move = (d: number) => {
+        const next = screen.list[pos + d];
+        if (next) void openRollout(next, screen.list, sessionOfRollout(next), true);
+      };
+      where = `rollout ${vm.instanceId || screen.rolloutId}`;
+      body = (
+        <RolloutView
+          key={screen.rolloutId}
+          store={store}
+          task={task}
+          width={width}
+          height={bodyH}
+          active={active}
+          position={screen.list.length > 1 ? `${pos + 1}/${screen.list.length}` : undefined}
+          onBack={pop}
+          onPrevInstance={() => move(-1)}
+          onNextInstance={() => move(1)}
+          onInterrupt={(id) => (live.current.get(id)?.interrupt() ?? (batch ? batch.control.kill(id) : undefined))}
+          attachCommand={(v) => backend.attachCommand({ ...v, patch: v.patch || patchAtStep(v, v.steps.length - 1) }, sessionOfRollout(v.rolloutId))}
+          openPager={pagerFor}
+        />
+      );
+      break;
+    }
+    case 'batch': {
+      where = 'batch dashboard';
+      const s = batch ? open.get(batch.sessionDir) : undefined;
+      body = batch ? (
+        <BatchDashboard
+          control={batch.control}
+          finished={s?.summaries ?? []}
+          sessionName={basename(batch.sessionDir)}
+          width={width}
+          height={bodyH}
+          active={active}
+          onOpen={(id) => void openRollout(id, [id], batch.sessionDir)}
+          onBack={pop}
+        />
+      ) : (
+        <Text>no batch is running</Text>
+      );
+      break;
+    }
+    case 'bestofn': {
+      const s = screen.sessionDir ? open.get(screen.sessionDir) : undefined;
+      const all = s ? s.summaries : liveSummaries();
+      const bi = byInstance(all);
+      const n = Math.max(1, ...[...bi.values()].map((l) => l.length));
+      const ks = Array.from({ length: n }, (_, i) => i + 1);
+      where = `best-of-n ${screen.instanceId}`;
+      body = (
+        <BestOfN
+          instanceId={screen.instanceId}
+          candidates={bi.get(screen.instanceId) ?? []}
+          loadPatch={async (id) => {
+            await loadRollout(id, screen.sessionDir);
+            return registry.store(id).get().patch;
+          }}
+          curves={{ passAtK: ks.map((k) => passAtK(bi, k)), bestAtK: ks.map((k) => bestAtK(bi, k)) }}
+          width={width}
+          height={bodyH}
+          active={active}
+          winner={winners.get(`${screen.sessionDir}:${screen.instanceId}`)}
+          onMarkWinner={(id) => {
+            setWinners((w) => new Map(w).set(`${screen.sessionDir}:${screen.instanceId}`, id));
+            if (screen.sessionDir) void backend.markWinner?.(screen.sessionDir, screen.instanceId, id);
+          }}
+          onOpen={(id) => void openRollout(id, (bi.get(screen.instanceId) ?? []).map((c) => c.rollout_id), screen.sessionDir)}
+          onBack={pop}
+        />
+      );
+      break;
+    }
+    case 'compare': {
+      const a = open.get(screen.a);
+      const b = open.get(screen.b);
+      where = 'run compare';
+      body = (
+        <RunCompare
+          a={{ name: basename(screen.a), summaries: a?.summaries ?? [] }}
+          b={{ name: basename(screen.b), summaries: b?.summaries ?? [] }}
+          width={width}
+          height={bodyH}
+          active={active}
+          onOpen={(side, id) => void openRollout(id, [id], side === 'a' ? screen.a : screen.b)}
+          onBack={pop}
+        />
+      );
+      break;
+    }
+  }
+
+  return (
+    <ThemeContext.Provider value={props.theme}>
+      <KeysContext.Provider value={props.bindings}>
+        <Box flexDirection="column" width={width} height={height}>
+          {help ? <HelpOverlay screen={SCREEN_ID[screen.kind]} width={width} height={bodyH} /> : body}
+          {message && (
+            <Box height={1} width={width}>
+              <Text wrap="truncate-end"><T role="status.error">{safe(message)}</T></Text>
+            </Box>
+          )}
+          {screen.kind === 'confirmQuit' ? (
+            <Box height={1} width={width}>
+              <Text wrap="truncate-end"><T role="status.stalled">A batch is running: s stop it (containers removed) · k keep it running headless · Esc cancel</T></Text>
+            </Box>
+          ) : (
+            <StatusBar where={where} screen={SCREEN_ID[screen.kind]} width={width} />
+          )}
+        </Box>
+      </KeysContext.Provider>
+    </ThemeContext.Provider>
+  );
+}
+
+export { SCREEN_ID };

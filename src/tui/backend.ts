@@ -1,0 +1,65 @@
+import type { RolloutEvent } from '../core/events.js';
+import type { SessionReader } from '../core/session/types.js';
+import type { SchedulerControl } from '../core/scheduler/types.js';
+import type { TaskInfo } from './panes/lines.js';
+import type { RolloutViewModel } from './state/rollout-view-model.js';
+
+/**
+ * Everything the workbench needs from the engine, in one port. The TUI renders; the backend (src/tui/core-backend.ts
+ * wires the real session store, scheduler, agents and Docker) does the work. Tests drive the TUI through the same port.
+ */
+
+export type AgentId = 'gold' | 'replay' | 'llm';
+
+export interface AgentChoice {
+  id: AgentId;
+  label: string;
+  available: boolean;
+  /** Why it is unavailable, or what it does. */
+  note?: string;
+}
+
+export interface SessionListing {
+  dir: string;
+  name: string;
+  status: string;
+  rollouts: number;
+  done: number;
+  resolved: number;
+  costUsd: number;
+  createdAt?: number;
+  /** A batch in this or another process is still writing to it. */
+  live?: boolean;
+}
+
+export interface LiveRollout {
+  rolloutId: string;
+  sessionDir: string;
+  interrupt(): void;
+  done: Promise<unknown>;
+}
+
+export interface LiveBatch {
+  sessionDir: string;
+  control: SchedulerControl;
+  done: Promise<unknown>;
+}
+
+export interface Backend {
+  readonly datasetName: string;
+  /** How to point the workbench at a model, or undefined when one is configured. */
+  readonly modelHint?: string;
+  tasks(): Promise<TaskInfo[]>;
+  agents(task?: TaskInfo): AgentChoice[];
+  listSessions(): Promise<SessionListing[]>;
+  openSession(dir: string): Promise<SessionReader>;
+  /** Starts one rollout (in the workbench's run session, created on first use); every event is passed to onEvent. */
+  startRollout(task: TaskInfo, agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout>;
+  startBatch?(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveBatch>;
+  /** The command that opens a shell in the rollout's container (live) or in a fresh environment with its patch. */
+  attachCommand(vm: RolloutViewModel, sessionDir?: string): string;
+  /** Persists the winner of a best-of-n comparison. */
+  markWinner?(sessionDir: string, instanceId: string, rolloutId: string): Promise<void>;
+  /** Stops every running rollout and batch and removes their containers. */
+  shutdown(mode: 'stop' | 'detach'): Promise<void>;
+}

@@ -1,0 +1,134 @@
+import React, { useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Text } from 'ink';
+import type { RolloutSummary } from '../../core/session/types.js';
+import { T } from '../components/theme-context.js';
+import { Pane } from '../components/pane.js';
+import { useBoundInput } from '../components/keys-context.js';
+import { windowStart, clampIndex } from '../components/list-window.js';
+import { diffLines } from '../panes/lines.js';
+import { equivalenceGroups, meanScore, rankCandidates } from '../state/compare.js';
+import { scoreRole, verdictRole } from '../theme.js';
+import { fmtCost, padEnd, padStart, safe } from '../text.js';
+
+export interface BestOfNProps {
+  instanceId: string;
+  candidates: RolloutSummary[];
+  /** Loads a candidate's final patch (from its events). */
+  loadPatch(rolloutId: string): Promise<string>;
+  /** pass@k and best@k of the whole session, k = 1..n (undefined where not enough samples). */
+  curves: { passAtK: Array<number | undefined>; bestAtK: Array<number | undefined> };
+  width: number;
+  height: number;
+  active?: boolean;
+  winner?: string;
+  onMarkWinner(rolloutId: string): void;
+  onOpen(rolloutId: string): void;
+  onBack(): void;
+}
+
+/** pass@k / best@k drawn as bars, one row per k. */
+export function curveRows(curves: BestOfNProps['curves'], width: number): Array<{ k: number; pass?: number; best?: number; passBar: string; bestBar: string }> {
+  const n = Math.max(curves.passAtK.length, curves.bestAtK.length);
+  const w = Math.max(4, Math.floor((width - 24) / 2));
+  const bar = (v: number | undefined) => (v === undefined ? ' '.repeat(w) : '█'.repeat(Math.round(v * w)).padEnd(w, '·'));
+  return Array.from({ length: n }, (_, i) => ({ k: i + 1, pass: curves.passAtK[i], best: curves.bestAtK[i], passBar: bar(curves.passAtK[i]), bestBar: bar(curves.bestAtK[i]) }));
+}
+
+export function BestOfN(props: BestOfNProps): React.JSX.Element {
+  const { width, height } = props;
+  const ranked = useMemo(() => rankCandidates(props.candidates), [props.candidates]);
+  const [sel, setSel] = useState(0);
+  const [left, setLeft] = useState<string | undefined>(ranked[0]?.rollout_id);
+  const [right, setRight] = useState<string | undefined>(ranked[1]?.rollout_id);
+  const [patches, setPatches] = useState<Map<string, string>>(new Map());
+  const startRef = useRef(0);
+  const index = clampIndex(sel, ranked.length);
+
+  useEffect(() => {
+    let alive = true;
+    void Promise.all(ranked.map(async (c) => [c.rollout_id, await props.loadPatch(c.rollout_id).catch(() => '')] as const)).then((pairs) => {
+      if (alive) setPatches(new Map(pairs));
+    });
+    return () => {
+      alive = false;
+    };
+  }, [ranked]);
+  const groups = useMemo(() => equivalenceGroups(patches), [patches]);
+  const groupSizes = useMemo(() => {
+    const m = new Map<number, number>();
+    for (const g of groups.values()) m.set(g, (m.get(g) ?? 0) + 1);
+    return m;
+  }, [groups]);
+
+  useBoundInput(
+    'bestofn',
+    (action) => {
+      const cur = ranked[index]?.rollout_id;
+      if (action === 'global.back') props.onBack();
+      else if (action === 'bestofn.down') setSel(index + 1);
+      else if (action === 'bestofn.up') setSel(Math.max(0, index - 1));
+      else if (action === 'bestofn.pickLeft' && cur) setLeft(cur);
+      else if (action === 'bestofn.pickRight' && cur) setRight(cur);
+      else if (action === 'bestofn.winner' && cur) props.onMarkWinner(cur);
+      else if (action === 'bestofn.open' && cur) props.onOpen(cur);
+    },
+    props.active ?? true,
+  );
+
+  const curves = curveRows(props.curves, width);
+  const listRows = Math.max(2, Math.min(ranked.length, Math.floor(height / 4)));
+  const curveH = Math.min(curves.length + 1, Math.max(0, Math.floor(height / 5)));
+  const diffH = height - 2 - listRows - curveH;
+  const sideBySide = width >= 100;
+  startRef.current = windowStart(index, listRows, ranked.length, startRef.current);
+  const cand = (id: string | undefined) => ranked.find((c) => c.rollout_id === id);
+  const title = (id: string | undefined, label: string) => {
+    const c = cand(id);
+    if (!c) return `${label}: (none)`;
+    const s = meanScore(c);
+    return `${label}: #${c.sample} ${c.verdict ?? c.status} ${s !== undefined ? s.toFixed(2) : ''}${props.winner === c.rollout_id ? ' ★' : ''}`;
+  };
+  const paneW = sideBySide ? Math.floor(width / 2) : width;
+  const paneH = sideBySide ? diffH : Math.floor(diffH / 2);
+  const lw = (id: string | undefined, w: number) => diffLines(id ? patches.get(id) ?? '' : '', w - 2);
+
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Box height={1}><Text wrap="truncate-end"><T role="header">best-of-{ranked.length} {safe(props.instanceId)}</T><T role="muted">  ranked by verifier score · a/b put a candidate left/right · w winner</T></Text></Box>
+      <Box height={1}><Text wrap="truncate-end"><T role="muted">{`   ${padEnd('sample', 7)} ${padEnd('verdict', 12)} ${padStart('score', 5)} ${padStart('lines', 5)} ${padStart('cost', 8)}  eq`}</T></Text></Box>
+      <Box height={listRows} flexDirection="column" overflow="hidden">
+        {ranked.slice(startRef.current, startRef.current + listRows).map((c, i) => {
+          const isSel = startRef.current + i === index;
+          const s = meanScore(c);
+          const g = groups.get(c.rollout_id);
+          return (
+            <Box key={c.rollout_id} height={1}>
+              <Text wrap="truncate-end">
+                <T role={isSel ? 'selected' : undefined}>{`${props.winner === c.rollout_id ? '★' : ' '}${c.rollout_id === left ? 'a' : c.rollout_id === right ? 'b' : ' '} ${padEnd(`#${c.sample}`, 7)} `}</T>
+                <T role={verdictRole(c.verdict)}>{padEnd(c.verdict ?? c.status, 12)}</T>
+                <T role={s !== undefined ? scoreRole(s) : 'muted'}>{` ${padStart(s !== undefined ? s.toFixed(2) : '-', 5)}`}</T>
+                <T role="muted">{` ${padStart(String(c.patch_lines ?? '-'), 5)} ${padStart(fmtCost(c.cost_usd), 8)}  ${g && (groupSizes.get(g) ?? 0) > 1 ? `≡${g}` : ''}`}</T>
+              </Text>
+            </Box>
+          );
+        })}
+      </Box>
+      <Box flexDirection={sideBySide ? 'row' : 'column'} height={diffH}>
+        <Pane title={title(left, 'a')} width={paneW} height={paneH} lines={lw(left, paneW)} offset={0} />
+        <Pane title={title(right, 'b')} width={sideBySide ? width - paneW : width} height={sideBySide ? diffH : diffH - paneH} lines={lw(right, paneW)} offset={0} />
+      </Box>
+      <Box height={curveH} flexDirection="column" overflow="hidden">
+        <Text wrap="truncate-end"><T role="muted">{`  k  ${padEnd('pass@k', Math.floor((width - 24) / 2) + 6)}best@k`}</T></Text>
+        {curves.slice(0, Math.max(0, curveH - 1)).map((r) => (
+          <Text key={r.k} wrap="truncate-end">
+            <T role="muted">{padStart(String(r.k), 3)}  </T>
+            <T role="progress.done">{r.passBar}</T>
+            <T>{` ${r.pass !== undefined ? r.pass.toFixed(2) : '  - '} `}</T>
+            <T role="score.high">{r.bestBar}</T>
+            <T>{` ${r.best !== undefined ? r.best.toFixed(2) : '  - '}`}</T>
+          </Text>
+        ))}
+      </Box>
+    </Box>
+  );
+}

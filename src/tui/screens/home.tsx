@@ -1,0 +1,99 @@
+import React from 'react';
+import { Box, Text } from 'ink';
+import SelectInput from 'ink-select-input';
+import { T } from '../components/theme-context.js';
+import { useBoundInput } from '../components/keys-context.js';
+import type { SessionListing } from '../backend.js';
+import { fmtCost, padEnd, padStart, safe, truncate } from '../text.js';
+
+export interface HomeProps {
+  sessions: SessionListing[];
+  datasetName: string;
+  modelHint?: string;
+  width: number;
+  height: number;
+  active?: boolean;
+  batchRunning?: boolean;
+  marked?: string;
+  onNewRun(): void;
+  onNewBatch(): void;
+  onOpen(dir: string): void;
+  onMark(dir: string): void;
+  onCompare(a: string, b: string): void;
+  onDashboard?(): void;
+  onBack(): void;
+}
+
+type Value = { kind: 'run' } | { kind: 'batch' } | { kind: 'dashboard' } | { kind: 'session'; dir: string };
+
+export function sessionRow(s: SessionListing, width: number, marked: boolean): string {
+  const rate = s.done ? `${((100 * s.resolved) / s.done).toFixed(0)}%` : '-';
+  const cols = `${padEnd(s.status, 10)} ${padStart(`${s.resolved}/${s.done}`, 7)} ${padStart(rate, 5)} ${padStart(fmtCost(s.costUsd), 9)}`;
+  const nameW = Math.max(8, width - cols.length - 6);
+  return `${marked ? '*' : ' '} ${padEnd(safe(s.name), nameW)} ${cols}`;
+}
+
+function Item({ isSelected, label }: { isSelected?: boolean; label: string }): React.JSX.Element {
+  return (
+    <Text wrap="truncate-end">
+      <T role={isSelected ? 'focus' : label.startsWith('▸') ? 'title' : undefined}>{label}</T>
+    </Text>
+  );
+}
+
+export function Home(props: HomeProps): React.JSX.Element {
+  const { sessions, width, height } = props;
+  const items: Array<{ key: string; label: string; value: Value }> = [
+    { key: 'run', label: '▸ New run: pick an instance and an agent', value: { kind: 'run' } },
+    { key: 'batch', label: '▸ New batch: mark instances, run them all', value: { kind: 'batch' } },
+    ...(props.batchRunning ? [{ key: 'dash', label: '▸ Batch dashboard (running)', value: { kind: 'dashboard' } as Value }] : []),
+    ...sessions.map((s) => ({ key: s.dir, label: sessionRow(s, width, props.marked === s.dir), value: { kind: 'session', dir: s.dir } as Value })),
+  ];
+  const [hl, setHl] = React.useState<Value>(items[0].value);
+
+  useBoundInput(
+    'home',
+    (action) => {
+      if (action === 'global.back') props.onBack();
+      else if (action === 'home.newRun') props.onNewRun();
+      else if (action === 'home.newBatch') props.onNewBatch();
+      else if (action === 'home.batch') props.onDashboard?.();
+      else if (action === 'home.mark' && hl.kind === 'session') props.onMark(hl.dir);
+      else if (action === 'home.compare' && hl.kind === 'session' && props.marked && props.marked !== hl.dir) props.onCompare(props.marked, hl.dir);
+    },
+    props.active ?? true,
+  );
+
+  const hintLines = props.modelHint ? props.modelHint.split('\n') : [];
+  const listRows = Math.max(3, height - 5 - hintLines.length);
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Box height={1}><Text wrap="truncate-end"><T role="header">swegym workbench</T><T role="muted"> · dataset {safe(props.datasetName)}</T></Text></Box>
+      {hintLines.map((l, i) => (
+        <Box key={i} height={1}><Text wrap="truncate-end"><T role="warn">{truncate(l, width)}</T></Text></Box>
+      ))}
+      <Box height={1}><Text> </Text></Box>
+      <Box height={1}>
+        <Text wrap="truncate-end"><T role="muted">{`    ${padEnd('session', Math.max(8, width - 42))} status      resolved  rate      cost`}</T></Text>
+      </Box>
+      <Box height={listRows} flexDirection="column" overflow="hidden">
+        <SelectInput
+          items={items}
+          limit={listRows}
+          isFocused={props.active ?? true}
+          itemComponent={Item}
+          onHighlight={(i) => setHl(i.value)}
+          onSelect={(i) => {
+            if (i.value.kind === 'run') props.onNewRun();
+            else if (i.value.kind === 'batch') props.onNewBatch();
+            else if (i.value.kind === 'dashboard') props.onDashboard?.();
+            else props.onOpen(i.value.dir);
+          }}
+        />
+      </Box>
+      <Box height={2} flexDirection="column">
+        <Text wrap="truncate-end"><T role="muted">{sessions.length ? `${sessions.length} session(s). Space marks one, c compares it with the highlighted one.` : 'No sessions yet: start a run.'}</T></Text>
+      </Box>
+    </Box>
+  );
+}

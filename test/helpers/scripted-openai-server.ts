@@ -1,0 +1,214 @@
+/**
+ * A real OpenAI-compatible HTTP server on 127.0.0.1 (ephemeral port) for tests: chat completions (JSON or SSE
+ * streaming, tool calls, usage present or absent), the legacy completions API (logprobs / echo), scripted error
+ * statuses (429 + Retry-After, 400 context-length, 5xx) and delays. Every request is recorded.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ScriptedToolCall {
+  id?: string;
+  name: string;
+  /** JSON string, or an object to be JSON-encoded. Malformed strings are sent as they are. */
+  arguments: string | Record<string, unknown>;
+}
+
+export interface ReplyStep {
+  content?: string | null;
+  tool_calls?: ScriptedToolCall[];
+  finish_reason?: string;
+  /** Omitted or null: the response carries no usage at all. */
+  usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  delayMs?: number;
+  /** Streaming: characters per content / argument fragment (default 7) and pause between chunks. */
+  chunkSize?: number;
+  chunkDelayMs?: number;
+}
+
+export interface ErrorStep {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+  delayMs?: number;
+}
+
+export interface CompletionStep {
+  completion: {
+    text: string;
+    /** Per-token logprobs returned when the request asks for logprobs. */
+    tokens?: string[];
+    token_logprobs?: (number | null)[];
+    top_logprobs?: Record<string, number>[] | null;
+    finish_reason?: string;
+    usage?: { prompt_tokens: number; completion_tokens: number } | null;
+  };
+  delayMs?: number;
+}
+
+/** Never answers (until the client gives up or the server closes). */
+export interface HangStep {
+  hang: true;
+}
+
+export type Step = ReplyStep | ErrorStep | CompletionStep | HangStep;
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: any;
+  at: number;
+}
+
+export type Script = Step[] | ((req: RecordedRequest, index: number) => Step | Promise<Step>);
+
+export interface ScriptedServer {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+export const contextLengthError = (): ErrorStep => ({
+  status: 400,
+  body: {
+    error: {
+      message: "This model's maximum context length is 32768 tokens. However, your messages resulted in 40000 tokens. Please reduce the length of the messages.",
+      type: 'invalid_request_error',
+      param: 'messages',
+      code: 'context_length_exceeded',
+    },
+  },
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function chunks(s: string, n: number): string[] {
+  if (s === '') return [];
+  const out: string[] = [];
+  for (let i = 0; i < s.length; i += n) out.push(s.slice(i, i + n));
+  return out;
+}
+
+export async function startScriptedServer(script: Script): Promise<ScriptedServer> {
+  const requests: RecordedRequest[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  let created = Math.floor(Date.now() / 1000);
+
+  const server = http.createServer(async (req, res) => {
+    const bodyText = await new Promise<string>((resolve) => {
+      let data = '';
+      req.setEncoding('utf8');
+      req.on('data', (c) => (data += c));
+      req.on('end', () => resolve(data));
+    });
+    let body: any;
+    try {
+      body = bodyText ? JSON.parse(bodyText) : undefined;
+    } catch {
+      body = bodyText;
+    }
+    const rec: RecordedRequest = { method: req.method ?? '', path: (req.url ?? '').split('?')[0], headers: req.headers, body, at: Date.now() };
+    const index = requests.length;
+    requests.push(rec);
+
+    let step: Step | undefined;
+    try {
+      step = typeof script === 'function' ? await script(rec, index) : script[index];
+    } catch (e) {
+      step = { status: 500, body: { error: { message: `script threw: ${(e as Error).message}` } } };
+    }
+    if (!step) {
+      // 418: not retryable, so a test that runs past its script fails fast instead of backing off.
+      return sendJson(res, 418, { error: { message: `scripted server: no step for request #${index}`, type: 'script_exhausted' } });
+    }
+    if ('hang' in step) return;
+    if (step.delayMs) await sleep(step.delayMs);
+    if ('status' in step) {
+      return sendJson(res, step.status, step.body ?? { error: { message: `scripted status ${step.status}` } }, step.headers);
+    }
+    const id = `chatcmpl-${index}`;
+    const model = body?.model ?? 'scripted';
+    created += 1;
+
+    if ('completion' in step) {
+      const c = step.completion;
+      const wantLogprobs = body?.logprobs !== undefined && body?.logprobs !== null;
+      const text = body?.echo ? String(body?.prompt ?? '') + c.text : c.text;
+      const choice: any = { index: 0, text, finish_reason: c.finish_reason ?? 'length', logprobs: null };
+      if (wantLogprobs) {
+        const tokens = c.tokens ?? [c.text];
+        let off = 0;
+        choice.logprobs = {
+          tokens,
+          token_logprobs: c.token_logprobs ?? tokens.map(() => null),
+          top_logprobs: c.top_logprobs ?? null,
+          text_offset: tokens.map((t) => {
+            const o = off;
+            off += t.length;
+            return o;
+          }),
+        };
+      }
+      const out: any = { id: `cmpl-${index}`, object: 'text_completion', created, model, choices: [choice] };
+      if (c.usage) out.usage = { ...c.usage, total_tokens: c.usage.prompt_tokens + c.usage.completion_tokens };
+      return sendJson(res, 200, out);
+    }
+
+    const calls = (step.tool_calls ?? []).map((tc, i) => ({
+      id: tc.id ?? `call_${index}_${i}`,
+      name: tc.name,
+      arguments: typeof tc.arguments === 'string' ? tc.arguments : JSON.stringify(tc.arguments),
+    }));
+    const finish = step.finish_reason ?? (calls.length > 0 ? 'tool_calls' : 'stop');
+    const usage = step.usage ? { ...step.usage, total_tokens: step.usage.prompt_tokens + step.usage.completion_tokens } : undefined;
+    const content = step.content === undefined ? (calls.length > 0 ? null : '') : step.content;
+
+    if (!body?.stream) {
+      const message: any = { role: 'assistant', content };
+      if (calls.length > 0) message.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
+      const out: any = { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, finish_reason: finish, logprobs: null }] };
+      if (usage) out.usage = usage;
+      return sendJson(res, 200, out);
+    }
+
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    const n = step.chunkSize ?? 7;
+    const send = async (delta: any, finish_reason: string | null = null) => {
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason }] })}\n\n`);
+      if (step && 'chunkDelayMs' in step && step.chunkDelayMs) await sleep(step.chunkDelayMs);
+    };
+    await send({ role: 'assistant', content: '' });
+    for (const c of chunks(content ?? '', n)) await send({ content: c });
+    for (const [i, c] of calls.entries()) {
+      await send({ tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] });
+      for (const a of chunks(c.arguments, n)) await send({ tool_calls: [{ index: i, function: { arguments: a } }] });
+    }
+    await send({}, finish);
+    if (usage && body?.stream_options?.include_usage) {
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+    }
+    res.write('data: [DONE]\n\n');
+    res.end();
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.end(text);
+}

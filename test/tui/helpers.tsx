@@ -1,0 +1,54 @@
+import './force-color.js';
+import React from 'react';
+import { render } from 'ink-testing-library';
+import { ThemeContext } from '../../src/tui/components/theme-context.js';
+import { KeysContext } from '../../src/tui/components/keys-context.js';
+import { loadTheme, type Theme } from '../../src/tui/theme.js';
+import { defaultBindings } from '../../src/tui/keys.js';
+
+export const KEYS = {
+  enter: '\r',
+  esc: '\x1b',
+  tab: '\t',
+  shiftTab: '\x1b[Z',
+  up: '\x1b[A',
+  down: '\x1b[B',
+  pageDown: '\x1b[6~',
+  backspace: '\x7f',
+  ctrlC: '\x03',
+};
+
+// eslint-disable-next-line no-control-regex
+export const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+export function renderWith(el: React.ReactElement, theme: Theme = loadTheme({ name: 'dark' })) {
+  return render(
+    <ThemeContext.Provider value={theme}>
+      <KeysContext.Provider value={defaultBindings()}>{el}</KeysContext.Provider>
+    </ThemeContext.Provider>,
+  );
+}
+
+export const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls the last frame until `pred` holds (no fixed sleeps). */
+export async function waitFrame(r: { lastFrame(): string | undefined }, pred: (plain: string, raw: string) => boolean, timeoutMs = 3000): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const raw = r.lastFrame() ?? '';
+    if (pred(stripAnsi(raw), raw)) return raw;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`frame never matched; last frame:\n${stripAnsi(raw)}`);
+    await tick(10);
+  }
+}
+
+/** Types keys one by one, letting Ink process each. */
+export async function press(r: { stdin: { write(s: string): void } }, ...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    r.stdin.write(k);
+    await tick(15);
+  }
+}
+
+/** Lines of a frame, plain. */
+export const rows = (frame: string): string[] => stripAnsi(frame).split('\n');
