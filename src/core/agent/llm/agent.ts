@@ -134,7 +134,7 @@ class Run {
     const table = { ...(await loadPriceTable(cfg.prices_file)), ...(cfg.prices ?? {}) };
     this.price = priceFor(cfg.model, table);
     this.client = makeClient(cfg.baseURL, this.env[cfg.apiKeyEnv], cfg.request_timeout_sec * 1000, this.fetchImpl);
-    if (cfg.tool_mode === 'text' && cfg.in_context_example) this.icl = prompts.inContextExample.text + '\n';
+    if (cfg.tool_mode === 'text' && cfg.in_context_example) this.icl = prompts.inContextExample.text;
     this.messages = [
       { role: 'system', content: buildSystemPrompt(prompts) },
       { role: 'user', content: buildFirstUserMessage(prompts, this.ctx.task, { workspaceDir: this.ctx.workspaceDir, hints: cfg.hints }) },

@@ -1,0 +1,138 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { loadTasks } from '../../core/dataset/load.js';
+import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
+import { ProfileName } from '../../core/harness/types.js';
+import { VERSION } from '../../core/version.js';
+import { SessionWriter } from '../../core/session/writer.js';
+import { acquireSessionLock } from '../../core/session/lock.js';
+import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
+import { newSessionName } from '../../core/session/ids.js';
+import { scrubSecrets } from '../../core/session/manifest.js';
+import { planWork } from '../../core/scheduler/queue.js';
+import { executeSession, envSpecHashes, promptTemplateHashes, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
+import type { LlmAgentConfigInput } from '../../core/agent/llm/config.js';
+
+export interface BatchOptions {
+  dataset?: string;
+  instances?: string[];
+  agent?: string;
+  model?: string;
+  baseUrl?: string;
+  config?: string;
+  samples?: number;
+  concurrency?: number;
+  temperatures?: string[];
+  budgetUsd?: number;
+  budgetTokens?: number;
+  endpointMaxInflight?: number;
+  rolloutTimeout?: number;
+  stallAfter?: number;
+  session?: string;
+  sessionsDir?: string;
+  profile?: string;
+  offline?: boolean;
+  envSpec?: string[];
+  seed?: number;
+  /** Library/test hooks (not CLI flags). */
+  io?: Partial<ExecuteIO>;
+}
+
+function readAgentConfig(file: string | undefined): Record<string, unknown> {
+  if (!file) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new Error(`${file}: cannot read the agent config (${(e as Error).message})`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: the agent config must be a JSON object`);
+  return v as Record<string, unknown>;
+}
+
+/** Exit codes: 0 all done, 1 error, 2 bad usage, 3 stopped before the end (Ctrl-C, budget); resume continues. */
+export async function batchCommand(opts: BatchOptions): Promise<number> {
+  const out = opts.io?.out ?? ((l: string) => console.log(l));
+  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const agentKind = opts.agent ?? 'gold';
+  if (agentKind !== 'gold' && agentKind !== 'llm') {
+    err(`swegym batch: --agent must be gold or llm (got '${agentKind}')`);
+    return 2;
+  }
+  const samples = opts.samples ?? 1;
+  const concurrency = opts.concurrency ?? 2;
+  if (!Number.isInteger(samples) || samples < 1) return usage(err, `--samples must be a positive integer (got ${samples})`);
+  if (!Number.isInteger(concurrency) || concurrency < 1) return usage(err, `--concurrency must be a positive integer (got ${concurrency})`);
+  const temperatures = (opts.temperatures ?? (agentKind === 'llm' ? ['0', '0.5'] : [])).map((t) => Number(t));
+  if (temperatures.some((t) => !Number.isFinite(t) || t < 0 || t > 2)) return usage(err, `--temperatures must be numbers in [0, 2] (got ${opts.temperatures?.join(',')})`);
+  let profile: ProfileName | undefined;
+  if (opts.profile) {
+    const p = ProfileName.safeParse(opts.profile);
+    if (!p.success) return usage(err, `--profile must be one of ${ProfileName.options.join(', ')}`);
+    profile = p.data;
+  }
+
+  let llm: LlmAgentConfigInput | undefined;
+  if (agentKind === 'llm') {
+    const fileCfg = readAgentConfig(opts.config);
+    llm = { ...fileCfg, ...(opts.model ? { model: opts.model } : {}), ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}) } as LlmAgentConfigInput;
+    if (!llm.model) return usage(err, '--agent llm needs --model (or "model" in --config)');
+  }
+
+  const loaded = await loadTasks(opts.dataset ?? 'samples', { ids: opts.instances });
+  if (loaded.tasks.length === 0) return usage(err, `no instances selected from ${opts.dataset ?? 'samples'}`);
+  const specs = loadSpecRegistry(opts.envSpec ?? []);
+  const sessionsDir = opts.sessionsDir ?? DEFAULT_SESSIONS_DIR;
+  const name = opts.session ?? newSessionName(agentKind);
+  const dir = resolve(join(sessionsDir, name));
+  if (existsSync(join(dir, 'manifest.json'))) return usage(err, `session ${dir} exists: use 'swegym resume ${name}'`);
+  const settings: BatchSettings = {
+    agent: agentKind,
+    llm,
+    concurrency,
+    profile,
+    offline: opts.offline,
+    env_spec_files: opts.envSpec?.map((f) => resolve(f)),
+    budget_usd: opts.budgetUsd,
+    budget_tokens: opts.budgetTokens,
+    endpoint_max_inflight: opts.endpointMaxInflight,
+    rollout_timeout_sec: opts.rolloutTimeout,
+    stall_after_sec: opts.stallAfter,
+  };
+  const seed = opts.seed ?? 0;
+  const writer = SessionWriter.create(dir, {
+    name,
+    swegym_version: VERSION,
+    dataset: {
+      ref: opts.dataset ?? 'samples',
+      sha256: loaded.source.sha256,
+      instance_ids: loaded.tasks.map((t) => t.instance_id),
+      repos: Object.fromEntries(loaded.tasks.map((t) => [t.instance_id, t.repo])),
+      ...(opts.instances ? { filter_ids: opts.instances } : {}),
+    },
+    images: {},
+    harness_profile: profile ?? 'default per dataset',
+    env_spec_hashes: envSpecHashes(specs, loaded.tasks),
+    prompt_template_hashes: agentKind === 'llm' ? promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : 'prompts') : {},
+    agent: scrubSecrets({ kind: agentKind, model: llm?.model, base_url: llm?.baseURL, config: llm ?? {} }),
+    verifier: { profile: profile ?? 'default per dataset', offline: !!opts.offline },
+    sampling: { samples, temperatures, seed },
+    scheduler: scrubSecrets({ ...settings }) as Record<string, unknown>,
+  });
+  const unlock = acquireSessionLock(dir);
+  out(`Session ${name} (${dir}): ${loaded.tasks.length} instance(s) x ${samples} sample(s), ${concurrency} worker(s).`);
+  try {
+    const items = planWork(loaded.tasks, samples, temperatures, seed);
+    const res = await executeSession(writer, items, settings, { out, err, signals: true, ...opts.io });
+    out(res.state === 'done' ? `Done. Report: swegym report ${name}` : `Stopped${res.reason ? ` (${res.reason})` : ''}. Continue with: swegym resume ${name}`);
+    return res.state === 'done' ? 0 : 3;
+  } finally {
+    writer.close();
+    unlock();
+  }
+}
+
+function usage(err: (l: string) => void, msg: string): number {
+  err(`swegym batch: ${msg}`);
+  return 2;
+}

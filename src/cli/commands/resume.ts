@@ -1,0 +1,44 @@
+import { loadTasks } from '../../core/dataset/load.js';
+import { SessionWriter } from '../../core/session/writer.js';
+import { openSession } from '../../core/session/store.js';
+import { acquireSessionLock } from '../../core/session/lock.js';
+import { resolveSessionDir } from '../../core/session/list.js';
+import { planResume } from '../../core/scheduler/resume-plan.js';
+import { executeSession, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
+
+export interface ResumeOptions {
+  session: string;
+  retryFailed?: boolean;
+  concurrency?: number;
+  sessionsDir?: string;
+  io?: Partial<ExecuteIO>;
+}
+
+export async function resumeCommand(opts: ResumeOptions): Promise<number> {
+  const out = opts.io?.out ?? ((l: string) => console.log(l));
+  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const dir = resolveSessionDir(opts.session, opts.sessionsDir);
+  const unlock = acquireSessionLock(dir);
+  const writer = SessionWriter.open(dir);
+  try {
+    const m = writer.manifest;
+    const settings = { ...(m.scheduler as unknown as BatchSettings) };
+    if (opts.concurrency) settings.concurrency = opts.concurrency;
+    const loaded = await loadTasks(m.dataset.ref, { ids: m.dataset.instance_ids });
+    if (m.dataset.sha256 && loaded.source.sha256 !== m.dataset.sha256) {
+      err(`warning: dataset '${m.dataset.ref}' changed since the session was created (sha256 ${loaded.source.sha256.slice(0, 12)} != ${m.dataset.sha256.slice(0, 12)})`);
+    }
+    const plan = planResume(openSession(dir), loaded.tasks, { retryFailed: opts.retryFailed });
+    out(
+      `Session ${m.name}: ${plan.finished} finished (kept), ${plan.restarted} interrupted (start over in a fresh environment), ` +
+        `${plan.items.length - plan.restarted - plan.failed_retried} not started, ` +
+        (opts.retryFailed ? `${plan.failed_retried} failed (re-run).` : `${plan.failed_kept} failed (kept; --retry-failed re-runs them).`),
+    );
+    const res = await executeSession(writer, plan.items, settings, { out, err, signals: true, ...opts.io }, plan.previous);
+    out(res.state === 'done' ? `Done. Report: swegym report ${m.name}` : `Stopped${res.reason ? ` (${res.reason})` : ''}. Continue with: swegym resume ${m.name}`);
+    return res.state === 'done' ? 0 : 3;
+  } finally {
+    writer.close();
+    unlock();
+  }
+}

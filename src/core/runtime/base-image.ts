@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import type Dockerode from 'dockerode';
+import { ImageError } from './image-error.js';
+import { imageExists } from './build-container.js';
+import { withFileLock } from './file-lock.js';
+
+export const DEBIAN_SUITE = 'bookworm';
+export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+/** Always in the base: the instance layer needs git, the harness needs patch, timeouts and tests need ps. */
+export const REQUIRED_BASE_PACKAGES = ['git', 'patch', 'procps'];
+/** When a spec names no base packages: Python and pytest from Debian. */
+export const DEFAULT_BASE_PACKAGES = ['python3', 'python3-pytest'];
+
+export function basePackages(specPackages?: string[]): string[] {
+  return [...new Set([...(specPackages?.length ? specPackages : DEFAULT_BASE_PACKAGES), ...REQUIRED_BASE_PACKAGES])].sort();
+}
+
+/** `swegym.base:<hash>`: the hash covers everything that decides the root filesystem. */
+export function baseImageTag(specPackages?: string[]): string {
+  const key = JSON.stringify({ suite: DEBIAN_SUITE, variant: 'minbase', mirror: DEBIAN_MIRROR, packages: basePackages(specPackages) });
+  return `swegym.base:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}
+
+function onPath(cmd: string): boolean {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
+  return dirs.some((d) => {
+    try {
+      accessSync(join(d, cmd), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function run(cmd: string, args: string[], onLog?: (line: string) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+    const pipe = (s: NodeJS.ReadableStream) => {
+      let buf = '';
+      s.on('data', (c: Buffer) => {
+        buf += c.toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          onLog?.(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+        }
+      });
+    };
+    pipe(p.stdout);
+    pipe(p.stderr);
+    p.on('error', reject);
+    p.on('close', (code) => resolve(code ?? -1));
+  });
+}
+
+/**
+ * Make sure the debootstrap base image for these packages exists; build it when missing:
+ * `debootstrap --variant=minbase --include=<pkgs> bookworm DIR <mirror>`, then import the tree as an image.
+ * A machine-wide lock keeps two processes from building the same base at once.
+ */
+export async function ensureBaseImage(
+  specPackages: string[] | undefined,
+  opts: { docker: Dockerode; onLog?: (line: string) => void },
+): Promise<{ image: string; built: boolean }> {
+  const tag = baseImageTag(specPackages);
+  if (await imageExists(opts.docker, tag)) return { image: tag, built: false };
+  return withFileLock(
+    `base-${tag.split(':')[1]}`,
+    async () => {
+      if (await imageExists(opts.docker, tag)) return { image: tag, built: false };
+      if (!onPath('debootstrap')) {
+        throw new ImageError(
+          `the base image ${tag} is missing and debootstrap is not installed to build it: run \`apt-get install -y debootstrap\` (as root), or build/pull the instance image yourself`,
+        );
+      }
+      if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+        throw new ImageError(`building the base image ${tag} with debootstrap needs root (run swegym as root once, or build the base yourself)`);
+      }
+      const pkgs = basePackages(specPackages);
+      const dir = mkdtempSync(join(tmpdir(), 'swegym-rootfs-'));
+      try {
+        opts.onLog?.(`[swegym] debootstrap --variant=minbase --include=${pkgs.join(',')} ${DEBIAN_SUITE} ${dir} ${DEBIAN_MIRROR}`);
+        const rc = await run('debootstrap', ['--variant=minbase', `--include=${pkgs.join(',')}`, DEBIAN_SUITE, dir, DEBIAN_MIRROR], opts.onLog);
+        if (rc !== 0) throw new ImageError(`debootstrap exited with code ${rc} while building ${tag} (is ${DEBIAN_MIRROR} reachable?)`);
+        await importRootfs(opts.docker, dir, tag);
+        opts.onLog?.(`[swegym] imported ${tag}`);
+        return { image: tag, built: true };
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    { onWait: (pid) => opts.onLog?.(`[swegym] waiting for process ${pid}, which is building ${tag}`) },
+  );
+}
+
+/** `tar -C dir -c . | docker import - tag`, through the Docker API. */
+async function importRootfs(docker: Dockerode, dir: string, tag: string): Promise<void> {
+  const tar = spawn('tar', ['--numeric-owner', '-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let tarErr = '';
+  tar.stderr.on('data', (c: Buffer) => (tarErr += c.toString()));
+  const [repo, t] = tag.split(':') as [string, string];
+  const res = (await docker.importImage(tar.stdout as unknown as string, {
+    repo,
+    tag: t,
+    changes: ['ENV LANG=C.UTF-8', 'CMD ["bash"]'],
+  } as object)) as NodeJS.ReadableStream;
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.followProgress(res, (err: Error | null, out: Array<{ error?: string }>) => {
+      const bad = out?.find((o) => o.error);
+      if (err || bad) reject(new ImageError(`docker import of ${tag} failed: ${err?.message ?? bad?.error}`));
+      else resolve();
+    });
+  });
+  const code = await new Promise<number>((r) => (tar.exitCode !== null ? r(tar.exitCode) : tar.on('close', (c) => r(c ?? -1))));
+  if (code !== 0) throw new ImageError(`tar of the debootstrap tree failed (exit ${code}): ${tarErr.trim()}`);
+}
