@@ -14,7 +14,7 @@ import { RolloutRegistry } from './state/rollout-store.js';
 import { summaryFromView } from './state/summary.js';
 import { byInstance, bestAtK, passAtK } from './state/compare.js';
 import { patchAtStep, type RolloutViewModel } from './state/rollout-view-model.js';
-import { Home } from './screens/home.js';
+import { Home, Item } from './screens/home.js';
 import { Picker } from './screens/picker.js';
 import { RolloutView } from './screens/rollout-view.js';
 import { BatchDashboard } from './screens/batch.js';
@@ -87,11 +87,13 @@ export function App(props: AppProps): React.JSX.Element {
       const have = open.get(dir);
       if (have) return have;
       const reader = await backend.openSession(dir);
-      const entry: OpenSession = { reader, summaries: reader.summaries() };
+      // Queued rows are instances of the selection that never ran: nothing to show or open.
+      const ran = () => reader.summaries().filter((r) => r.status !== 'queued');
+      const entry: OpenSession = { reader, summaries: ran() };
       // Follow appends from this or another process: route events to their rollouts, refresh the summaries.
       reader.follow((e) => {
         if (registry.has(e.rollout)) registry.push(e);
-        entry.summaries = reader.summaries();
+        entry.summaries = ran();
         setTick((t) => t + 1);
       });
       setOpen((m) => new Map(m).set(dir, entry));
@@ -253,12 +255,13 @@ export function App(props: AppProps): React.JSX.Element {
           <SelectInput
             items={choices.filter((c) => c.available).map((c) => ({ key: c.id, label: `${c.label}${c.note ? ` — ${c.note}` : ''}`, value: c.id }))}
             isFocused={active}
+            itemComponent={Item}
             onSelect={(item) => void (screen.batch ? startBatch(screen.batch, item.value) : startRollout(screen.task, item.value))}
           />
           {choices.filter((c) => !c.available).map((c) => (
             <Text key={c.id} wrap="truncate-end"><T role="muted">{`  ${c.label}: ${c.note ?? 'unavailable'}`}</T></Text>
           ))}
-          {backend.modelHint && <Text wrap="wrap"><T role="warn">{backend.modelHint}</T></Text>}
+          {backend.modelHint?.split('\n').map((l, i) => <Text key={i} wrap="truncate-end"><T role="warn">{l}</T></Text>)}
         </Box>
       );
       break;

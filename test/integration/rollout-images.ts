@@ -37,7 +37,7 @@ export async function sampleImage(task: TaskRecord): Promise<TestImage> {
   const imagesModule = fileURLToPath(new URL('../../src/core/runtime/images.ts', import.meta.url));
   if (existsSync(imagesModule) && !process.env.SWEGYM_TEST_OWN_IMAGES) {
     const mod = (await import(imagesModule)) as { ensureInstanceImage: (t: TaskRecord, s: EnvSpec, o: Record<string, unknown>) => Promise<unknown> };
-    const got = await mod.ensureInstanceImage(task, specFor(task), { offline: true });
+    const got = await mod.ensureInstanceImage(task, specFor(task), { offline: true, pull: false, repoSource: sampleRepoSource(task.repo) });
     if (typeof got === 'string') return { image: got, source: 'built' };
     const g = got as { image?: string; name?: string; source?: string };
     const source = g.source === 'local' || g.source === 'pulled' || g.source === 'built' ? g.source : 'built';
@@ -60,7 +60,7 @@ async function ownImage(task: TaskRecord): Promise<TestImage> {
       [
         `FROM ${BASE}`,
         'COPY repo.bundle /tmp/repo.bundle',
-        `RUN git clone -q /tmp/repo.bundle /testbed && cd /testbed && git checkout -q ${task.base_commit} && rm /tmp/repo.bundle && chmod -R 777 /testbed`,
+        `RUN git clone -q /tmp/repo.bundle /testbed && cd /testbed && git checkout -q ${task.base_commit} && rm /tmp/repo.bundle`,
         'WORKDIR /testbed',
         '',
       ].join('\n'),

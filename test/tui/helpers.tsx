@@ -21,12 +21,16 @@ export const KEYS = {
 // eslint-disable-next-line no-control-regex
 export const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-export function renderWith(el: React.ReactElement, theme: Theme = loadTheme({ name: 'dark' })) {
-  return render(
-    <ThemeContext.Provider value={theme}>
-      <KeysContext.Provider value={defaultBindings()}>{el}</KeysContext.Provider>
-    </ThemeContext.Provider>,
+export function Wrap({ children, theme }: { children: React.ReactNode; theme?: Theme }): React.JSX.Element {
+  return (
+    <ThemeContext.Provider value={theme ?? loadTheme({ name: 'dark' })}>
+      <KeysContext.Provider value={defaultBindings()}>{children}</KeysContext.Provider>
+    </ThemeContext.Provider>
   );
+}
+
+export function renderWith(el: React.ReactElement, theme?: Theme) {
+  return render(<Wrap theme={theme}>{el}</Wrap>);
 }
 
 export const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));

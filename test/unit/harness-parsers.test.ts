@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { FORK_PARSERS, CURRENT_PARSERS, ParserCrash, getParser } from '../../src/core/harness/parsers.js';
 import { getLogsEval } from '../../src/core/harness/logs.js';
 
-// Logs captured from real pytest 7.2 runs in the swegym-base:dev image (see test/fixtures/logs/README.md).
+// Logs captured from real pytest 7.2 runs in the swegym-base:dev image (see test/fixtures/logs/harness-logs.README.md).
 const LOGS = join(import.meta.dirname, '..', 'fixtures', 'logs');
 const read = (name: string) => readFileSync(join(LOGS, name), 'utf8');
 const T = 'tests/test_mod.py::';

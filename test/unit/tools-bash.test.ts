@@ -69,7 +69,7 @@ test('JSON schema of the tools: parameter names, enums, integer types and descri
   );
   assert.ok(bash.description.startsWith('Execute a bash command in the terminal.\n* Long running commands:'));
   assert.ok(bash.description.includes('"Command timed out. Sending SIGINT to the process"'));
-  assert.equal(finish.description, 'Finish the interaction.\n* Do this if the task is complete.\n* Do this if the assistant cannot proceed further with the task.\n');
+  assert.equal(finish.description, 'Finish the interaction when the task is complete OR if the assistant cannot proceed further with the task.');
   assert.deepEqual(Object.keys((z.toJSONSchema(finish.parameters) as any).properties), []);
   const e = z.toJSONSchema(editor.parameters) as any;
   assert.deepEqual(Object.keys(e.properties), ['command', 'path', 'file_text', 'old_str', 'new_str', 'insert_line', 'view_range']);
@@ -78,7 +78,7 @@ test('JSON schema of the tools: parameter names, enums, integer types and descri
   assert.equal(e.properties.insert_line.type, 'integer');
   assert.equal(e.properties.insert_line.minimum, undefined);
   assert.deepEqual(e.properties.view_range.items, { type: 'integer' });
-  assert.equal(e.properties.path.description, 'Absolute path to file or directory, e.g. `/repo/file.py` or `/repo`.');
+  assert.equal(e.properties.path.description, 'Absolute path to file or directory, e.g. `/workspace/file.py` or `/workspace`.');
 });
 
 test('runToolCall emits tool_start, tool_output, tool_end; bad arguments become error observations', async () => {

@@ -104,7 +104,8 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     name,
     swegym_version: VERSION,
     dataset: {
-      ref: opts.dataset ?? 'samples',
+      // A file path is stored absolute so `resume` works from any directory.
+      ref: opts.dataset && opts.dataset !== 'samples' && existsSync(opts.dataset) ? resolve(opts.dataset) : (opts.dataset ?? 'samples'),
       sha256: loaded.source.sha256,
       instance_ids: loaded.tasks.map((t) => t.instance_id),
       repos: Object.fromEntries(loaded.tasks.map((t) => [t.instance_id, t.repo])),

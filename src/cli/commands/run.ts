@@ -15,6 +15,8 @@ import { verifyPatch } from '../../core/harness/verify.js';
 import { runRollout } from '../../core/rollout/run-rollout.js';
 import { formatEvent } from '../../core/rollout/plain-printer.js';
 import { sanitize } from '../../core/util/sanitize.js';
+import { ensureInstanceImage } from '../../core/runtime/images.js';
+import { sampleRepoSource } from '../../core/dataset/samples.js';
 
 export interface RunCommandOptions {
   dataset: string;
@@ -30,6 +32,8 @@ export interface RunCommandOptions {
   profile?: string;
   envSpec?: string[];
   offline?: boolean;
+  /** Where to clone the repository from when the image must be built offline (default: the sample bundles). */
+  repoSource?: string;
 }
 
 type Out = { line(s: string): void; err(s: string): void };
@@ -72,9 +76,17 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
   const onSigint = () => abort.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', onSigint);
   try {
-    let image: { image: string; source?: 'local' | 'pulled' | 'built' };
+    let image: { image: string; source: 'local' | 'pulled' | 'built' };
     try {
-      image = await resolveImage(task, spec, { offline: opts.offline, docker: provider.docker, onLog: (m) => !opts.json && out.line(`-- ${sanitize(m)}`) });
+      image = await ensureInstanceImage(task, spec, {
+        offline: opts.offline,
+        pull: !opts.offline,
+        repoSource: opts.repoSource ?? sampleRepoSource(task.repo),
+        docker: provider.docker,
+        onLog: (m) => {
+          if (!opts.json) out.line(`-- ${sanitize(m)}`);
+        },
+      });
     } catch (e) {
       const msg = `no image for ${task.instance_id}: ${errText(e)}`;
       if (opts.json) out.line(JSON.stringify({ v: 1, ts: Date.now(), rollout: rolloutId, type: 'rollout_ended', status: 'no_image', error: msg, duration_ms: 0 }));
@@ -141,26 +153,6 @@ async function makeAgent(opts: RunCommandOptions): Promise<Agent> {
     default:
       throw new Error(`unknown agent ${String(opts.agent)} (expected llm, gold or replay)`);
   }
-}
-
-/**
- * The instance image through the runtime's ensureInstanceImage (local, pulled, or built). Loaded at run time and
- * read tolerantly: it returns the image name, or an object naming the image and how it was obtained.
- */
-async function resolveImage(
-  task: TaskRecord,
-  spec: EnvSpec,
-  opts: { offline?: boolean; docker?: unknown; onLog?: (m: string) => void },
-): Promise<{ image: string; source?: 'local' | 'pulled' | 'built' }> {
-  const path = '../../core/runtime/images.js';
-  const mod = (await import(path)) as { ensureInstanceImage: (t: TaskRecord, s: EnvSpec, o: Record<string, unknown>) => Promise<unknown> };
-  const got = await mod.ensureInstanceImage(task, spec, { offline: opts.offline, docker: opts.docker, onLog: opts.onLog });
-  if (typeof got === 'string') return { image: got };
-  const g = got as { image?: string; name?: string; tag?: string; source?: string };
-  const image = g.image ?? g.name ?? g.tag;
-  if (!image) throw new Error('ensureInstanceImage returned no image name');
-  const source = g.source === 'local' || g.source === 'pulled' || g.source === 'built' ? g.source : undefined;
-  return { image, source };
 }
 
 function errText(e: unknown): string {

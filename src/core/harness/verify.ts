@@ -53,6 +53,24 @@ export interface VerifyOptions {
 /** Where the eval output is teed inside the container, so the full text survives any output cap. */
 const EVAL_OUTPUT_PATH = '/tmp/eval_output.log';
 const APPLY_TIMEOUT_SEC = 600;
+/** Above this the session caps the returned output and the full text is read back from EVAL_OUTPUT_PATH. */
+const MAX_OUTPUT_CHARS = 64 * 1024 * 1024;
+/** base64 characters per command when writing a file through the shell. */
+const WRITE_CHUNK = 64 * 1024;
+
+/**
+ * Writes a file through the container's shell session (base64 in chunks): a few ms, where an archive upload
+ * through the engine API costs ~50 ms — and verification writes two files per instance.
+ */
+export async function writeViaShell(rt: Runtime, path: string, content: string, mode?: string): Promise<void> {
+  const b64 = Buffer.from(content, 'utf8').toString('base64');
+  const q = `'${path.replace(/'/g, `'\\''`)}'`;
+  for (let i = 0; i === 0 || i < b64.length; i += WRITE_CHUNK) {
+    const r = await rt.exec(`printf '%s' '${b64.slice(i, i + WRITE_CHUNK)}' | base64 -d ${i === 0 ? '>' : '>>'} ${q}`, { timeoutSec: 60 });
+    if (r.exitCode !== 0) throw new Error(`cannot write ${path} in the container: ${r.output.trim()}`);
+  }
+  if (mode) await rt.exec(`chmod ${mode} ${q}`, { timeoutSec: 60 });
+}
 
 function nowMs(): number {
   return performance.now();
@@ -71,6 +89,7 @@ function cleanStatuses(sm: StatusMap): Record<string, TestStatus> {
  */
 class TestClock {
   private buf = '';
+  private lineT?: number;
   private sawTestPatch = false;
   start?: number;
   end?: number;
@@ -79,13 +98,18 @@ class TestClock {
     private readonly endPrefixes: string[],
     private readonly markers: boolean,
   ) {}
+  /** Each line is stamped with the arrival of its first character (the session may hold a newline back). */
   feed(chunk: string): void {
     const t = nowMs();
-    this.buf += chunk;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
-      this.line(this.buf.slice(0, nl), t);
-      this.buf = this.buf.slice(nl + 1);
+    const parts = chunk.split('\n');
+    for (let i = 0; i < parts.length; i++) {
+      if (this.buf === '' && parts[i] !== '') this.lineT = t;
+      this.buf += parts[i];
+      if (i < parts.length - 1) {
+        this.line(this.buf, this.lineT ?? t);
+        this.buf = '';
+        this.lineT = undefined;
+      }
     }
   }
   private line(line: string, t: number): void {
@@ -168,7 +192,7 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
     // 1. the candidate patch, applied first
     if (patch !== '') {
       phase('apply', `applying the candidate patch (${profile.applyMode})`);
-      await rt.writeFile(profile.patchPath, patch);
+      await writeViaShell(rt, profile.patchPath, patch);
       const applied = await applyPatch(rt, opts.profile, log, opts.signal);
       if (!applied.ok) {
         return verdict({ status: 'patch_apply_failed', resolved: false, reason: applied.reason });
@@ -180,7 +204,7 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
     log(`Git diff before:\n${before.output.trim()}`);
 
     // 2. eval.sh, with a timeout
-    await rt.writeFile(profile.evalScriptPath, script, 0o755);
+    await writeViaShell(rt, profile.evalScriptPath, script, '755');
     const timeoutSec = opts.timeoutSec ?? opts.spec.test_timeout ?? profile.defaultTimeoutSec;
     const testLines = makeTestCommand(opts.task, opts.spec, opts.profile);
     const firstWord = testLines[0].trim().split(/\s+/)[0];
@@ -191,13 +215,15 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
       timeoutSec,
       signal: opts.signal,
       onOutput: (c) => clock.feed(c),
-      maxOutputChars: 4096,
+      maxOutputChars: MAX_OUTPUT_CHARS,
     });
-    let testOutput: string;
-    try {
-      testOutput = (await rt.readFile(EVAL_OUTPUT_PATH)).toString('utf8');
-    } catch {
-      testOutput = run.output;
+    let testOutput = run.output;
+    if (run.omittedChars > 0) {
+      try {
+        testOutput = (await rt.readFile(EVAL_OUTPUT_PATH)).toString('utf8');
+      } catch {
+        /* keep the capped output */
+      }
     }
     const testMs = clock.ms ?? run.durationMs;
     log(`Test runtime: ${(run.durationMs / 1000).toFixed(2)} seconds`);

@@ -58,6 +58,7 @@ export function dockerOptionsFor(host: string | undefined): Dockerode.DockerOpti
 }
 
 export function makeEngines(specs: EngineSpec[], sessionName: string): Array<Engine & { docker: Dockerode }> {
+  // One DockerProvider per engine; containers carry the session name as their session label.
   return specs.map((s) => {
     const docker = new Dockerode(dockerOptionsFor(s.host));
     return { name: s.name, docker, provider: new DockerProvider({ docker, sessionId: sessionName }) };

@@ -30,6 +30,8 @@ export interface BatchSettings {
   stall_after_sec?: number;
   max_infra_retries?: number;
   verify_timeout_sec?: number;
+  /** Try registries for instance images (default true). */
+  pull_images?: boolean;
 }
 
 export interface ExecuteIO {
@@ -107,9 +109,11 @@ export async function executeSession(
       verifyTimeoutSec: settings.verify_timeout_sec,
       logDir: join(writer.dir, 'verify'),
     });
-  const images = new ImagePrefetcher(makeImageOps({ specs, docker: engines[0]!.docker }), {
-    diskBudgetBytes: cfg.image_disk_budget_gb ? cfg.image_disk_budget_gb * 1024 ** 3 : undefined,
-  });
+  for (const e of engines) {
+    e.images = new ImagePrefetcher(makeImageOps({ specs, docker: e.docker, offline: settings.offline, pull: settings.pull_images }), {
+      diskBudgetBytes: cfg.image_disk_budget_gb ? cfg.image_disk_budget_gb * 1024 ** 3 : undefined,
+    });
+  }
   const limiter = new EndpointLimiter(settings.endpoint_max_inflight ?? Number.MAX_SAFE_INTEGER);
   const sched = new Scheduler({
     session: writer,
@@ -117,7 +121,6 @@ export async function executeSession(
     runner,
     engines,
     concurrency: settings.concurrency,
-    images,
     limiter,
     maxInfraRetries: settings.max_infra_retries ?? 2,
     // The wall-clock limit is enforced inside runRollout (the patch is still verified); the scheduler's own limit is

@@ -10,6 +10,9 @@ import type { SpecRegistry } from '../runtime/spec-registry.js';
 import { defaultProfileFor } from '../harness/profiles.js';
 import type { RolloutRunner } from './scheduler.js';
 import type { ImageOps } from './images.js';
+import type Dockerode from 'dockerode';
+import { ensureInstanceImage } from '../runtime/images.js';
+import { sampleRepoSource } from '../dataset/samples.js';
 
 export interface DefaultRunnerOptions {
   agent: 'gold' | 'llm';
@@ -75,20 +78,14 @@ export function makeDefaultRunner(o: DefaultRunnerOptions): RolloutRunner {
   };
 }
 
-/**
- * Image operations over the runtime's ensureInstanceImage (loaded at run time: it lives in the runtime module) and
- * the Docker API for sizes and pruning.
- */
-export function makeImageOps(opts: { specs: SpecRegistry; docker?: import('dockerode') }): ImageOps {
+/** Image operations over the runtime's ensureInstanceImage (local, pulled or built) and the Docker API. */
+export function makeImageOps(opts: { specs: SpecRegistry; docker?: Dockerode; offline?: boolean; pull?: boolean; onLog?: (line: string) => void }): ImageOps {
   return {
     async ensure(task: TaskRecord) {
-      const spec = './../runtime/images.js';
-      const mod = (await import(spec)) as { ensureInstanceImage: (...args: any[]) => Promise<any> };
-      const got = await mod.ensureInstanceImage({ task, specs: opts.specs, docker: opts.docker });
-      const image: string = typeof got === 'string' ? got : (got?.image ?? got?.tag ?? got?.name);
-      let digest: string | undefined = typeof got === 'object' ? (got?.id ?? got?.digest) : undefined;
-      if (!digest && opts.docker) digest = await opts.docker.getImage(image).inspect().then((i) => i.Id, () => undefined);
-      return { image, digest };
+      const spec = opts.specs.lookup(task.repo, String(task.version));
+      const got = await ensureInstanceImage(task, spec, { docker: opts.docker, offline: opts.offline, pull: opts.pull, repoSource: sampleRepoSource(task.repo), onLog: opts.onLog });
+      const digest = opts.docker ? await opts.docker.getImage(got.image).inspect().then((i) => i.Id, () => undefined) : undefined;
+      return { image: got.image, digest };
     },
     async size(image: string) {
       if (!opts.docker) return 0;

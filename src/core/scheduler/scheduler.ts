@@ -16,6 +16,8 @@ export const SESSION_LABEL = 'io.swegym.session';
 export interface Engine {
   name: string;
   provider: RuntimeProvider;
+  /** Images live per engine: each engine prepares its own (default: the scheduler's `images`). */
+  images?: ImagePrefetcher;
 }
 
 export interface RunnerContext {
@@ -316,8 +318,8 @@ export class Scheduler implements SchedulerControl {
   }
 
   private prefetchAhead(): void {
-    const images = this.opts.images;
-    if (!images) return;
+    const all = new Set([this.opts.images, ...this.opts.engines.map((e) => e.images)].filter((x): x is ImagePrefetcher => !!x));
+    if (all.size === 0) return;
     const look = this.opts.imageLookahead ?? Math.max(2, this.opts.concurrency);
     const upcoming: TaskRecord[] = [];
     const seen = new Set<string>();
@@ -327,7 +329,7 @@ export class Scheduler implements SchedulerControl {
       upcoming.push(w.task);
       if (upcoming.length >= look) break;
     }
-    images.prefetch(upcoming);
+    for (const images of all) images.prefetch(upcoming);
   }
 
   private async runInner(): Promise<SchedulerResult> {
@@ -417,9 +419,10 @@ export class Scheduler implements SchedulerControl {
     let outcome: RunnerOutcome;
     try {
       let image: ImageInfo | undefined;
-      if (this.opts.images) {
+      const images = engine.images ?? this.opts.images;
+      if (images) {
         try {
-          const got = await this.opts.images.acquire(item.task);
+          const got = await images.acquire(item.task);
           image = got.info;
           release = got.release;
           const known = session.manifest.images[item.instance_id];

@@ -9,6 +9,8 @@ export interface FollowOptions {
   /** Polling interval; fs.watch is the fast path, polling catches what it misses (network filesystems, renames). */
   pollMs?: number;
   onError?: (message: string) => void;
+  /** Only logs whose file name passes (e.g. one rollout's attempts). */
+  files?: (file: string) => boolean;
 }
 
 /**
@@ -48,7 +50,7 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
     if (closed || !existsSync(rdir)) return;
     let files: string[];
     try {
-      files = readdirSync(rdir).filter((f) => f.endsWith('.jsonl'));
+      files = readdirSync(rdir).filter((f) => f.endsWith('.jsonl') && (!opts.files || opts.files(f)));
     } catch {
       return;
     }
@@ -60,7 +62,7 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
 
   // Initial offsets: "from now on" = current sizes.
   if (existsSync(rdir)) {
-    for (const f of readdirSync(rdir).filter((x) => x.endsWith('.jsonl'))) {
+    for (const f of readdirSync(rdir).filter((x) => x.endsWith('.jsonl') && (!opts.files || opts.files(x)))) {
       offsets.set(f, opts.fromStart ? 0 : statSync(join(rdir, f)).size);
     }
   }
@@ -74,6 +76,7 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
         if (closed) return;
         const f = name?.toString();
         if (f && f.endsWith('.jsonl')) {
+          if (opts.files && !opts.files(f)) return;
           if (!offsets.has(f)) offsets.set(f, 0);
           readFile(f);
         } else scan(false);

@@ -5,7 +5,9 @@ import type { Verdict } from '../harness/types.js';
 /** One candidate (a finished rollout) as a verifier sees it. */
 export interface Candidate {
   rolloutId: string;
-  task: TaskRecord;
+  instanceId: string;
+  /** The task record; absent for imported sessions whose dataset is not available (only the llm/tests verifiers work then). */
+  task?: TaskRecord;
   sample: number;
   patch: string;
   /** The trajectory as chat messages (text tool format or native tool calls). */

@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { useTheme, styleProps } from './theme-context.js';
 import { LineView, type Line } from './line.js';
 import type { Role } from '../theme.js';
+import { truncate } from '../text.js';
 
 export interface PaneProps {
   title: string;
@@ -36,8 +37,9 @@ export function Pane({ title, width, height, focused, lines, offset, highlightIn
   const borderRole = focused ? theme.roles.focus : theme.roles.border;
   const inner = Math.max(0, width - 2);
   const pos = lines.length > rows ? ` ${start + 1}-${Math.min(lines.length, start + rows)}/${lines.length} ` : '';
-  const label = ` ${focused ? '▶ ' : ''}${title} `;
   const right = `${info ? ` ${info} ` : ''}${pos}`;
+  const labelRoom = Math.max(1, inner - Array.from(right).length - 1);
+  const label = truncate(` ${focused ? '▶ ' : ''}${title} `, labelRoom);
   const fill = Math.max(0, inner - Array.from(label).length - Array.from(right).length - 1);
   const top = `╭─${label}${'─'.repeat(fill)}${right}╮`;
   const padded: Array<Line | null> = [...visible];

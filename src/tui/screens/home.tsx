@@ -33,7 +33,7 @@ export function sessionRow(s: SessionListing, width: number, marked: boolean): s
   return `${marked ? '*' : ' '} ${padEnd(safe(s.name), nameW)} ${cols}`;
 }
 
-function Item({ isSelected, label }: { isSelected?: boolean; label: string }): React.JSX.Element {
+export function Item({ isSelected, label }: { isSelected?: boolean; label: string }): React.JSX.Element {
   return (
     <Text wrap="truncate-end">
       <T role={isSelected ? 'focus' : label.startsWith('▸') ? 'title' : undefined}>{label}</T>

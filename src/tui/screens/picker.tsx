@@ -81,7 +81,8 @@ export function Picker(props: PickerProps): React.JSX.Element {
       if (name === 'pageup') return setIndex(Math.max(0, sel - 10));
       if (name === 'pagedown') return setIndex(sel + 10);
       if (name === 'backspace') return setQuery((q) => q.slice(0, -1));
-      if (input && name.length === 1 && !/[\x00-\x1f]/.test(input)) {
+      // Typed text may arrive in one chunk (fast typing, tmux send-keys, paste).
+      if (input && (name.length === 1 || name === input) && !/[\x00-\x1f\x7f]/.test(input)) {
         setQuery((q) => q + input);
         setIndex(0);
       }
@@ -92,8 +93,8 @@ export function Picker(props: PickerProps): React.JSX.Element {
   const rows = Math.max(1, height - 4);
   start.current = windowStart(sel, rows, filtered.length, start.current);
   const visible = filtered.slice(start.current, start.current + rows);
-  const idW = Math.max(12, Math.min(40, Math.floor(width * 0.4)));
-  const repoW = Math.max(8, Math.min(24, Math.floor(width * 0.22)));
+  const idW = Math.max(12, Math.min(40, Math.floor(width * 0.3)));
+  const repoW = Math.max(8, Math.min(24, Math.floor(width * 0.17)));
   const header = `  ${padEnd('instance', idW)} ${padEnd('repo', repoW)} ${padEnd('ver', 6)} ${padStart('F2P', 4)} ${padStart('P2P', 4)}  best`;
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -124,7 +125,7 @@ export function Picker(props: PickerProps): React.JSX.Element {
               <Text wrap="truncate-end">
                 <T role={isSel ? 'selected' : undefined}>{row}</T>
                 <T role={b ? verdictRole(b.verdict ?? (b.status === 'running' ? undefined : 'error')) : 'muted'}>{b ? (b.verdict ?? b.status) : '-'}</T>
-                <T role="muted">{score !== undefined ? ` ${score.toFixed(2)}` : ''}{best.get(t.instance_id)?.length ? ` (${best.get(t.instance_id)!.length} run)` : ''}</T>
+                <T role="muted">{score !== undefined ? ` ${score.toFixed(2)}` : ''}{best.get(t.instance_id)?.length ? ` ×${best.get(t.instance_id)!.length}` : ''}</T>
               </Text>
             </Box>
           );

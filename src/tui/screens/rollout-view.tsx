@@ -98,7 +98,8 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
         if (name === 'escape') setSearch({ query: '', editing: false });
         else if (name === 'return') runSearch(search.query, offsetOf(focus));
         else if (name === 'backspace') setSearch((s) => ({ ...s, query: s.query.slice(0, -1) }));
-        else if (input && !/^ctrl\+/.test(name) && name.length === 1) setSearch((s) => ({ ...s, query: s.query + input }));
+        else if (name === 'space') setSearch((s) => ({ ...s, query: `${s.query} ` }));
+        else if (input && !/^ctrl\+/.test(name) && (name.length === 1 || name === input) && !/[\x00-\x1f\x7f]/.test(input)) setSearch((s) => ({ ...s, query: s.query + input }));
         return;
       }
       if (message && action !== 'global.help') setMessage(undefined);
@@ -183,7 +184,7 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
   const elapsed = vm.startedTs ? (vm.endedTs ?? Date.now()) - vm.startedTs : undefined;
   const titleOf: Record<PaneId, string> = {
     task: `task ${safe(task?.instance_id ?? vm.instanceId)}`,
-    actions: `agent ${following ? '(live)' : `step ${selected + 1}/${lastIndex + 1}`}`,
+    actions: `agent ${following ? (isLive(vm) ? '(live)' : `${vm.steps.length} steps`) : `step ${selected + 1}/${lastIndex + 1}`}`,
     shell: following ? 'shell' : `shell · step ${selected + 1}`,
     diff: patchKind === 'model' ? `diff${vm.patchFiles.length ? ` ${vm.patchFiles.length} file(s)` : ''}` : `${patchKind} patch`,
     scores: 'scores',

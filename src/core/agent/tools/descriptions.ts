@@ -1,7 +1,8 @@
 /**
  * Tool and parameter descriptions as published to the model. Texts follow OpenHands' CodeActAgent
- * (openhands/agenthub/codeact_agent/function_calling.py, late-2024 state used for SWE-Gym's trajectories) so that
- * models trained on those trajectories see the same tool surface. Change only together with the golden tests.
+ * (openhands/agenthub/codeact_agent/function_calling.py, the late-2024 state SWE-Gym's trajectories were collected
+ * with: finish without parameters, `/workspace` in the path example, no `is_input`), checked against the function
+ * block of that era's text-format system prompt. Change only together with the golden tests.
  */
 
 export const BASH_DESCRIPTION = `Execute a bash command in the terminal.
@@ -13,10 +14,8 @@ export const BASH_DESCRIPTION = `Execute a bash command in the terminal.
 export const BASH_COMMAND_DESCRIPTION =
   'The bash command to execute. Can be empty to view additional logs when previous exit code is `-1`. Can be `ctrl+c` to interrupt the currently running process.';
 
-export const FINISH_DESCRIPTION = `Finish the interaction.
-* Do this if the task is complete.
-* Do this if the assistant cannot proceed further with the task.
-`;
+/** As in OpenHands' own golden test of the mock function-calling converter from SWE-Gym's time. */
+export const FINISH_DESCRIPTION = 'Finish the interaction when the task is complete OR if the assistant cannot proceed further with the task.';
 
 export const STR_REPLACE_EDITOR_DESCRIPTION = `Custom editing tool for viewing, creating and editing files
 * State is persistent across command calls and discussions with the user
@@ -33,7 +32,7 @@ Notes for using the \`str_replace\` command:
 
 export const EDITOR_PARAM_DESCRIPTIONS = {
   command: 'The commands to run. Allowed options are: `view`, `create`, `str_replace`, `insert`, `undo_edit`.',
-  path: 'Absolute path to file or directory, e.g. `/repo/file.py` or `/repo`.',
+  path: 'Absolute path to file or directory, e.g. `/workspace/file.py` or `/workspace`.',
   file_text: 'Required parameter of `create` command, with the content of the file to be created.',
   old_str: 'Required parameter of `str_replace` command containing the string in `path` to replace.',
   new_str:

@@ -1,0 +1,119 @@
+import type { RolloutEvent } from '../../core/events.js';
+import { openSession } from '../../core/session/store.js';
+import { resolveSessionDir } from '../../core/session/list.js';
+import { followSession } from '../../core/session/follow.js';
+import { sanitize, capMiddle } from '../../core/util/sanitize.js';
+import { table } from './sessions.js';
+
+export interface ShowOptions {
+  session: string;
+  instance?: string;
+  sample?: number;
+  follow?: boolean;
+  json?: boolean;
+  sessionsDir?: string;
+  out?: (line: string) => void;
+  /** Stops --follow (tests, the workbench); default: Ctrl-C. */
+  signal?: AbortSignal;
+}
+
+const clip = (s: string, n = 2000) => capMiddle(sanitize(s), n).text;
+
+/** One readable line (or a few) per event; every piece of untrusted text goes through the sanitiser. */
+export function formatEvent(e: RolloutEvent): string {
+  const t = new Date(e.ts).toISOString().slice(11, 19);
+  const p = `${t} ${sanitize(e.rollout)}`;
+  switch (e.type) {
+    case 'rollout_started':
+      return `${p} started ${sanitize(e.instance_id)} sample ${e.sample} attempt ${e.attempt}${e.temperature !== undefined ? ` t=${e.temperature}` : ''} agent ${e.agent.kind}${e.agent.model ? `:${sanitize(e.agent.model)}` : ''}`;
+    case 'env_starting':
+      return `${p} env starting ${sanitize(e.image)}`;
+    case 'env_ready':
+      return `${p} env ready ${e.container_id.slice(0, 12)} (${e.duration_ms} ms)`;
+    case 'model_request':
+      return `${p} turn ${e.turn}: request (${e.total_messages} messages)`;
+    case 'model_delta':
+      return '';
+    case 'model_response': {
+      const calls = e.tool_calls.map((c) => `${sanitize(c.name)}(${clip(c.arguments, 300)})`).join(' ');
+      return `${p} turn ${e.turn}: ${e.content ? clip(e.content, 600) : ''}${calls ? ` -> ${calls}` : ''} [${e.usage.prompt_tokens}+${e.usage.completion_tokens} tok, $${e.cost_usd.toFixed(4)}]`;
+    }
+    case 'model_retry':
+      return `${p} turn ${e.turn}: retry ${e.attempt} in ${e.delay_ms} ms (${clip(e.error, 300)})`;
+    case 'tool_start':
+      return `${p} $ ${sanitize(e.tool)} ${clip(typeof e.args.command === 'string' ? e.args.command : JSON.stringify(e.args), 600)}`;
+    case 'tool_output':
+      return '';
+    case 'tool_end':
+      return `${p} ${e.is_error ? 'error' : 'ok'}${e.exit_code !== undefined ? ` exit ${e.exit_code}` : ''}${e.timed_out ? ' TIMED OUT' : ''} (${e.duration_ms} ms)\n${clip(e.observation)
+        .split('\n')
+        .map((l) => `    ${l}`)
+        .join('\n')}`;
+    case 'patch_updated':
+      return `${p} patch: ${e.files.map(sanitize).join(', ') || '(empty)'}`;
+    case 'agent_stopped':
+      return `${p} agent stopped: ${e.reason}${e.message ? ` (${clip(e.message, 300)})` : ''}, ${e.turns} turns, ${e.usage.prompt_tokens + e.usage.completion_tokens} tokens, $${e.cost_usd.toFixed(4)}`;
+    case 'verification_started':
+      return `${p} verifying (${e.profile})`;
+    case 'verification_verdict':
+      return `${p} VERDICT ${e.verdict.status}${e.verdict.reason ? ` (${clip(e.verdict.reason, 300)})` : ''}`;
+    case 'verifier_score':
+      return `${p} verifier ${sanitize(e.verifier)}: ${e.score.toFixed(3)}`;
+    case 'rollout_ended':
+      return `${p} ended ${e.status}${e.error ? ` (${clip(e.error, 300)})` : ''} after ${(e.duration_ms / 1000).toFixed(1)} s`;
+    case 'log':
+      return `${p} ${e.level}: ${clip(e.message, 600)}`;
+  }
+}
+
+export async function showCommand(opts: ShowOptions): Promise<number> {
+  const out = opts.out ?? ((l: string) => console.log(l));
+  const dir = resolveSessionDir(opts.session, opts.sessionsDir);
+  const reader = openSession(dir);
+  const print = (e: RolloutEvent) => {
+    if (opts.json) out(JSON.stringify(e));
+    else {
+      const line = formatEvent(e);
+      if (line) out(line);
+    }
+  };
+
+  let rolloutIds: string[] | undefined;
+  if (opts.instance !== undefined) {
+    const sample = opts.sample ?? 0;
+    const attempts = reader.attemptsOf(opts.instance, sample);
+    if (attempts.length === 0 && !opts.follow) {
+      console.error(`swegym show: no rollout of ${opts.instance} sample ${sample} in ${dir}`);
+      return 1;
+    }
+    rolloutIds = attempts.map((a) => a.rollout_id);
+    // With --follow the follower reads these logs from their start (no gap between "printed" and "followed").
+    if (!opts.follow) for (const id of rolloutIds) for (const e of await reader.events(id)) print(e);
+  } else if (!opts.follow) {
+    const rows = reader.summaries();
+    if (opts.json) out(JSON.stringify(rows, null, 2));
+    else {
+      out(table([
+        ['INSTANCE', 'SAMPLE', 'STATUS', 'VERDICT', 'STOP', 'TURNS', 'TOKENS', 'COST'],
+        ...rows.map((r) => [sanitize(r.instance_id), String(r.sample), r.status, r.verdict ?? '', r.stop_reason ?? '', String(r.turns), String(r.prompt_tokens + r.completion_tokens), `$${r.cost_usd.toFixed(4)}`]),
+      ]));
+    }
+    return 0;
+  }
+  if (!opts.follow) return 0;
+
+  // Follow: the chosen pair's later attempts too (matched by instance/sample), or every rollout of the session.
+  const prefix = opts.instance !== undefined ? `${opts.instance.replace(/[^A-Za-z0-9_.-]/g, '_')}.s${opts.sample ?? 0}.a` : undefined;
+  await new Promise<void>((resolveDone) => {
+    // From the start of every log: what is already there, then what is appended (no gap between the two).
+    const stop = followSession(dir, print, prefix ? { fromStart: true, files: (f) => f.startsWith(prefix) } : { fromStart: true });
+    const done = () => {
+      stop();
+      process.off('SIGINT', done);
+      resolveDone();
+    };
+    process.on('SIGINT', done);
+    opts.signal?.addEventListener('abort', done, { once: true });
+  });
+  return 0;
+}

@@ -1,0 +1,90 @@
+import React from 'react';
+import { render } from 'ink';
+import { App } from '../../tui/app.js';
+import { CoreBackend } from '../../tui/core-backend.js';
+import { loadTheme, colorDisabled } from '../../tui/theme.js';
+import { applyOverrides, defaultBindings } from '../../tui/keys.js';
+import { configPath, loadTuiConfig } from '../../tui/config.js';
+import { runPlain } from '../../tui/plain.js';
+import { installCleanupHandlers } from '../../core/runtime/docker.js';
+import { resolveSessionDir } from '../../core/session/list.js';
+import { sanitize } from '../../core/util/sanitize.js';
+
+export interface TuiCommandOptions {
+  dataset?: string;
+  session?: string;
+  theme?: string;
+  plain?: boolean;
+  sessionsDir?: string;
+  envSpec?: string[];
+}
+
+/**
+ * `swegym` / `swegym tui`: the workbench. Full screen in the alternate screen buffer when stdout is a terminal;
+ * plain event lines with --plain or when it is not. The terminal is restored on every exit path.
+ */
+export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
+  const env = process.env;
+  const isTTY = !!process.stdout.isTTY;
+  let theme;
+  let bindings;
+  let session: string | undefined;
+  try {
+    const cfg = loadTuiConfig();
+    theme = loadTheme({ name: opts.theme ?? cfg.theme, noColor: colorDisabled(env, isTTY) });
+    bindings = applyOverrides(defaultBindings(), cfg.keys, configPath());
+    if (opts.session) session = resolveSessionDir(opts.session, opts.sessionsDir);
+  } catch (e) {
+    process.stderr.write(`swegym tui: ${sanitize((e as Error).message)}\n`);
+    return 2;
+  }
+  const backend = new CoreBackend({ dataset: opts.dataset ?? 'samples', sessionsDir: opts.sessionsDir, envSpec: opts.envSpec });
+
+  if (opts.plain || !isTTY) {
+    try {
+      return await runPlain(backend, { session, follow: true }, (l) => process.stdout.write(l + '\n'));
+    } catch (e) {
+      process.stderr.write(`swegym tui: ${sanitize((e as Error).message)}\n`);
+      return 1;
+    }
+  }
+
+  // Containers are removed on crashes and signals; the TUI itself handles Ctrl-C as a key (raw mode).
+  installCleanupHandlers({ exitOnSignal: false });
+  let exitMode = 'stop' as 'stop' | 'detach';
+  const ink = render(
+    React.createElement(App, {
+      backend,
+      theme,
+      bindings,
+      initialSession: session,
+      onExit: (mode: 'stop' | 'detach') => {
+        exitMode = mode;
+      },
+    }),
+    { exitOnCtrlC: false, alternateScreen: true, maxFps: 10, incrementalRendering: true, patchConsole: true },
+  );
+  const onSignal = () => ink.unmount();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  try {
+    await ink.waitUntilExit();
+  } catch (e) {
+    process.stderr.write(`swegym tui: ${sanitize((e as Error).stack ?? String(e))}\n`);
+    await backend.shutdown('stop');
+    return 1;
+  } finally {
+    process.removeListener('SIGTERM', onSignal);
+    process.removeListener('SIGHUP', onSignal);
+  }
+  if (exitMode === 'detach' && backend.batchRunning) {
+    process.stdout.write('swegym: the batch keeps running headless in this process (Ctrl-C stops it; `swegym tui --session <dir>` follows it).\n');
+    const stop = () => void backend.shutdown('stop');
+    process.once('SIGINT', stop);
+    await backend.shutdown('detach');
+    process.removeListener('SIGINT', stop);
+  } else {
+    await backend.shutdown('stop');
+  }
+  return 0;
+}

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { loadTasks } from '../../core/dataset/load.js';
+import type { TaskRecord } from '../../core/dataset/schema.js';
+import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
+import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
+import { sweepLeftovers } from '../../core/runtime/sweep.js';
+import type { ProfileName } from '../../core/harness/types.js';
+import { validateDataset } from '../../core/harness/validate.js';
+import { sanitize } from '../../core/util/sanitize.js';
+import { LOG_ROOT, Progress, environmentResolvers, parseProfile, type CommandIo } from './verify.js';
+
+export interface ValidateCommandOptions {
+  dataset: string;
+  instances?: string[];
+  /** Runs per instance (gold and empty each). */
+  runs?: number;
+  workers?: number;
+  profile?: string;
+  offline?: boolean;
+  envSpec?: string[];
+  /** Where per-instance results go (default logs/run_evaluation/<run_id>/validation). */
+  out?: string;
+  runId?: string;
+  repoSource?: string;
+}
+
+const stdio: CommandIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  isTTY: !!process.stderr.isTTY,
+};
+
+/**
+ * `swegym validate`: every instance with the gold patch and with no patch, N times; FAIL_TO_PASS / PASS_TO_PASS
+ * derived as SWE-Gym did and compared with the record; flaky tests flagged; a "gold validated" JSON per instance.
+ * Exit code 0 when every instance is gold-validated, 1 otherwise, 2 on bad input.
+ */
+export async function validateCommand(opts: ValidateCommandOptions, io: CommandIo = stdio): Promise<number> {
+  let tasks: TaskRecord[];
+  let profile: ProfileName | undefined;
+  let registry: SpecRegistry;
+  try {
+    profile = parseProfile(opts.profile);
+    if (opts.runs !== undefined && (!Number.isInteger(opts.runs) || opts.runs < 1)) throw new Error(`--runs must be a positive integer (got ${opts.runs})`);
+    tasks = (await loadTasks(opts.dataset, { ids: opts.instances })).tasks;
+    registry = loadSpecRegistry(opts.envSpec ?? []);
+  } catch (e) {
+    io.err(`swegym validate: ${sanitize((e as Error).message)}\n`);
+    return 2;
+  }
+  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym validate: ${why}: removed ${n} container(s)\n`) });
+  const provider = new DockerProvider();
+  const swept = await sweepLeftovers(provider).catch(() => 0);
+  if (swept) io.err(`swegym validate: removed ${swept} container(s) left by a crashed run\n`);
+  const runId = opts.runId ?? `validate-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+  const progress = new Progress(io, tasks.length, 'validate');
+  const { specFor, imageFor } = environmentResolvers(registry, { offline: opts.offline, repoSource: opts.repoSource, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
+  const summary = await validateDataset({
+    tasks,
+    provider,
+    specFor,
+    imageFor,
+    runs: opts.runs ?? 1,
+    workers: opts.workers ?? 1,
+    profile,
+    logRoot: LOG_ROOT,
+    runId,
+    outDir: opts.out,
+    offline: opts.offline,
+    onProgress: ({ result: r }) =>
+      progress.item(r.instance_id, r.gold_validated ? 'gold validated' : 'NOT validated', r.reasons.join('; ')),
+    onPhase: (id, _p, m) => progress.phase(id, m),
+  });
+  progress.end();
+  io.out(
+    [
+      `Instances: ${summary.total}`,
+      `Gold validated: ${summary.gold_validated}`,
+      `Not validated: ${summary.not_validated_ids.length}${summary.not_validated_ids.length ? ` (${summary.not_validated_ids.map(sanitize).join(', ')})` : ''}`,
+      `Derived FAIL_TO_PASS/PASS_TO_PASS differ from the record: ${summary.mismatched_record_ids.length}`,
+      `With flaky tests: ${summary.flaky_ids.length}`,
+      `Results: ${summary.out_dir}${summary.out_dir.endsWith('/') ? '' : '/'}<instance_id>.json, ${join(summary.out_dir, 'summary.json')}`,
+      '',
+    ].join('\n'),
+  );
+  return summary.not_validated_ids.length === 0 ? 0 : 1;
+}

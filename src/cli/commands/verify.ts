@@ -1,0 +1,178 @@
+import { join } from 'node:path';
+import { loadTasks } from '../../core/dataset/load.js';
+import type { TaskRecord } from '../../core/dataset/schema.js';
+import { sampleRepoSource } from '../../core/dataset/samples.js';
+import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
+import { ensureInstanceImage } from '../../core/runtime/images.js';
+import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
+import { sweepLeftovers } from '../../core/runtime/sweep.js';
+import { loadPredictions } from '../../core/harness/predictions.js';
+import { ProfileName, type Verdict } from '../../core/harness/types.js';
+import { runEvaluation } from '../../core/harness/verify.js';
+import { runSummaryFileName } from '../../core/harness/report.js';
+import { sanitize } from '../../core/util/sanitize.js';
+
+export interface VerifyCommandOptions {
+  dataset: string;
+  /** predictions.jsonl | 'gold' | 'empty' */
+  predictions: string;
+  instances?: string[];
+  workers?: number;
+  report?: string;
+  profile?: string;
+  runId?: string;
+  offline?: boolean;
+  envSpec?: string[];
+  repoSource?: string;
+}
+
+export interface CommandIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  isTTY: boolean;
+}
+
+const stdio: CommandIo = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+  isTTY: !!process.stderr.isTTY,
+};
+
+/** `logs/run_evaluation` under the working directory, as the harness lays it out. */
+export const LOG_ROOT = join('logs', 'run_evaluation');
+
+export function parseProfile(p: string | undefined): ProfileName | undefined {
+  if (p === undefined) return undefined;
+  const r = ProfileName.safeParse(p);
+  if (!r.success) throw new Error(`--profile must be one of ${ProfileName.options.join(', ')} (got "${p}")`);
+  return r.data;
+}
+
+/** Spec and image resolvers shared by verify and validate: images built offline from --repo-source or the samples. */
+export function environmentResolvers(registry: SpecRegistry, opts: { offline?: boolean; repoSource?: string; log: (l: string) => void }) {
+  const specFor = (t: TaskRecord) => registry.lookup(t.repo, t.version);
+  const imageFor = async (t: TaskRecord) => {
+    const { image, source } = await ensureInstanceImage(t, specFor(t), {
+      repoSource: opts.repoSource ?? sampleRepoSource(t.repo),
+      offline: opts.offline ?? true,
+      onLog: (l) => opts.log(l),
+    });
+    if (source === 'built') opts.log(`[swegym] built ${image}`);
+    return image;
+  };
+  return { specFor, imageFor };
+}
+
+/** A one-line progress bar on a TTY, plain lines otherwise. */
+export class Progress {
+  private counts = new Map<string, number>();
+  constructor(
+    private readonly io: CommandIo,
+    private readonly total: number,
+    private readonly label: string,
+  ) {}
+  private done = 0;
+  item(id: string, status: string, detail = ''): void {
+    this.done++;
+    this.counts.set(status, (this.counts.get(status) ?? 0) + 1);
+    const line = `[${this.done}/${this.total}] ${sanitize(id)}: ${status}${detail ? ` ${sanitize(detail)}` : ''}`;
+    if (this.io.isTTY) {
+      this.io.err(`\r\x1b[2K${line}\n`);
+      this.bar();
+    } else this.io.err(`${line}\n`);
+  }
+  phase(id: string, message: string): void {
+    if (this.io.isTTY) this.bar(`${sanitize(id)}: ${sanitize(message)}`.slice(0, 60));
+  }
+  bar(note = ''): void {
+    if (!this.io.isTTY) return;
+    const width = 24;
+    const fill = this.total ? Math.round((this.done / this.total) * width) : width;
+    const counts = [...this.counts].map(([k, v]) => `${k} ${v}`).join(' · ');
+    this.io.err(`\r\x1b[2K${this.label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${this.done}/${this.total}${counts ? `  ${counts}` : ''}${note ? `  ${note}` : ''}`);
+  }
+  end(): void {
+    if (this.io.isTTY) this.io.err('\r\x1b[2K');
+  }
+}
+
+export function describe(v: Verdict): string {
+  const secs = v.total_ms !== undefined ? `${(v.total_ms / 1000).toFixed(1)} s` : '';
+  return [secs, v.status === 'resolved' ? '' : v.reason ?? ''].filter(Boolean).join(' · ');
+}
+
+/**
+ * `swegym verify`: verify predictions (a JSONL/JSON file, or the gold / empty patches) on a dataset, exactly as
+ * the chosen harness profile would, writing `logs/run_evaluation/<run_id>/<model>/<instance_id>/` and the run
+ * summary. Exit code 0 when every submitted instance was graded (and, for gold, resolved); 1 otherwise; 2 on bad
+ * input.
+ */
+export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = stdio): Promise<number> {
+  let tasks: TaskRecord[];
+  let profile: ProfileName | undefined;
+  let registry: SpecRegistry;
+  let predictions;
+  try {
+    profile = parseProfile(opts.profile);
+    tasks = (await loadTasks(opts.dataset, { ids: opts.instances })).tasks;
+    registry = loadSpecRegistry(opts.envSpec ?? []);
+    predictions = loadPredictions(opts.predictions ?? 'gold', tasks);
+    if (opts.instances?.length) predictions = predictions.filter((p) => opts.instances!.includes(p.instance_id));
+  } catch (e) {
+    io.err(`swegym verify: ${sanitize((e as Error).message)}\n`);
+    return 2;
+  }
+  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym verify: ${why}: removed ${n} container(s)\n`) });
+  const provider = new DockerProvider();
+  const swept = await sweepLeftovers(provider).catch(() => 0);
+  if (swept) io.err(`swegym verify: removed ${swept} container(s) left by a crashed run\n`);
+
+  const runId = opts.runId ?? `verify-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
+  const model = predictions[0]?.model_name_or_path ?? 'None';
+  const progress = new Progress(io, predictions.length, 'verify');
+  const { specFor, imageFor } = environmentResolvers(registry, { offline: opts.offline, repoSource: opts.repoSource, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
+  let result;
+  try {
+    result = await runEvaluation({
+      tasks,
+      predictions,
+      provider,
+      specFor,
+      imageFor,
+      workers: opts.workers ?? 1,
+      runId,
+      model,
+      logRoot: LOG_ROOT,
+      profile,
+      offline: opts.offline,
+      summaryPath: opts.report ?? runSummaryFileName(model, runId),
+      onProgress: ({ verdict }) => progress.item(verdict.instance_id, verdict.status, describe(verdict)),
+      onPhase: (id, _p, m) => progress.phase(id, m),
+    });
+  } catch (e) {
+    progress.end();
+    io.err(`swegym verify: ${sanitize((e as Error).message)}\n`);
+    return 2;
+  }
+  progress.end();
+  const s = result.summary;
+  io.out(
+    [
+      `Total instances: ${s.total_instances}`,
+      `Instances submitted: ${s.submitted_instances}`,
+      `Instances completed: ${s.completed_instances}`,
+      `Instances incomplete: ${s.incomplete_ids.length}`,
+      `Instances resolved: ${s.resolved_instances}`,
+      `Instances unresolved: ${s.unresolved_instances}`,
+      `Instances with empty patches: ${s.empty_patch_instances}`,
+      `Instances with errors: ${s.error_instances}`,
+      `Profile: ${profile ?? 'by dataset (' + [...new Set(result.verdicts.map((v) => v.profile))].join(', ') + ')'}`,
+      `Logs: ${join(LOG_ROOT, runId)}`,
+      `Report written to ${result.summaryPath}`,
+      '',
+    ].join('\n'),
+  );
+  if (s.error_instances > 0) return 1;
+  if (opts.predictions === 'gold' && s.unresolved_instances > 0) return 1;
+  return 0;
+}

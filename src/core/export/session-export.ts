@@ -1,0 +1,88 @@
+import { writeFileSync } from 'node:fs';
+import type { SessionReader } from '../session/types.js';
+import { isFinished } from '../session/summary-fold.js';
+import { messagesFromEvents, patchFromEvents } from './trajectory.js';
+import { buildSftData, type SftExample, type SftOptions } from './sft.js';
+import { buildVerifierData, type VerifierDataOptions } from './verifier-data.js';
+import { toPredictionLines } from './predictions.js';
+import { toSwegymText } from './text-trajectory.js';
+
+/** Finished rollouts of a session with their trajectory and oracle verdict (undefined when never verified). */
+export async function sessionExamples(reader: SessionReader): Promise<Array<SftExample & { verified: boolean; patch: string }>> {
+  const out: Array<SftExample & { verified: boolean; patch: string }> = [];
+  for (const s of reader.summaries()) {
+    if (!isFinished(s) || s.status === 'infra_error') continue;
+    const events = await reader.events(s.rollout_id);
+    out.push({
+      rolloutId: s.rollout_id,
+      instance_id: s.instance_id,
+      sample: s.sample,
+      resolved: s.resolved === true,
+      verified: s.resolved !== undefined,
+      messages: messagesFromEvents(events),
+      patch: patchFromEvents(events),
+    });
+  }
+  return out;
+}
+
+function sessionName(reader: SessionReader): string {
+  return String((reader.manifest() as { name?: unknown }).name ?? reader.dir);
+}
+
+function writeJsonl(out: string, rows: unknown[]): void {
+  writeFileSync(out, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+}
+
+/** `<out>.meta.json`: what was exported, from where, with which filters and tokenizer. */
+export function metaPath(out: string): string {
+  return `${out}.meta.json`;
+}
+
+export async function exportSft(reader: SessionReader, out: string, opts: SftOptions = {}) {
+  const examples = await sessionExamples(reader);
+  const { lines, stats } = buildSftData(examples, opts);
+  writeJsonl(out, lines.map((l) => l.line));
+  const meta = {
+    kind: 'sft',
+    session: sessionName(reader),
+    format: stats.format,
+    tokenizer: stats.tokenizer,
+    filters: { resolved_only: true, max_per_instance: opts.maxPerInstance ?? null, max_turns: opts.maxTurns ?? null, max_tokens: opts.maxTokens ?? null },
+    stats,
+    lines: lines.map((l) => l.meta),
+  };
+  writeFileSync(metaPath(out), JSON.stringify(meta, null, 2) + '\n');
+  return { stats, meta };
+}
+
+export async function exportVerifier(reader: SessionReader, out: string, opts: VerifierDataOptions = {}) {
+  const examples = (await sessionExamples(reader)).filter((e) => e.verified);
+  // The verifier reads the text-format trajectory without the in-context example (facts §6.1).
+  const { lines, stats } = buildVerifierData(
+    examples.map((e) => ({ rolloutId: e.rolloutId, instance_id: e.instance_id, resolved: e.resolved, messages: toSwegymText(e.messages) })),
+    opts,
+  );
+  writeJsonl(out, lines.map((l) => ({ messages: l.messages })));
+  const meta = {
+    kind: 'verifier',
+    session: sessionName(reader),
+    tokenizer: stats.tokenizer,
+    filters: { max_tokens: opts.maxTokens ?? 32768, negative_ratio: opts.negativeRatio ?? 1, seed: opts.seed ?? 42, template: opts.template ?? 'chatml' },
+    stats,
+    lines: lines.map((l) => l.metadata),
+  };
+  writeFileSync(metaPath(out), JSON.stringify(meta, null, 2) + '\n');
+  return { stats, meta };
+}
+
+/** SWE-bench predictions: one line per instance, the rollout of sample `sample` (default 0). */
+export async function exportPredictions(reader: SessionReader, out: string, opts: { sample?: number; model?: string } = {}) {
+  const want = opts.sample ?? 0;
+  const examples = (await sessionExamples(reader)).filter((e) => e.sample === want);
+  const m = reader.manifest() as { agent?: { model?: unknown } };
+  const model = opts.model ?? (typeof m.agent?.model === 'string' ? m.agent.model : `swegym-${sessionName(reader)}`);
+  const rows = examples.map((e) => ({ instance_id: e.instance_id, patch: e.patch }));
+  writeFileSync(out, toPredictionLines(rows, model));
+  return { written: rows.length, model };
+}

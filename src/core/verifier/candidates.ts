@@ -1,0 +1,69 @@
+import type { TaskRecord } from '../dataset/schema.js';
+import type { RolloutEvent } from '../events.js';
+import type { Verdict } from '../harness/types.js';
+import type { RolloutSummary, SessionReader } from '../session/types.js';
+import { isFinished } from '../session/summary-fold.js';
+import { messagesFromEvents, patchFromEvents } from '../export/trajectory.js';
+import type { Candidate } from './types.js';
+
+/** The last verification verdict of a rollout, if any. */
+export function verdictFromEvents(events: readonly RolloutEvent[]): Verdict | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.type === 'verification_verdict') return e.verdict;
+  }
+  return undefined;
+}
+
+export interface SessionCandidates {
+  /** Every instance of the session's selection (report denominators), in manifest order. */
+  instanceIds: string[];
+  /** Finished rollouts grouped by instance, by sample. */
+  byInstance: Map<string, Candidate[]>;
+  summaries: Map<string, RolloutSummary>;
+}
+
+/** The task records of a session's dataset, when they can be loaded (imported sessions may have none). */
+export async function loadSessionTasks(reader: SessionReader, datasetOverride?: string): Promise<{ tasks: Map<string, TaskRecord>; error?: string }> {
+  const m = reader.manifest() as { dataset?: { ref?: string; instance_ids?: string[] } };
+  const ref = datasetOverride ?? m.dataset?.ref;
+  if (!ref || ref.startsWith('imported:')) return { tasks: new Map(), error: `the session has no loadable dataset (ref ${JSON.stringify(ref ?? '')}); pass --dataset` };
+  try {
+    const { loadTasks } = await import('../dataset/load.js');
+    const loaded = await loadTasks(ref, { ids: m.dataset?.instance_ids, skipInvalid: true });
+    return { tasks: new Map(loaded.tasks.map((t) => [t.instance_id, t])) };
+  } catch (e) {
+    return { tasks: new Map(), error: `cannot load dataset '${ref}': ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+/**
+ * Finished rollouts of a session as verifier candidates (trajectory, final patch, verdict), grouped by instance.
+ * Rollouts that never finished (queued, running, interrupted, infrastructure errors) are not candidates.
+ */
+export async function loadCandidates(reader: SessionReader, tasks: Map<string, TaskRecord> = new Map()): Promise<SessionCandidates> {
+  const m = reader.manifest() as { dataset?: { instance_ids?: string[] } };
+  const rows = reader.summaries().filter((s) => isFinished(s) && s.status !== 'infra_error');
+  const byInstance = new Map<string, Candidate[]>();
+  const summaries = new Map<string, RolloutSummary>();
+  for (const s of rows) {
+    const events = await reader.events(s.rollout_id);
+    const c: Candidate = {
+      rolloutId: s.rollout_id,
+      instanceId: s.instance_id,
+      task: tasks.get(s.instance_id),
+      sample: s.sample,
+      patch: patchFromEvents(events),
+      messages: messagesFromEvents(events),
+      verdict: verdictFromEvents(events),
+    };
+    summaries.set(s.rollout_id, s);
+    const list = byInstance.get(s.instance_id) ?? [];
+    list.push(c);
+    byInstance.set(s.instance_id, list);
+  }
+  for (const list of byInstance.values()) list.sort((a, b) => a.sample - b.sample);
+  const ids = [...(m.dataset?.instance_ids ?? [])];
+  for (const id of byInstance.keys()) if (!ids.includes(id)) ids.push(id);
+  return { instanceIds: ids, byInstance, summaries };
+}

@@ -1,0 +1,248 @@
+import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { RolloutEvent } from '../core/events.js';
+import type { TaskRecord } from '../core/dataset/schema.js';
+import type { Agent } from '../core/agent/types.js';
+import type { SessionReader } from '../core/session/types.js';
+import { loadTasks } from '../core/dataset/load.js';
+import { SAMPLES_DIR } from '../core/dataset/samples.js';
+import { listSessions, DEFAULT_SESSIONS_DIR } from '../core/session/list.js';
+import { openSession } from '../core/session/store.js';
+import { SessionWriter } from '../core/session/writer.js';
+import { newSessionName } from '../core/session/ids.js';
+import { Scheduler, type RolloutRunner } from '../core/scheduler/scheduler.js';
+import { planWork } from '../core/scheduler/queue.js';
+import { ImagePrefetcher } from '../core/scheduler/images.js';
+import { makeImageOps } from '../core/scheduler/runner.js';
+import { GoldAgent } from '../core/agent/gold-agent.js';
+import { ReplayAgent } from '../core/agent/replay-agent.js';
+import { LlmAgent } from '../core/agent/llm/agent.js';
+import { runRollout } from '../core/rollout/run-rollout.js';
+import { verifyPatch } from '../core/harness/verify.js';
+import { defaultProfileFor } from '../core/harness/profiles.js';
+import { loadSpecRegistry, type SpecRegistry } from '../core/runtime/spec-registry.js';
+import { DockerProvider } from '../core/runtime/docker.js';
+import { VERSION } from '../core/version.js';
+import type { AgentChoice, AgentId, Backend, LiveBatch, LiveRollout, SessionListing } from './backend.js';
+import type { TaskInfo } from './panes/lines.js';
+import type { RolloutViewModel } from './state/rollout-view-model.js';
+import { execCommand, recreateCommand } from './attach.js';
+
+export interface CoreBackendOptions {
+  dataset: string;
+  sessionsDir?: string;
+  envSpec?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Where recorded trajectories for the replay agent live (default samples/trajectories). */
+  trajectoriesDir?: string;
+  concurrency?: number;
+}
+
+export const TRAJECTORIES_DIR = join(SAMPLES_DIR, 'trajectories');
+
+/**
+ * The workbench's port onto the engine: tasks from the dataset loader, sessions from the session store, rollouts and
+ * batches through the scheduler (which writes every event to a session), Docker through the runtime. No logic of its
+ * own beyond composing those pieces.
+ */
+export class CoreBackend implements Backend {
+  readonly datasetName: string;
+  readonly modelHint?: string;
+  private readonly sessionsDir: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private specs?: SpecRegistry;
+  private provider?: DockerProvider;
+  private taskList?: TaskRecord[];
+  private runSession?: SessionWriter;
+  private readonly schedulers = new Set<Scheduler>();
+  private readonly runs = new Set<Promise<unknown>>();
+
+  constructor(private readonly opts: CoreBackendOptions) {
+    this.datasetName = opts.dataset;
+    this.sessionsDir = resolve(opts.sessionsDir ?? DEFAULT_SESSIONS_DIR);
+    this.env = opts.env ?? process.env;
+    this.modelHint = this.env.OPENAI_API_KEY
+      ? undefined
+      : 'No model configured: the gold and replay agents work without one.\nTo run a model: set OPENAI_API_KEY and pick it with --model / --base-url (env SWEGYM_MODEL, OPENAI_BASE_URL).';
+  }
+
+  private get model(): string | undefined {
+    return this.env.SWEGYM_MODEL;
+  }
+
+  async tasks(): Promise<TaskInfo[]> {
+    if (!this.taskList) this.taskList = (await loadTasks(this.opts.dataset, { skipInvalid: true })).tasks;
+    return this.taskList as TaskInfo[];
+  }
+
+  trajectoryFor(instanceId: string): string | undefined {
+    const dir = this.opts.trajectoriesDir ?? TRAJECTORIES_DIR;
+    if (!existsSync(dir)) return undefined;
+    const exact = join(dir, `${instanceId}.jsonl`);
+    if (existsSync(exact)) return exact;
+    const f = readdirSync(dir).find((n) => n.startsWith(instanceId) && n.endsWith('.jsonl'));
+    return f ? join(dir, f) : undefined;
+  }
+
+  agents(task?: TaskInfo): AgentChoice[] {
+    const traj = task ? this.trajectoryFor(task.instance_id) : undefined;
+    return [
+      { id: 'gold', label: 'gold', available: true, note: "applies the dataset's reference patch (checks the environment and the harness)" },
+      { id: 'replay', label: 'replay', available: !!traj, note: traj ? 'replays a recorded trajectory' : 'no recorded trajectory for this instance' },
+      {
+        id: 'llm',
+        label: `llm${this.model ? ` (${this.model})` : ''}`,
+        available: !!this.env.OPENAI_API_KEY && !!this.model,
+        note: this.env.OPENAI_API_KEY ? (this.model ? 'the LLM agent' : 'set SWEGYM_MODEL (or --model) to choose the model') : 'set OPENAI_API_KEY (and SWEGYM_MODEL, OPENAI_BASE_URL)',
+      },
+    ];
+  }
+
+  async listSessions(): Promise<SessionListing[]> {
+    const { sessions } = listSessions(this.sessionsDir);
+    return sessions
+      .map((s) => ({ dir: s.dir, name: s.name, status: s.done < s.total ? 'partial' : 'done', rollouts: s.total, done: s.done, resolved: s.resolved, costUsd: s.cost_usd, createdAt: Date.parse(s.created_at) }))
+      .reverse();
+  }
+
+  async openSession(dir: string): Promise<SessionReader> {
+    return openSession(dir);
+  }
+
+  private docker(): DockerProvider {
+    this.provider ??= new DockerProvider();
+    return this.provider;
+  }
+
+  private specRegistry(): SpecRegistry {
+    this.specs ??= loadSpecRegistry(this.opts.envSpec ?? []);
+    return this.specs;
+  }
+
+  private makeAgent(id: AgentId, task: TaskRecord): Agent {
+    if (id === 'gold') return new GoldAgent();
+    if (id === 'replay') {
+      const file = this.trajectoryFor(task.instance_id);
+      if (!file) throw new Error(`no recorded trajectory for ${task.instance_id}`);
+      return new ReplayAgent(file);
+    }
+    return new LlmAgent({ model: this.model!, ...(this.env.OPENAI_BASE_URL ? { baseURL: this.env.OPENAI_BASE_URL } : {}) } as never, { env: this.env });
+  }
+
+  /** The runner: runRollout + verifyPatch, with every event also handed to the workbench as it happens. */
+  private runner(agent: AgentId, onEvent: (e: RolloutEvent) => void, logDir: string): RolloutRunner {
+    return async (ctx) => {
+      const off = ctx.emitter.on(onEvent);
+      try {
+        if (!ctx.image) throw new Error(`no image prepared for ${ctx.task.instance_id}`);
+        const image = ctx.image.image;
+        const profile = defaultProfileFor(ctx.task);
+        const spec = this.specRegistry().lookup(ctx.task.repo, String(ctx.task.version));
+        const out = await runRollout({
+          task: ctx.task,
+          agent: this.makeAgent(agent, ctx.task),
+          provider: ctx.engine.provider,
+          image,
+          emitter: ctx.emitter,
+          sample: ctx.sample,
+          signal: ctx.signal,
+          labels: ctx.labels,
+          verifyProfile: profile,
+          verify: (patch) => verifyPatch({ task: ctx.task, patch, spec, profile, provider: ctx.engine.provider, image, signal: ctx.signal, labels: ctx.labels, logDir: join(logDir, ctx.rolloutId) }),
+        });
+        return { status: out.status, error: out.error };
+      } finally {
+        // The scheduler's own closing events (e.g. an abandoned runner) come after; keep listening briefly.
+        setTimeout(off, 1000).unref();
+      }
+    };
+  }
+
+  private createSession(prefix: string, tasks: TaskRecord[], agent: AgentId): SessionWriter {
+    mkdirSync(this.sessionsDir, { recursive: true });
+    const name = newSessionName(prefix);
+    return SessionWriter.create(join(this.sessionsDir, name), {
+      name,
+      swegym_version: VERSION,
+      dataset: { ref: this.opts.dataset, instance_ids: tasks.map((t) => t.instance_id), repos: Object.fromEntries(tasks.map((t) => [t.instance_id, t.repo])) },
+      images: {},
+      agent: { kind: agent, ...(agent === 'llm' ? { model: this.model } : {}) },
+      sampling: { samples: 1, temperatures: [0], seed: 0 },
+    });
+  }
+
+  private schedule(session: SessionWriter, tasks: TaskRecord[], agent: AgentId, onEvent: (e: RolloutEvent) => void, firstSample = 0): Scheduler {
+    const items = planWork(tasks, 1, [0], 0).map((w) => ({ ...w, sample: w.sample + firstSample }));
+    const provider = this.docker();
+    const sched = new Scheduler({
+      session,
+      items,
+      runner: this.runner(agent, onEvent, join(session.dir, 'logs')),
+      engines: [{ name: 'docker', provider }],
+      concurrency: this.opts.concurrency ?? 2,
+      images: new ImagePrefetcher(makeImageOps({ specs: this.specRegistry(), docker: provider.docker })),
+    });
+    this.schedulers.add(sched);
+    return sched;
+  }
+
+  async startRollout(task: TaskInfo, agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout> {
+    const record = task as TaskRecord;
+    this.makeAgent(agent, record); // bad agent choices fail here, before a session is created
+    const all = (await this.tasks()) as TaskRecord[];
+    this.runSession ??= this.createSession('tui', all, agent);
+    const session = this.runSession;
+    const sample = session.reader().summaries().filter((s) => s.instance_id === task.instance_id && s.status !== 'queued').length;
+    let rolloutId: string | undefined;
+    let resolveId!: (id: string) => void;
+    const idKnown = new Promise<string>((r) => (resolveId = r));
+    const sched = this.schedule(session, [record], agent, (e) => {
+      if (!rolloutId) {
+        rolloutId = e.rollout;
+        resolveId(e.rollout);
+      }
+      onEvent(e);
+    }, sample);
+    const done = sched.run().finally(() => this.schedulers.delete(sched));
+    this.runs.add(done);
+    const id = await Promise.race([idKnown, done.then(() => rolloutId ?? '')]);
+    if (!id) throw new Error(`the rollout of ${task.instance_id} ended before it started (see ${session.dir})`);
+    return { rolloutId: id, sessionDir: session.dir, interrupt: () => sched.kill(id), done };
+  }
+
+  async startBatch(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveBatch> {
+    const records = tasks as TaskRecord[];
+    for (const t of records) this.makeAgent(agent, t);
+    const session = this.createSession('batch', records, agent);
+    const sched = this.schedule(session, records, agent, onEvent);
+    const done = sched.run().finally(() => this.schedulers.delete(sched));
+    this.runs.add(done);
+    return { sessionDir: session.dir, control: sched, done };
+  }
+
+  attachCommand(vm: RolloutViewModel, sessionDir?: string): string {
+    const live = vm.phase === 'running' || vm.phase === 'starting';
+    if (live && vm.containerId) return `attach: ${execCommand(vm.containerId, vm.repoDir)}`;
+    if (!vm.image) return 'no environment was created for this rollout';
+    const dir = join(sessionDir ?? this.sessionsDir, 'patches');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${vm.rolloutId}.diff`);
+    writeFileSync(file, vm.patch);
+    return `recreate: ${recreateCommand(vm.image, file, vm.repoDir)}`;
+  }
+
+  async markWinner(sessionDir: string, instanceId: string, rolloutId: string): Promise<void> {
+    const file = join(sessionDir, 'winners.jsonl');
+    writeFileSync(file, JSON.stringify({ instance_id: instanceId, rollout_id: rolloutId, ts: Date.now() }) + '\n', { flag: 'a' });
+  }
+
+  get batchRunning(): boolean {
+    return this.schedulers.size > 0;
+  }
+
+  async shutdown(mode: 'stop' | 'detach'): Promise<void> {
+    if (mode === 'stop') await Promise.all([...this.schedulers].map((s) => s.stop('now')));
+    await Promise.allSettled([...this.runs]);
+    this.runSession?.close();
+  }
+}

@@ -1,0 +1,194 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DockerProvider } from '../../src/core/runtime/docker.js';
+import { loadSpecRegistry } from '../../src/core/runtime/spec-registry.js';
+import type { Runtime, RuntimeProvider, StartOptions } from '../../src/core/runtime/types.js';
+import type { TaskRecord } from '../../src/core/dataset/schema.js';
+import { runEvaluation, verifyPatch } from '../../src/core/harness/verify.js';
+import { validateDataset } from '../../src/core/harness/validate.js';
+import { candidate, sampleTasks, testImageFor } from './verify-fixtures.js';
+
+const provider = new DockerProvider();
+const specs = loadSpecRegistry();
+const tasks = sampleTasks();
+const byId = new Map(tasks.map((t) => [t.instance_id, t]));
+const specFor = (t: TaskRecord) => specs.lookup(t.repo, t.version);
+const images = new Map<string, string>();
+const imageFor = (t: TaskRecord) => images.get(t.instance_id)!;
+const root = mkdtempSync(join(tmpdir(), 'verify-int-'));
+const logRoot = join(root, 'logs', 'run_evaluation');
+
+/** Counts container starts, so "no container for an empty patch" is checked, not assumed. */
+class CountingProvider implements RuntimeProvider {
+  starts = 0;
+  async start(o: StartOptions): Promise<Runtime> {
+    this.starts++;
+    return provider.start(o);
+  }
+  sweep(labels?: Record<string, string>) {
+    return provider.sweep(labels);
+  }
+}
+
+before(() => {
+  for (const t of tasks) images.set(t.instance_id, testImageFor(t));
+});
+
+after(async () => {
+  const left = await provider.list({ 'io.swegym.session': provider.sessionId });
+  await provider.sweep({ 'io.swegym.session': provider.sessionId });
+  rmSync(root, { recursive: true, force: true });
+  assert.equal(left.length, 0, `containers left behind: ${left.map((c) => c.id).join(', ')}`);
+});
+
+test('gold patches resolve every sample task; harness log layout and summary', async () => {
+  const preds = tasks.map((t) => ({ instance_id: t.instance_id, model_patch: t.patch, model_name_or_path: 'gold' }));
+  const { summary, verdicts, summaryPath } = await runEvaluation({ tasks, predictions: preds, provider, specFor, imageFor, workers: 2, runId: 'gold-run', logRoot });
+  for (const v of verdicts) assert.equal(v.status, 'resolved', `${v.instance_id}: ${v.reason}`);
+  assert.deepEqual(summary.resolved_ids, tasks.map((t) => t.instance_id).sort());
+  assert.equal(summary.error_instances, 0);
+  assert.ok(existsSync(summaryPath) && summaryPath.endsWith('gold.gold-run.json'));
+  const dir = join(logRoot, 'gold-run', 'gold', tasks[0].instance_id);
+  for (const f of ['eval.sh', 'patch.diff', 'test_output.txt', 'run_instance.log', 'report.json']) assert.ok(existsSync(join(dir, f)), f);
+  const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))[tasks[0].instance_id];
+  assert.equal(report.resolved, true);
+  assert.equal(report.patch_successfully_applied, true);
+  for (const v of verdicts) {
+    assert.equal(v.profile, 'swegym');
+    assert.ok(v.test_ms! > 0 && v.test_ms! <= v.total_ms!, `${v.instance_id} test_ms ${v.test_ms} total ${v.total_ms}`);
+  }
+});
+
+test('empty patches land in empty_patch_ids without starting a container', async () => {
+  const counting = new CountingProvider();
+  const preds = tasks.map((t) => ({ instance_id: t.instance_id, model_patch: '', model_name_or_path: 'empty' }));
+  const { summary, verdicts } = await runEvaluation({ tasks, predictions: preds, provider: counting, specFor, imageFor, workers: 2, runId: 'empty-run', logRoot });
+  assert.deepEqual(summary.empty_patch_ids, tasks.map((t) => t.instance_id).sort());
+  assert.equal(summary.completed_instances, 0);
+  assert.ok(verdicts.every((v) => v.status === 'empty_patch'));
+  assert.equal(counting.starts, 0);
+});
+
+test('a wrong patch is unresolved with the broken PASS_TO_PASS test listed; a non-applying patch is patch_apply_failed', async () => {
+  const ids = ['swegym-samples__durations-12', 'swegym-samples__ledger-8'];
+  const preds = ids.flatMap((id) => [{ instance_id: id, model_patch: candidate(id, 'wrong'), model_name_or_path: 'wrong' }]);
+  const { verdicts } = await runEvaluation({ tasks: ids.map((i) => byId.get(i)!), predictions: preds, provider, specFor, imageFor, workers: 2, runId: 'wrong-run', logRoot });
+  for (const v of verdicts) {
+    assert.equal(v.status, 'unresolved', `${v.instance_id}: ${v.reason}`);
+    assert.deepEqual(v.tests_status!.FAIL_TO_PASS.failure, []);
+    assert.ok(v.tests_status!.PASS_TO_PASS.failure.length > 0);
+  }
+  assert.ok(verdicts.find((v) => v.instance_id === ids[1])!.tests_status!.PASS_TO_PASS.failure.some((t) => t.includes('test_balance_includes_subaccounts')));
+  assert.ok(verdicts.find((v) => v.instance_id === ids[0])!.tests_status!.PASS_TO_PASS.failure.some((t) => t.includes('test_invalid[1')));
+
+  const noapply = ids.map((id) => ({ instance_id: id, model_patch: candidate(id, 'noapply'), model_name_or_path: 'noapply' }));
+  for (const profile of ['swegym', 'swebench', 'openhands'] as const) {
+    const r = await runEvaluation({ tasks: ids.map((i) => byId.get(i)!), predictions: noapply, provider, specFor, imageFor, workers: 2, runId: `noapply-${profile}`, logRoot, profile });
+    for (const v of r.verdicts) assert.equal(v.status, 'patch_apply_failed', `${profile} ${v.instance_id}: ${v.reason}`);
+    assert.deepEqual(r.summary.error_ids, [...ids].sort());
+    assert.ok(r.verdicts.every((v) => v.profile === profile));
+  }
+});
+
+test('a test command that hangs: timeout verdict (swegym), partial log graded (openhands)', async () => {
+  const task = byId.get('swegym-samples__ledger-8')!;
+  const spec = { ...specFor(task), test_cmd: 'sleep 60; pytest -rA', test_timeout: 3 };
+  const v = await verifyPatch({ task, patch: task.patch, spec, profile: 'swegym', provider, image: imageFor(task), logDir: join(root, 'timeout', 'swegym') });
+  assert.equal(v.status, 'timeout', v.reason);
+  assert.match(readFileSync(join(root, 'timeout', 'swegym', 'test_output.txt'), 'utf8'), /Timeout error: 3 seconds exceeded\.$/);
+  assert.equal(existsSync(join(root, 'timeout', 'swegym', 'report.json')), false);
+  const oh = await verifyPatch({ task, patch: task.patch, spec, profile: 'openhands', provider, image: imageFor(task), logDir: join(root, 'timeout', 'oh') });
+  assert.equal(oh.status, 'unresolved', oh.reason);
+  assert.match(oh.reason!, /test_timeout/);
+  assert.ok(existsSync(join(root, 'timeout', 'oh', 'report.json')));
+});
+
+test('a git-ignored file that makes the tests pass in the agent container does not pass verification', async () => {
+  const task = byId.get('swegym-samples__durations-12')!;
+  const agent = await provider.start({ image: imageFor(task), labels: { 'io.swegym.role': 'agent-test' } });
+  let patch: string;
+  try {
+    await agent.writeFile(
+      '/testbed/tests/conftest.local.py',
+      [
+        'import re',
+        'import pytest',
+        'import durations.parser as _p',
+        '',
+        '@pytest.fixture(autouse=True)',
+        'def _lenient_tokens(monkeypatch):',
+        '    monkeypatch.setattr(_p, "_TOKEN", re.compile(r"(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]+)"))',
+        '',
+      ].join('\n'),
+    );
+    // the agent also edits a source comment, so its patch is not empty
+    await agent.exec(`cd /testbed && sed -i '1s/^/# tolerate spaces between number and unit\\n/' durations/parser.py`);
+    // apply the test patch in the agent's container: there the F2P tests pass thanks to the ignored file
+    await agent.writeFile('/tmp/tp.diff', task.test_patch);
+    await agent.exec('cd /testbed && git apply /tmp/tp.diff');
+    const local = await agent.exec(`cd /testbed && pytest -rA tests/test_parse.py 2>&1 | tail -3`);
+    assert.match(local.output, /passed/);
+    assert.doesNotMatch(local.output, /\d+ failed/);
+    await agent.exec(`cd /testbed && git apply -R /tmp/tp.diff`);
+    patch = await agent.diff(task.base_commit);
+  } finally {
+    await agent.stop();
+  }
+  assert.doesNotMatch(patch, /conftest\.local/);
+  assert.match(patch, /durations\/parser\.py/);
+  const v = await verifyPatch({ task, patch, spec: specFor(task), profile: 'swegym', provider, image: imageFor(task) });
+  assert.equal(v.status, 'unresolved', v.reason);
+  assert.ok(v.tests_status!.FAIL_TO_PASS.failure.length > 0);
+});
+
+test('validate: every FAIL_TO_PASS test fails on the base code; derived lists match the records', async () => {
+  const subset = ['swegym-samples__durations-12', 'swegym-samples__ledger-15'].map((i) => byId.get(i)!);
+  const s = await validateDataset({ tasks: subset, provider, specFor, imageFor, runs: 2, workers: 2, logRoot, runId: 'validate' });
+  assert.equal(s.total, 2);
+  for (const r of s.results) {
+    assert.equal(r.fail_to_pass_fail_on_base, true, r.reasons.join('; '));
+    assert.equal(r.gold_validated, true, r.reasons.join('; '));
+    assert.deepEqual(r.empty_statuses, ['unresolved', 'unresolved']);
+    assert.deepEqual(r.flaky_tests, []);
+    assert.equal(r.matches_record, true, JSON.stringify({ missing: r.missing_from_derived, extra: r.extra_in_derived }));
+    assert.ok(existsSync(join(s.out_dir, `${r.instance_id}.json`)));
+  }
+});
+
+test('gold resolves under the swebench and openhands profiles too; OpenHands cleans a CRLF patch with junk before it', async () => {
+  const subset = ['swegym-samples__durations-12', 'swegym-samples__ledger-15'].map((i) => byId.get(i)!);
+  for (const profile of ['swebench', 'openhands'] as const) {
+    const preds = subset.map((t) => ({ instance_id: t.instance_id, model_patch: t.patch, model_name_or_path: `gold-${profile}` }));
+    const { verdicts } = await runEvaluation({ tasks: subset, predictions: preds, provider, specFor, imageFor, workers: 2, runId: `profiles-${profile}`, logRoot, profile });
+    for (const v of verdicts) {
+      assert.equal(v.status, 'resolved', `${profile} ${v.instance_id}: ${v.reason}`);
+      assert.equal(v.profile, profile);
+    }
+    const script = readFileSync(join(logRoot, `profiles-${profile}`, `gold-${profile}`, subset[0].instance_id, 'eval.sh'), 'utf8');
+    assert.equal(script.includes(">>>>> Start Test Output"), profile === 'swebench');
+  }
+  const task = subset[0];
+  const messy = 'git diff --no-color --cached abc\r\n0\r\n' + task.patch.replace(/\n/g, '\r\n');
+  const v = await verifyPatch({ task, patch: messy, spec: specFor(task), profile: 'openhands', provider, image: imageFor(task) });
+  assert.equal(v.status, 'resolved', v.reason);
+  const whitespace = await verifyPatch({ task, patch: ' \n\n', spec: specFor(task), profile: 'openhands', provider, image: imageFor(task) });
+  assert.equal(whitespace.status, 'empty_patch');
+});
+
+test('an image that cannot start is an image_error verdict; a failing image build is one too', async () => {
+  const task = tasks[0];
+  const v = await verifyPatch({ task, patch: task.patch, spec: specFor(task), profile: 'swegym', provider, image: 'swegym-harness-test/does-not-exist:nope' });
+  assert.equal(v.status, 'image_error');
+  assert.match(v.reason!, /does-not-exist/);
+  const r = await runEvaluation({
+    tasks: [task],
+    predictions: [{ instance_id: task.instance_id, model_patch: task.patch, model_name_or_path: 'img' }],
+    provider, specFor, runId: 'image-error', logRoot,
+    imageFor: () => { throw new Error('build failed: no repository'); },
+  });
+  assert.equal(r.verdicts[0].status, 'image_error');
+  assert.deepEqual(r.summary.error_ids, [task.instance_id]);
+});
