@@ -50,13 +50,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     module: './commands/validate.js',
     export: 'validateCommand',
     summary: 'run gold and empty patches N times, derive FAIL_TO_PASS/PASS_TO_PASS, flag flaky tests',
-    options: { dataset, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' } },
+    options: { dataset, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': { type: 'string', help: 'local git dir/bundle to build images from instead of cloning' } },
   },
   run: {
     module: './commands/run.js',
     export: 'runCommand',
     summary: 'run one rollout: environment, agent, patch, verification',
-    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm, trajectory: { type: 'string', help: 'recorded trajectory for --agent replay' }, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec },
+    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm, trajectory: { type: 'string', help: 'recorded trajectory for --agent replay' }, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': { type: 'string', help: 'local git dir/bundle to build images from instead of cloning' } },
   },
   batch: {
     module: './commands/batch.js',

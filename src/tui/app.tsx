@@ -154,7 +154,8 @@ export function App(props: AppProps): React.JSX.Element {
         setBatch(undefined);
         void refreshSessions();
       });
-      replaceTop({ kind: 'batch' });
+      // The batch replaces the picker it was started from: back from the dashboard is home.
+      setStack((st) => [...st.slice(0, Math.max(1, st.length - 2)), { kind: 'batch' }]);
     } catch (err) {
       pop();
       setMessage(`could not start the batch: ${(err as Error).message}`);

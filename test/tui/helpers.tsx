@@ -40,7 +40,11 @@ export async function waitFrame(r: { lastFrame(): string | undefined }, pred: (p
   const t0 = Date.now();
   for (;;) {
     const raw = r.lastFrame() ?? '';
-    if (pred(stripAnsi(raw), raw)) return raw;
+    if (pred(stripAnsi(raw), raw)) {
+      // Let React run the passive effects of this frame (input handlers re-subscribe there).
+      await tick(40);
+      return raw;
+    }
     if (Date.now() - t0 > timeoutMs) throw new Error(`frame never matched; last frame:\n${stripAnsi(raw)}`);
     await tick(10);
   }

@@ -254,3 +254,30 @@ test('endpoint limiter caps in-flight requests per endpoint, separately from wor
   rel();
   assert.equal(sem.active, 0);
 });
+
+test('snapshots are throttled to ~10 per second however many events arrive', async () => {
+  const { dir, w } = session(['z'], 1);
+  const runner: RolloutRunner = async (ctx) => {
+    ctx.emitter.emit({ type: 'rollout_started', instance_id: 'z', sample: 0, attempt: 0, agent: { kind: 'external', config: {} } });
+    const end = Date.now() + 600;
+    while (Date.now() < end) {
+      ctx.emitter.emit({ type: 'tool_output', step: 0, chunk: 'x' });
+      await sleep(1);
+    }
+    ctx.emitter.emit({ type: 'rollout_ended', status: 'completed', duration_ms: 600 });
+    return { status: 'completed' };
+  };
+  const s = new Scheduler({ session: w, items: planWork([task('z')], 1, [], 1), runner, engines: [{ name: 'e', provider: new FakeProvider() }], concurrency: 1 });
+  const times: number[] = [];
+  s.onSnapshot(() => times.push(Date.now()));
+  const t0 = Date.now();
+  await s.run();
+  w.close();
+  const elapsed = Date.now() - t0;
+  const events = (await openSession(dir).events('z.s0.a0')).length;
+  assert.ok(events > 100, `${events} events`);
+  // Forced publishes: start, rollout start, rollout end, final state (a few); the rest at >= 100 ms spacing.
+  assert.ok(times.length <= elapsed / 100 + 6, `${times.length} snapshots in ${elapsed} ms`);
+  assert.ok(times.length >= 4);
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -22,12 +22,15 @@ export interface GymServerOptions {
   /** Largest request body accepted (default 16 MiB). */
   maxBodyBytes?: number;
   log?: (line: string) => void;
+  /** close() also drains the context's warm pool and closes its recorder (default true). */
+  closeContext?: boolean;
 }
 
 interface Entry {
   env: SweGymEnv;
   lastSeen: number;
   inflight: number;
+  closing?: Promise<void>;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost|::ffff:127\.\d+\.\d+\.\d+)$/;
@@ -95,10 +98,11 @@ export class GymServer {
       const all = [...this.envs.values()];
       this.envs.clear();
       await Promise.allSettled(all.map((e) => e.env.close()));
-      await this.opts.ctx.pool?.drain();
+      const own = this.opts.closeContext ?? true;
+      if (own) await this.opts.ctx.pool?.drain();
       this.server.closeAllConnections();
       await stopped;
-      this.opts.ctx.recorder.close();
+      if (own) this.opts.ctx.recorder.close();
     })();
     return this.closing;
   }
@@ -166,7 +170,7 @@ export class GymServer {
 
   private entry(id: string): Entry {
     const e = this.envs.get(id);
-    if (!e) throw new GymError(404, 'unknown_env', `unknown env id '${id}' (closed, reaped after the idle timeout, or never created)`);
+    if (!e || e.closing) throw new GymError(404, 'unknown_env', `unknown env id '${id}' (closed, reaped after the idle timeout, or never created)`);
     return e;
   }
 
@@ -246,22 +250,24 @@ export class GymServer {
     e.lastSeen = Date.now();
     try {
       await fn();
-    } catch (err) {
-      if (signal.aborted && !this.closing) await this.drop(e.env.id);
-      throw err;
     } finally {
       e.inflight--;
       e.lastSeen = Date.now();
+      if (signal.aborted && !this.closing) await this.drop(e.env.id);
     }
   }
 
   private async drop(id: string) {
     const e = this.envs.get(id);
     if (!e) return;
-    this.envs.delete(id);
-    await e.env.close().catch((err: unknown) => this.opts.log?.(`env ${id}: close failed: ${String(err)}`));
-    this.opts.log?.(`env ${id}: closed`);
-    this.wake();
+    // Counted (and listed) until its container is gone, so a free slot means a removed container.
+    e.closing ??= e.env.close().catch((err: unknown) => this.opts.log?.(`env ${id}: close failed: ${String(err)}`));
+    await e.closing;
+    if (this.envs.get(id) === e) {
+      this.envs.delete(id);
+      this.opts.log?.(`env ${id}: closed`);
+      this.wake();
+    }
   }
 
   private async acquireSlot(signal: AbortSignal) {
@@ -301,12 +307,13 @@ export class GymServer {
 
   private async reapIdle() {
     const now = Date.now();
-    for (const [id, e] of this.envs) {
-      if (e.inflight === 0 && !e.env.isBusy && now - e.lastSeen > this.idleTimeoutMs) {
+    const idle = [...this.envs].filter(([, e]) => !e.closing && e.inflight === 0 && !e.env.isBusy && now - e.lastSeen > this.idleTimeoutMs);
+    await Promise.all(
+      idle.map(([id, e]) => {
         this.opts.log?.(`env ${id}: idle for ${Math.round((now - e.lastSeen) / 1000)}s, reaping`);
-        await this.drop(id);
-      }
-    }
+        return this.drop(id);
+      }),
+    );
   }
 
   private async body(req: IncomingMessage): Promise<unknown> {

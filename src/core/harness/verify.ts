@@ -186,110 +186,133 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
   }
   log(`Container for ${id} started: ${rt.id}`);
 
-  try {
-    if (opts.signal?.aborted) return verdict({ status: 'error', resolved: false, reason: 'interrupted' });
-
-    // 1. the candidate patch, applied first
-    if (patch !== '') {
-      phase('apply', `applying the candidate patch (${profile.applyMode})`);
-      await writeViaShell(rt, profile.patchPath, patch);
-      const applied = await applyPatch(rt, opts.profile, log, opts.signal);
-      if (!applied.ok) {
-        return verdict({ status: 'patch_apply_failed', resolved: false, reason: applied.reason });
-      }
-    } else log('no patch applied (empty-patch run on the base code)');
-
-    const diffCmd = profile.informationalDiff === 'git diff' ? 'git diff' : 'git -c core.fileMode=false diff';
-    const before = await rt.exec(diffCmd, { cwd: REPO_DIRECTORY, timeoutSec: 120, signal: opts.signal });
-    log(`Git diff before:\n${before.output.trim()}`);
-
-    // 2. eval.sh, with a timeout
-    await writeViaShell(rt, profile.evalScriptPath, script, '755');
-    const timeoutSec = opts.timeoutSec ?? opts.spec.test_timeout ?? profile.defaultTimeoutSec;
-    const testLines = makeTestCommand(opts.task, opts.spec, opts.profile);
-    const firstWord = testLines[0].trim().split(/\s+/)[0];
-    const endPrefixes = [`+ : '${END_TEST_OUTPUT}'`, `+ git checkout ${opts.task.base_commit}`, '+ rm -f '];
-    const clock = new TestClock(`+ ${firstWord}`, endPrefixes, profile.markers);
-    phase('eval', `running eval.sh (timeout ${timeoutSec} s)`);
-    const run = await rt.exec(`/bin/bash ${profile.evalScriptPath} 2>&1 | tee ${EVAL_OUTPUT_PATH}`, {
-      timeoutSec,
-      signal: opts.signal,
-      onOutput: (c) => clock.feed(c),
-      maxOutputChars: MAX_OUTPUT_CHARS,
-    });
-    let testOutput = run.output;
-    if (run.omittedChars > 0) {
-      try {
-        testOutput = (await rt.readFile(EVAL_OUTPUT_PATH)).toString('utf8');
-      } catch {
-        /* keep the capped output */
-      }
-    }
-    const testMs = clock.ms ?? run.durationMs;
-    log(`Test runtime: ${(run.durationMs / 1000).toFixed(2)} seconds`);
-    if (run.interrupted && !run.timedOut) {
-      if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput);
-      return verdict({ status: 'error', resolved: false, reason: 'interrupted', test_ms: Math.round(testMs) });
-    }
-    if (run.timedOut) {
-      if (profile.onTimeout === 'error') {
-        if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput + `\n\nTimeout error: ${timeoutSec} seconds exceeded.`);
-        return verdict({ status: 'timeout', resolved: false, reason: `Test timed out after ${timeoutSec} seconds.`, test_ms: Math.round(testMs) });
-      }
-      log(`Evaluation timed out after ${timeoutSec} seconds; grading the partial log`);
-    }
-    if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput);
-
-    const after = await rt.exec(diffCmd, { cwd: REPO_DIRECTORY, timeoutSec: 120, signal: opts.signal });
-    log(`Git diff after:\n${after.output.trim()}`);
-    if (after.output.trim() !== before.output.trim()) log('Git diff changed after running eval script');
-
-    // 3. parse + grade
-    phase('grade', `parsing the log with ${opts.spec.parser}`);
-    let logs;
+  // The container is removed before total_ms is stamped: removal is part of an instance's wall time.
+  const inContainer = async (): Promise<Verdict> => {
     try {
-      logs = getLogsEval(testOutput, opts.profile, opts.spec.parser);
-    } catch (e) {
-      if (e instanceof ParserCrash) {
-        return verdict({ status: 'error', resolved: false, reason: e.message, test_ms: Math.round(testMs) });
+      if (opts.signal?.aborted) return verdict({ status: 'error', resolved: false, reason: 'interrupted' });
+
+      // 1. the candidate patch, applied first
+      if (patch !== '') {
+        phase('apply', `applying the candidate patch (${profile.applyMode})`);
+        await writeViaShell(rt, profile.patchPath, patch);
+        const applied = await applyPatch(rt, opts.profile, log, opts.signal);
+        if (!applied.ok) {
+          return verdict({ status: 'patch_apply_failed', resolved: false, reason: applied.reason });
+        }
+      } else log('no patch applied (empty-patch run on the base code)');
+
+      const diffCmd = profile.informationalDiff === 'git diff' ? 'git diff' : 'git -c core.fileMode=false diff';
+      const before = await rt.exec(diffCmd, { cwd: REPO_DIRECTORY, timeoutSec: 120, signal: opts.signal });
+      log(`Git diff before:\n${before.output.trim()}`);
+
+      // 2. eval.sh, with a timeout
+      await writeViaShell(rt, profile.evalScriptPath, script, '755');
+      const timeoutSec = opts.timeoutSec ?? opts.spec.test_timeout ?? profile.defaultTimeoutSec;
+      const testLines = makeTestCommand(opts.task, opts.spec, opts.profile);
+      const firstWord = testLines[0].trim().split(/\s+/)[0];
+      const endPrefixes = [`+ : '${END_TEST_OUTPUT}'`, `+ git checkout ${opts.task.base_commit}`, '+ rm -f '];
+      const clock = new TestClock(`+ ${firstWord}`, endPrefixes, profile.markers);
+      phase('eval', `running eval.sh (timeout ${timeoutSec} s)`);
+      const run = await rt.exec(`/bin/bash ${profile.evalScriptPath} 2>&1 | tee ${EVAL_OUTPUT_PATH}`, {
+        timeoutSec,
+        signal: opts.signal,
+        onOutput: (c) => clock.feed(c),
+        maxOutputChars: MAX_OUTPUT_CHARS,
+      });
+      let testOutput = run.output;
+      if (run.omittedChars > 0) {
+        try {
+          testOutput = (await rt.readFile(EVAL_OUTPUT_PATH)).toString('utf8');
+        } catch {
+          /* keep the capped output */
+        }
       }
-      throw e;
-    }
-    const timeoutNote = run.timedOut ? `test_timeout: eval.sh exceeded ${timeoutSec} s; partial log graded` : undefined;
-    if (!logs.valid) {
-      if (logDir) writeFileEnsured(join(logDir, LOG_REPORT), pyJsonDumps(makeInstanceReport({ instanceId: id, patch, applied: false, resolved: false }, opts.profile)));
+      const testMs = clock.ms ?? run.durationMs;
+      log(`Test runtime: ${(run.durationMs / 1000).toFixed(2)} seconds`);
+      if (run.interrupted && !run.timedOut) {
+        if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput);
+        return verdict({ status: 'error', resolved: false, reason: 'interrupted', test_ms: Math.round(testMs) });
+      }
+      if (run.timedOut) {
+        if (profile.onTimeout === 'error') {
+          if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput + `\n\nTimeout error: ${timeoutSec} seconds exceeded.`);
+          return verdict({ status: 'timeout', resolved: false, reason: `Test timed out after ${timeoutSec} seconds.`, test_ms: Math.round(testMs) });
+        }
+        log(`Evaluation timed out after ${timeoutSec} seconds; grading the partial log`);
+      }
+      if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput);
+
+      const after = await rt.exec(diffCmd, { cwd: REPO_DIRECTORY, timeoutSec: 120, signal: opts.signal });
+      log(`Git diff after:\n${after.output.trim()}`);
+      if (after.output.trim() !== before.output.trim()) log('Git diff changed after running eval script');
+
+      // 3. parse + grade
+      phase('grade', `parsing the log with ${opts.spec.parser}`);
+      let logs;
+      try {
+        logs = getLogsEval(testOutput, opts.profile, opts.spec.parser);
+      } catch (e) {
+        if (e instanceof ParserCrash) {
+          return verdict({ status: 'error', resolved: false, reason: e.message, test_ms: Math.round(testMs) });
+        }
+        throw e;
+      }
+      const timeoutNote = run.timedOut ? `test_timeout: eval.sh exceeded ${timeoutSec} s; partial log graded` : undefined;
+      if (!logs.valid) {
+        if (logDir) writeFileEnsured(join(logDir, LOG_REPORT), pyJsonDumps(makeInstanceReport({ instanceId: id, patch, applied: false, resolved: false }, opts.profile)));
+        return verdict({
+          status: 'unresolved',
+          resolved: false,
+          resolution: 'RESOLVED_NO',
+          test_statuses: {},
+          reason: [`invalid test log: ${logs.reason}`, timeoutNote].filter(Boolean).join('; '),
+          test_ms: Math.round(testMs),
+        });
+      }
+      const testsStatus = getEvalTestsReport(logs.statusMap, { FAIL_TO_PASS: opts.task.FAIL_TO_PASS, PASS_TO_PASS: opts.task.PASS_TO_PASS }, opts.profile);
+      const resolution = getResolutionStatus(testsStatus);
+      const resolved = resolution === 'RESOLVED_FULL';
+      const report = makeInstanceReport({ instanceId: id, patch, applied: true, resolved, testsStatus }, opts.profile);
+      if (logDir) writeFileEnsured(join(logDir, LOG_REPORT), pyJsonDumps(report));
+      log(`Result for ${id}: resolved: ${resolved}`);
+      const failing = [...testsStatus.FAIL_TO_PASS.failure, ...testsStatus.PASS_TO_PASS.failure];
       return verdict({
-        status: 'unresolved',
-        resolved: false,
-        resolution: 'RESOLVED_NO',
-        test_statuses: {},
-        reason: [`invalid test log: ${logs.reason}`, timeoutNote].filter(Boolean).join('; '),
+        status: resolved ? 'resolved' : 'unresolved',
+        resolved,
+        resolution,
+        tests_status: testsStatus,
+        test_statuses: cleanStatuses(logs.statusMap),
+        ...(resolved
+          ? timeoutNote ? { reason: timeoutNote } : {}
+          : { reason: [`failing: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? `, … (${failing.length})` : ''}`, timeoutNote].filter(Boolean).join('; ') }),
         test_ms: Math.round(testMs),
       });
+    } catch (e) {
+      return verdict({ status: 'error', resolved: false, reason: `Error in evaluating ${id}: ${(e as Error).message}` });
     }
-    const testsStatus = getEvalTestsReport(logs.statusMap, { FAIL_TO_PASS: opts.task.FAIL_TO_PASS, PASS_TO_PASS: opts.task.PASS_TO_PASS }, opts.profile);
-    const resolution = getResolutionStatus(testsStatus);
-    const resolved = resolution === 'RESOLVED_FULL';
-    const report = makeInstanceReport({ instanceId: id, patch, applied: true, resolved, testsStatus }, opts.profile);
-    if (logDir) writeFileEnsured(join(logDir, LOG_REPORT), pyJsonDumps(report));
-    log(`Result for ${id}: resolved: ${resolved}`);
-    const failing = [...testsStatus.FAIL_TO_PASS.failure, ...testsStatus.PASS_TO_PASS.failure];
-    return verdict({
-      status: resolved ? 'resolved' : 'unresolved',
-      resolved,
-      resolution,
-      tests_status: testsStatus,
-      test_statuses: cleanStatuses(logs.statusMap),
-      ...(resolved
-        ? timeoutNote ? { reason: timeoutNote } : {}
-        : { reason: [`failing: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? `, … (${failing.length})` : ''}`, timeoutNote].filter(Boolean).join('; ') }),
-      test_ms: Math.round(testMs),
-    });
-  } catch (e) {
-    return verdict({ status: 'error', resolved: false, reason: `Error in evaluating ${id}: ${(e as Error).message}` });
+  };
+  let result: Verdict;
+  try {
+    result = await inContainer();
   } finally {
     await rt.stop().catch(() => undefined);
   }
+  result.total_ms = Math.round(nowMs() - t0);
+  if (logDir && opts.profile === 'openhands') {
+    writeFileEnsured(join(logDir, 'openhands_report.json'), pyJsonDumps(openhandsReport(result)) + '\n');
+  }
+  return result;
+}
+
+/** OpenHands eval_infer's `test_result.report` for a verdict. */
+export function openhandsReport(v: Verdict): Record<string, boolean> {
+  return {
+    empty_generation: v.status === 'empty_patch',
+    resolved: v.resolved,
+    failed_apply_patch: v.status === 'patch_apply_failed',
+    error_eval: v.status === 'error',
+    test_timeout: v.status === 'timeout' || /test_timeout/.test(v.reason ?? ''),
+  };
 }
 
 async function applyPatch(

@@ -1,0 +1,155 @@
+import { helpers } from './imports.js';
+import { test, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import React from 'react';
+import { render, cleanup } from 'ink-testing-library';
+import { App } from '../../src/tui/app.js';
+import { loadTheme } from '../../src/tui/theme.js';
+import { defaultBindings, applyOverrides } from '../../src/tui/keys.js';
+import { ScriptedBackend } from './scripted-backend.js';
+
+const { press, waitFrame, rows, KEYS, stripAnsi, tick } = helpers;
+afterEach(() => cleanup());
+
+function app(backend = new ScriptedBackend(), size = { columns: 80, rows: 24 }, bindings = defaultBindings()) {
+  const exits: string[] = [];
+  const r = render(<App backend={backend} theme={loadTheme({ name: 'dark' })} bindings={bindings} size={size} onExit={(m) => exits.push(m)} />);
+  return { r, backend, exits };
+}
+
+test('no API key: home says how to point at a model, a new run reaches a live rollout of the gold agent', async () => {
+  const { r, backend } = app();
+  let f = await waitFrame(r, (p) => p.includes('New run'));
+  assert.match(stripAnsi(f), /OPENAI_API_KEY/);
+  assert.equal(rows(f).length, 24);
+  await press(r, 'n');
+  await waitFrame(r, (p) => p.includes('2/2 instances'));
+  await press(r, 'c', 'a', 'l', 'c');
+  await waitFrame(r, (p) => p.includes('1/2 instances'));
+  await press(r, KEYS.enter);
+  f = await waitFrame(r, (p) => p.includes('Run acme__calc-1 with'));
+  assert.match(stripAnsi(f), /gold/);
+  assert.match(stripAnsi(f), /replay/);
+  assert.match(stripAnsi(f), /llm: set OPENAI_API_KEY/);
+  await press(r, KEYS.enter);
+  f = await waitFrame(r, (p) => p.includes('RESOLVED') && p.includes('diff --git a/calc/ops.py'));
+  assert.deepEqual(backend.started, [{ instance: 'acme__calc-1', agent: 'gold' }]);
+  assert.equal(rows(f).length, 24);
+  assert.match(stripAnsi(f), /rollout acme__calc-1/); // status bar: where you are
+  // back to the picker: the instance now shows its verdict; back home: the session is listed
+  await press(r, 'q');
+  f = await waitFrame(r, (p) => p.includes('filter:'));
+  await press(r, KEYS.esc);
+  await tick(30);
+  await press(r, KEYS.esc);
+  f = await waitFrame(r, (p) => p.includes('sessions/tui-1'));
+  assert.match(stripAnsi(f), /sessions\/tui-1 +done +1\/1 +100%/);
+});
+
+test('a saved session reopens from home and shows the same rollout', async () => {
+  const backend = new ScriptedBackend();
+  const first = app(backend);
+  await waitFrame(first.r, (p) => p.includes('New run'));
+  await press(first.r, 'n');
+  await waitFrame(first.r, (p) => p.includes('filter:'));
+  await press(first.r, KEYS.enter);
+  await waitFrame(first.r, (p) => p.includes('Run acme__calc-1 with'));
+  await press(first.r, KEYS.enter);
+  const live = stripAnsi(await waitFrame(first.r, (p) => p.includes('RESOLVED')));
+  cleanup();
+  const second = app(backend);
+  await waitFrame(second.r, (p) => p.includes('sessions/tui-1'));
+  await press(second.r, KEYS.down, KEYS.down, KEYS.enter);
+  await waitFrame(second.r, (p) => p.includes('session tui-1'));
+  await press(second.r, KEYS.enter);
+  const replayed = stripAnsi(await waitFrame(second.r, (p) => p.includes('RESOLVED')));
+  // Same panes, same content (the header's elapsed time aside).
+  assert.deepEqual(replayed.split('\n').slice(1, -1), live.split('\n').slice(1, -1));
+});
+
+test('? shows the help of the current screen; Esc closes it', async () => {
+  const { r } = app();
+  await waitFrame(r, (p) => p.includes('New run'));
+  await press(r, '?');
+  let f = await waitFrame(r, (p) => p.includes('keys · home'));
+  assert.match(stripAnsi(f), /New batch: mark instances, then start/);
+  await press(r, KEYS.esc);
+  f = await waitFrame(r, (p) => p.includes('New run'));
+});
+
+test('user key overrides change behaviour, help and status bar', async () => {
+  const bindings = applyOverrides(defaultBindings(), { 'home.newRun': 'r' });
+  const { r } = app(new ScriptedBackend(), { columns: 80, rows: 24 }, bindings);
+  let f = await waitFrame(r, (p) => p.includes('New run'));
+  assert.match(stripAnsi(f), / r new run /);
+  await press(r, 'n');
+  await tick(50);
+  assert.ok(!stripAnsi(r.lastFrame()!).includes('filter:'));
+  await press(r, 'r');
+  f = await waitFrame(r, (p) => p.includes('filter:'));
+});
+
+test('x interrupts a running rollout through the backend', async () => {
+  const backend = new ScriptedBackend(undefined, 200);
+  const { r } = app(backend);
+  await waitFrame(r, (p) => p.includes('New run'));
+  await press(r, 'n');
+  await waitFrame(r, (p) => p.includes('filter:'));
+  await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('Run acme__calc-1 with'));
+  await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('RUNNING'));
+  await press(r, 'x');
+  await waitFrame(r, () => backend.interrupted.length === 1);
+  assert.deepEqual(backend.interrupted, ['acme__calc-1-1']);
+});
+
+test('leaving while a batch runs asks: stop it or keep it running headless', async () => {
+  const backend = new ScriptedBackend();
+  const { r, exits } = app(backend);
+  await waitFrame(r, (p) => p.includes('New run'));
+  await press(r, 'b');
+  await waitFrame(r, (p) => p.includes('mark instances'));
+  await press(r, ' ');
+  await waitFrame(r, (p) => p.includes('1 marked'));
+  await press(r, ' ');
+  await waitFrame(r, (p) => p.includes('2 marked'));
+  await press(r, '\x02');
+  await waitFrame(r, (p) => p.includes('Run 2 instance(s) with'));
+  await press(r, KEYS.enter);
+  let f = await waitFrame(r, (p) => p.includes('batch batch-1'));
+  assert.match(stripAnsi(f), /4\/10 done/);
+  await press(r, 'q');
+  await waitFrame(r, (p) => p.includes('Batch dashboard (running)'));
+  await press(r, KEYS.ctrlC);
+  f = await waitFrame(r, (p) => p.includes('A batch is running'));
+  assert.deepEqual(exits, []);
+  await press(r, KEYS.esc);
+  await waitFrame(r, (p) => !p.includes('A batch is running'));
+  await press(r, 'q');
+  await waitFrame(r, (p) => p.includes('A batch is running'));
+  await press(r, 'k');
+  assert.deepEqual(exits, ['detach']);
+});
+
+test('Ctrl-C without a batch quits at once (and the command then stops containers)', async () => {
+  const { r, exits } = app();
+  await waitFrame(r, (p) => p.includes('New run'));
+  await press(r, KEYS.ctrlC);
+  assert.deepEqual(exits, ['stop']);
+});
+
+test('40x15: every screen fills exactly the rows it has', async () => {
+  const { r } = app(new ScriptedBackend(), { columns: 40, rows: 15 });
+  let f = await waitFrame(r, (p) => p.includes('New run'));
+  assert.equal(rows(f).length, 15);
+  await press(r, 'n');
+  f = await waitFrame(r, (p) => p.includes('filter:'));
+  assert.equal(rows(f).length, 15);
+  await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('with'));
+  await press(r, KEYS.enter);
+  f = await waitFrame(r, (p) => p.includes('2 steps'));
+  assert.equal(rows(f).length, 15);
+  for (const l of rows(f)) assert.ok([...l].length <= 40, l);
+});
