@@ -12,7 +12,7 @@ import { StatusBar } from './components/status-bar.js';
 import { HelpOverlay } from './components/help-overlay.js';
 import { RolloutRegistry } from './state/rollout-store.js';
 import { summaryFromView } from './state/summary.js';
-import { byInstance, bestAtK, passAtK } from './state/compare.js';
+import { byInstance, sessionCurves } from './state/compare.js';
 import { patchAtStep, type RolloutViewModel } from './state/rollout-view-model.js';
 import { Home, Item } from './screens/home.js';
 import { Picker } from './screens/picker.js';
@@ -319,8 +319,6 @@ export function App(props: AppProps): React.JSX.Element {
       const s = screen.sessionDir ? open.get(screen.sessionDir) : undefined;
       const all = s ? s.summaries : liveSummaries();
       const bi = byInstance(all);
-      const n = Math.max(1, ...[...bi.values()].map((l) => l.length));
-      const ks = Array.from({ length: n }, (_, i) => i + 1);
       where = `best-of-n ${screen.instanceId}`;
       body = (
         <BestOfN
@@ -330,7 +328,7 @@ export function App(props: AppProps): React.JSX.Element {
             await loadRollout(id, screen.sessionDir);
             return registry.store(id).get().patch;
           }}
-          curves={{ passAtK: ks.map((k) => passAtK(bi, k)), bestAtK: ks.map((k) => bestAtK(bi, k)) }}
+          curves={sessionCurves(bi)}
           width={width}
           height={bodyH}
           active={active}

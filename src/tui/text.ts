@@ -9,7 +9,7 @@ export function safe(text: string | null | undefined): string {
 export function wrapLines(text: string, width: number): string[] {
   const w = Math.max(1, width);
   const out: string[] = [];
-  for (const raw of text.split('\n')) {
+  for (const raw of text.replace(/\t/g, '    ').split('\n')) {
     const chars = Array.from(raw);
     if (chars.length <= w) {
       out.push(raw);

@@ -7,7 +7,7 @@ import { leftoverContainers, TEST_IMAGE, TEST_LABEL, uniqueId } from '../helpers
 const root = join(import.meta.dirname, '..', '..');
 
 /** A child process that starts a container with the cleanup handlers installed, then waits or crashes. */
-function child(run: string, mode: 'wait' | 'crash' | 'exit') {
+function child(run: string, mode: 'wait' | 'crash' | 'exit' | 'natural') {
   const script = `
     import { DockerProvider, installCleanupHandlers } from './src/core/runtime/docker.ts';
     installCleanupHandlers({ exitOnSignal: true });
@@ -15,7 +15,8 @@ function child(run: string, mode: 'wait' | 'crash' | 'exit') {
     const rt = await p.start({ image: ${JSON.stringify(TEST_IMAGE)}, labels: { ${JSON.stringify(TEST_LABEL)}: ${JSON.stringify(run)} } });
     console.log('started ' + rt.id);
     if (${JSON.stringify(mode)} === 'crash') setTimeout(() => { throw new Error('boom'); }, 50);
-    else if (${JSON.stringify(mode)} === 'exit') setTimeout(() => {}, 50);
+    else if (${JSON.stringify(mode)} === 'exit') setTimeout(() => process.exit(0), 50);
+    else if (${JSON.stringify(mode)} === 'natural') await rt.exec('true');
     else setInterval(() => {}, 1000);
   `;
   const p = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -31,10 +32,10 @@ function child(run: string, mode: 'wait' | 'crash' | 'exit') {
   return { p, started, exited, stderr: () => err };
 }
 
-for (const mode of ['SIGINT', 'SIGTERM', 'crash', 'exit'] as const) {
+for (const mode of ['SIGINT', 'SIGTERM', 'crash', 'exit', 'natural'] as const) {
   test(`live containers are removed on ${mode}`, async () => {
     const run = uniqueId(`rt-cleanup-${mode.toLowerCase()}`);
-    const c = child(run, mode === 'crash' ? 'crash' : mode === 'exit' ? 'exit' : 'wait');
+    const c = child(run, mode === 'SIGINT' || mode === 'SIGTERM' ? 'wait' : mode);
     await c.started;
     if (mode === 'SIGINT' || mode === 'SIGTERM') {
       assert.equal((await leftoverContainers({ [TEST_LABEL]: run })).length, 1, 'the container exists while the process runs');
@@ -44,6 +45,7 @@ for (const mode of ['SIGINT', 'SIGTERM', 'crash', 'exit'] as const) {
     if (mode === 'SIGINT') assert.equal(code, 130);
     if (mode === 'SIGTERM') assert.equal(code, 143);
     if (mode === 'crash') assert.equal(code, 1);
+    if (mode === 'exit' || mode === 'natural') assert.equal(code, 0);
     assert.deepEqual(await leftoverContainers({ [TEST_LABEL]: run }), [], `${mode}: container left behind; child stderr: ${c.stderr()}`);
   });
 }

@@ -147,3 +147,17 @@ test('a large command (a 300 KB heredoc) goes through intact', async () => {
   assert.equal((await rt.readFile('/tmp/big.txt')).toString(), `${body}\n`);
   assert.ok(Date.now() - t0 < 10_000);
 });
+
+test('errors read like a plain bash shell ("bash: line N"), not the driver function', async () => {
+  const { DockerProvider } = await import('../../src/core/runtime/docker.js');
+  const provider = new DockerProvider({ sessionId: `rt-bashname-${process.pid}` });
+  const rt = await provider.start({ image: 'swegym-base:dev' });
+  try {
+    const r = await rt.exec('cd /does-not-exist');
+    assert.equal(r.exitCode, 1);
+    assert.match(r.output, /^bash: line \d+: cd: \/does-not-exist: No such file or directory/m);
+    assert.doesNotMatch(r.output, /main: line/);
+  } finally {
+    await rt.stop();
+  }
+});

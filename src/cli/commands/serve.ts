@@ -1,9 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProfileName } from '../../core/harness/types.js';
 import { loadTasks } from '../../core/dataset/load.js';
 import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
-import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
+import { DockerProvider } from '../../core/runtime/docker.js';
+import { liveContainerIds } from '../../core/runtime/live-containers.js';
 import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
 import { acquireSessionLock } from '../../core/session/lock.js';
 import { newSessionName } from '../../core/session/ids.js';
@@ -92,7 +94,12 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   const unlock = acquireSessionLock(dir);
 
   const provider = new DockerProvider();
-  installCleanupHandlers({ exitOnSignal: false });
+  // Signals are handled below (a graceful close that ends every episode); the generic handlers would race it.
+  const lastResort = () => {
+    const ids = liveContainerIds();
+    if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore', timeout: 10_000 });
+  };
+  process.on('exit', lastResort);
   const specFor = (t: (typeof loaded.tasks)[number]) => specs.lookup(t.repo, String(t.version));
   const ctx = await createGymContext({
     tasks: loaded.tasks,
@@ -136,6 +143,7 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
     await ctx.pool?.drain();
     recorder.close();
     unlock();
+    process.off('exit', lastResort);
     out.err(`swegym serve: ${sanitize(e instanceof Error ? e.message : String(e))}`);
     return 1;
   }
@@ -158,6 +166,7 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
     await server.close();
   } finally {
     unlock();
+    process.off('exit', lastResort);
   }
   out.line('-- stopped: no environment left');
   return 0;

@@ -1,4 +1,4 @@
-import { encode } from 'gpt-tokenizer';
+import { countTokens as tokensOf, TOKENIZER_NAME } from '../verifier/tokens.js';
 import type { ChatMessage } from '../events.js';
 import type { Tool } from '../agent/tool-types.js';
 import { defaultTools } from '../agent/tools/index.js';
@@ -7,7 +7,7 @@ import { toNativeCalls, toSwegymText } from './text-trajectory.js';
 import { ChatFineTuningLine } from './openai-ft-schema.js';
 
 export type SftFormat = 'swegym-text' | 'openai-tools';
-export const SFT_TOKENIZER = 'gpt-tokenizer (o200k_base)';
+export const SFT_TOKENIZER = TOKENIZER_NAME;
 
 export interface SftExample {
   rolloutId: string;
@@ -46,8 +46,8 @@ export interface SftStats {
 function countTokens(messages: ChatMessage[]): number {
   let n = 0;
   for (const m of messages) {
-    n += encode(m.content ?? '').length + 4;
-    for (const tc of m.tool_calls ?? []) n += encode(tc.function.name).length + encode(tc.function.arguments).length;
+    n += tokensOf(m.content ?? '') + 4;
+    for (const tc of m.tool_calls ?? []) n += tokensOf(tc.function.name) + tokensOf(tc.function.arguments);
   }
   return n;
 }

@@ -1,4 +1,4 @@
-import { encode } from 'gpt-tokenizer';
+import { countTokens, TOKENIZER_NAME } from '../verifier/tokens.js';
 import type { ChatMessage } from '../events.js';
 import { renderTrajectory } from '../verifier/llm/render.js';
 import { judgeMessages, loadJudgeTemplates, CHAT_TEMPLATES, type ChatTemplateName } from '../verifier/llm/prompt.js';
@@ -37,7 +37,7 @@ export function buildVerifierData(examples: readonly VerifierExample[], opts: Ve
       ...judgeMessages(renderTrajectory(ex.messages), templates),
       { role: 'assistant', content: `<judgement>${ex.resolved ? 'YES' : 'NO'}</judgement>` },
     ];
-    const tokens = encode(render(messages.slice(0, 2), messages[2]!.content ?? '')).length;
+    const tokens = countTokens(render(messages.slice(0, 2), messages[2]!.content ?? ''));
     if (tokens >= maxTokens) {
       droppedLong++;
       continue;
@@ -50,5 +50,5 @@ export function buildVerifierData(examples: readonly VerifierExample[], opts: Ve
   const nNeg = Number.isFinite(ratio) ? Math.min(negAll.length, Math.round(pos.length * ratio)) : negAll.length;
   const neg = shuffled(negAll, seededRandom(opts.seed ?? 42)).slice(0, nNeg);
   const lines = [...pos, ...neg].map((k) => ({ messages: k.messages, metadata: { rollout_id: k.ex.rolloutId, instance_id: k.ex.instance_id, resolved: k.ex.resolved } }));
-  return { lines, stats: { positives: pos.length, negatives: neg.length, negatives_available: negAll.length, dropped_over_budget: droppedLong, tokenizer: 'gpt-tokenizer (o200k_base)' } };
+  return { lines, stats: { positives: pos.length, negatives: neg.length, negatives_available: negAll.length, dropped_over_budget: droppedLong, tokenizer: TOKENIZER_NAME } };
 }

@@ -8,6 +8,7 @@ import { toOpenAiTools } from '../agent/llm/tool-spec.js';
 import { renderObservation } from '../agent/llm/observation.js';
 import { buildFirstUserMessage } from '../agent/prompts.js';
 import { extractPatch } from '../agent/patch.js';
+import { shellQuote } from '../agent/tools/pystr.js';
 import { defaultProfileFor } from '../harness/profiles.js';
 import { verifyPatch } from '../harness/verify.js';
 import { GymError, type ResetRequest, type ResetResponse, type RewardMode, type StepResponse } from './protocol.js';
@@ -38,6 +39,7 @@ interface Episode {
   timeLimitSec: number;
   reward: RewardMode;
   lastPatch: string;
+  lastFingerprint?: string;
   runtimeStopped: boolean;
   final?: StepResponse;
 }
@@ -282,6 +284,17 @@ export class SweGymEnv {
 
   private async updatePatch(ep: Episode, final: boolean): Promise<string> {
     try {
+      if (!final) {
+        // A checksum of the diff through the shell session (about a millisecond) tells whether anything changed;
+        // only then is the exact patch taken with Runtime.diff (a separate exec, tens of milliseconds).
+        const fp = await ep.env.runtime.exec(
+          `git add -A >/dev/null 2>&1 && git diff --cached --no-color --no-ext-diff ${shellQuote(ep.task.base_commit)} | cksum`,
+          { cwd: ep.env.repoDir, timeoutSec: 60 },
+        );
+        const sum = fp.exitCode === 0 ? fp.output.trim() : undefined;
+        if (sum !== undefined && sum === ep.lastFingerprint) return ep.lastPatch;
+        ep.lastFingerprint = sum;
+      }
       const { patch, files } = await extractPatch(ep.env.runtime, ep.task.base_commit, ep.env.repoDir);
       if (final || patch !== ep.lastPatch) {
         ep.lastPatch = patch;

@@ -210,7 +210,14 @@ export class GymServer {
       throw new GymError(400, 'malformed_action', `body must be {"action": {"name": ..., "arguments": {...}}} or {"action": "<function=...>...</function>"}`);
     }
     const body = raw as StepRequest;
-    if (!stream) return this.track(e, signal, async () => this.send(res, 200, await e.env.step(body.action, { signal })));
+    if (!stream) {
+      return this.track(e, signal, async () => {
+        const t0 = performance.now();
+        const out = await e.env.step(body.action, { signal });
+        // The environment's own time, so a client can tell the protocol's overhead from the step's work.
+        this.send(res, 200, out, { 'server-timing': `step;dur=${(performance.now() - t0).toFixed(3)}` });
+      });
+    }
     // Headers go out with the first chunk, so an action rejected up front is still a plain 4xx JSON error.
     const line = (l: StreamLine) => {
       if (!res.headersSent) res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
@@ -334,10 +341,10 @@ export class GymServer {
     }
   }
 
-  private send(res: ServerResponse, status: number, body: unknown) {
+  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
     if (res.writableEnded || res.destroyed) return;
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+    res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
     res.end(text);
   }
 

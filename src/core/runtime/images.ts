@@ -17,7 +17,7 @@ export { ImageError } from './image-error.js';
 export interface ImageOptions {
   /** A git directory, a `.bundle` file, or a folder holding them (`--repo-source DIR`). */
   repoSource?: string;
-  /** Try `docker pull` when no local image exists (default true; a failure is tolerated). */
+  /** Try `docker pull` when no local image exists (a failure is tolerated). Default: only when `offline` is false. */
   pull?: boolean;
   /** `--image-template`, e.g. `myreg/{id_s}:latest`. */
   template?: string;
@@ -64,7 +64,7 @@ export async function ensureInstanceImage(
   for (const name of candidates) {
     if (await imageExists(docker, name)) return { image: name, source: 'local' };
   }
-  if (opts.pull ?? true) {
+  if (opts.pull ?? opts.offline === false) {
     const local = localInstanceImageName(task.instance_id);
     for (const name of candidates.filter((c) => c !== local)) {
       if (await tryPull(docker, name, opts.pullTimeoutSec ?? 20, log)) return { image: name, source: 'pulled' };

@@ -6,8 +6,17 @@ import type Dockerode from 'dockerode';
  */
 const live = new Map<string, Dockerode.Container>();
 
+let exitHookInstalled = false;
+
 export function trackLive(container: Dockerode.Container): void {
   live.set(container.id, container);
+  if (!exitHookInstalled) {
+    // Harmless for embedders: it only acts when the event loop has run dry with containers still live.
+    exitHookInstalled = true;
+    process.on('beforeExit', () => {
+      if (live.size > 0) void removeAllLive();
+    });
+  }
 }
 
 export function untrackLive(id: string): void {
@@ -62,9 +71,6 @@ export function installCleanupHandlers(opts: CleanupHandlerOptions = {}): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.on('beforeExit', () => {
-    if (live.size > 0) void removeAllLive();
-  });
   process.on('exit', removeAllLiveSync);
   process.on('uncaughtException', (err) => {
     void removeAllLive().finally(() => {

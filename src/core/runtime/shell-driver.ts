@@ -2,7 +2,7 @@
  * The bash side of the long-lived shell session (see shell-session.ts for the Node side).
  *
  * Design: one `bash` reads this driver and then one line per command from its stdin:
- *   __sg_run <id> $'<command, ANSI-C quoted>' $'<cwd for this command only, or empty>' <save: 1 or empty>
+ *   __sg_pre $'<command, ANSI-C quoted>' $'<cwd for this command only, or empty>' <save: 1 or empty>; ( ...subshell... ) & __sg_post <id>
  * Each command runs in a subshell started as a background job with job control on (`set -m`), so it leads
  * its own process group: a timeout kills the group (the command and all its children) and the session lives on.
  * The subshell's stdin is /dev/null (a command reading stdin cannot eat the protocol), its stderr is merged into
@@ -49,18 +49,18 @@ __sg_save() {
     printf '__sg_before=(\\n'; compgen -e; printf ')\\n'
   } > "$__sg_d/state" 2>/dev/null
 }
-__sg_run() {
+# The command itself is eval'ed at top level (see runLine), not inside a function: bash names errors raised inside
+# functions read from stdin "main: line N", which is not what a model expects from a shell ("bash: line N").
+__sg_pre() {
   [[ -d $__sg_d ]] || mkdir -p "$__sg_d" 2>/dev/null
-  local __sg_keepcwd=1 __sg_pwd0=$PWD __sg_oldpwd0=$OLDPWD __sg_rc
-  [[ -n $3 ]] && __sg_keepcwd=
-  (
-    [[ -n $4 ]] && trap __sg_save EXIT
-    if [[ -n $3 ]]; then builtin cd -- "$3" || exit 1; fi
-    eval "$2"
-  ) </dev/null 2>&1 &
+  __sg_keepcwd=1 __sg_pwd0=$PWD __sg_oldpwd0=$OLDPWD __sg_cwd1=$2 __sg_saveon=$3 __sg_c=$1
+  [[ -n $2 ]] && __sg_keepcwd=
+  return 0
+}
+__sg_post() {
   wait "$!"
-  __sg_rc=$?
-  __sg_restore
+  local __sg_rc=$?
+  [[ -n $__sg_saveon ]] && __sg_restore
   printf '\\n%sE%s %s\\n' "$__sg_m" "$1" "$__sg_rc"
 }
 # Apply the state the last command left, unless it is what the shell already has.
@@ -106,4 +106,13 @@ export function ansiC(s: string): string {
     else out += ch;
   }
   return out + "'";
+}
+
+/** The protocol line for one command (see driverScript). */
+export function runLine(id: number | string, command: string, cwd: string | undefined, save: boolean): string {
+  return (
+    `__sg_pre ${ansiC(command)} ${cwd ? ansiC(cwd) : "''"} ${save ? '1' : "''"}; ` +
+    `( [[ -n $__sg_saveon ]] && trap __sg_save EXIT; if [[ -n $__sg_cwd1 ]]; then builtin cd -- "$__sg_cwd1" || exit 1; fi; eval "$__sg_c" ) </dev/null 2>&1 & ` +
+    `__sg_post ${id}\n`
+  );
 }

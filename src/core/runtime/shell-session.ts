@@ -3,7 +3,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { Writable, type Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { ExecOptions, ExecResult } from './types.js';
-import { ansiC, driverScript, KILL_CHILDREN_SCRIPT, mayChangeState } from './shell-driver.js';
+import { driverScript, KILL_CHILDREN_SCRIPT, mayChangeState, runLine } from './shell-driver.js';
 import { OutputCap } from './output-cap.js';
 
 /** Default cap on returned output (characters), head and tail kept. */
@@ -42,6 +42,8 @@ export class ShellSession {
   private stderrBuf = '';
   /** pid of the session's bash inside the container; its only child is the running command's subshell. */
   private shellPid = 0;
+  /** A kill in flight: the next command waits for it, so a late kill cannot hit the next command. */
+  private killing?: Promise<void>;
 
   private constructor(
     private readonly container: Dockerode.Container,
@@ -116,6 +118,14 @@ export class ShellSession {
     } finally {
       clearTimeout(timer);
     }
+    this.setRef(false);
+  }
+
+  /** An idle session must not keep the process alive; a running command must. */
+  private setRef(on: boolean): void {
+    const sock = this.stream as (Duplex & { ref?: () => void; unref?: () => void }) | undefined;
+    if (on) sock?.ref?.();
+    else sock?.unref?.();
   }
 
   private onStdout(text: string): void {
@@ -223,6 +233,7 @@ export class ShellSession {
     if (opts.signal?.aborted) {
       return { exitCode: -1, output: '', timedOut: false, interrupted: true, omittedChars: 0, durationMs: 0 };
     }
+    if (this.killing) await this.killing;
     if (!this.alive) await this.connect();
     const id = this.nextId++;
     const cap = new OutputCap(opts.maxOutputChars ?? DEFAULT_MAX_OUTPUT_CHARS);
@@ -244,6 +255,7 @@ export class ShellSession {
         finish: (exitCode, note) => {
           if (this.running !== r) return;
           this.running = undefined;
+          this.setRef(false);
           if (r.pending && !r.pending.startsWith(r.endPrefix)) cap.push(r.pending);
           if (note) cap.push(note);
           const { output, omittedChars } = cap.result();
@@ -260,7 +272,7 @@ export class ShellSession {
       const requestKill = () => {
         if (r.killRequested) return;
         r.killRequested = true;
-        void this.killRunning();
+        this.killing = this.killRunning().finally(() => (this.killing = undefined));
         graceTimer = setTimeout(() => {
           // The shell did not come back after the kill: drop it, the next command gets a fresh one.
           this.destroyStream();
@@ -281,11 +293,13 @@ export class ShellSession {
         };
         opts.signal.addEventListener('abort', onAbort, { once: true });
       }
-      const save = mayChangeState(command) ? '1' : "''";
-      const line = `__sg_run ${id} ${ansiC(command)} ${opts.cwd ? ansiC(opts.cwd) : "''"} ${save}\n`;
+      const line = runLine(id, command, opts.cwd, mayChangeState(command));
       const s = this.stream;
       if (!s) r.finish(-1, '\n[swegym: the shell session is not running]');
-      else s.write(line);
+      else {
+        this.setRef(true);
+        s.write(line);
+      }
     });
     clearTimeout(timer);
     clearTimeout(graceTimer);

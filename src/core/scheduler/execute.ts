@@ -125,7 +125,8 @@ export async function executeSession(
     maxInfraRetries: settings.max_infra_retries ?? 2,
     // The wall-clock limit is enforced inside runRollout (the patch is still verified); the scheduler's own limit is
     // a backstop for a rollout that does not return, e.g. a hung verification.
-    rolloutTimeoutMs: settings.rollout_timeout_sec ? (settings.rollout_timeout_sec + (settings.verify_timeout_sec ?? 1800) + 120) * 1000 : undefined,
+    // Without --rollout-timeout the backstop assumes OpenHands' 120-minute per-instance limit.
+    rolloutTimeoutMs: ((settings.rollout_timeout_sec ?? 7200) + (settings.verify_timeout_sec ?? 1800) + 120) * 1000,
     stallAfterMs: (settings.stall_after_sec ?? 600) * 1000,
     budgetUsd: settings.budget_usd,
     budgetTokens: settings.budget_tokens,

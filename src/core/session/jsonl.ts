@@ -6,6 +6,10 @@ export interface ParsedChunk<T> {
   end: number;
   /** Complete lines that were not valid JSON (reported, skipped). */
   bad: Array<{ line: number; error: string }>;
+  /** Line number of each item. */
+  lineNos: number[];
+  /** Complete lines consumed (blank ones included). */
+  lines: number;
 }
 
 /**
@@ -17,12 +21,12 @@ export function readJsonlFrom<T = unknown>(path: string, start = 0, firstLineNo 
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { items: [], end: start, bad: [] };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { items: [], end: start, bad: [], lineNos: [], lines: 0 };
     throw e;
   }
   try {
     const size = fstatSync(fd).size;
-    if (size <= start) return { items: [], end: start, bad: [] };
+    if (size <= start) return { items: [], end: start, bad: [], lineNos: [], lines: 0 };
     const buf = Buffer.allocUnsafe(size - start);
     let got = 0;
     while (got < buf.length) {
@@ -38,20 +42,22 @@ export function readJsonlFrom<T = unknown>(path: string, start = 0, firstLineNo 
 
 export function parseJsonlBuffer<T>(buf: Buffer, base: number, firstLineNo = 1): ParsedChunk<T> {
   const lastNl = buf.lastIndexOf(0x0a);
-  if (lastNl < 0) return { items: [], end: base, bad: [] };
+  if (lastNl < 0) return { items: [], end: base, bad: [], lineNos: [], lines: 0 };
   const text = buf.toString('utf8', 0, lastNl);
   const items: T[] = [];
   const bad: ParsedChunk<T>['bad'] = [];
+  const lineNos: number[] = [];
   let lineNo = firstLineNo;
   for (const line of text.split('\n')) {
     if (line.trim()) {
       try {
         items.push(JSON.parse(line) as T);
+        lineNos.push(lineNo);
       } catch (e) {
         bad.push({ line: lineNo, error: (e as Error).message });
       }
     }
     lineNo++;
   }
-  return { items, end: base + lastNl + 1, bad };
+  return { items, end: base + lastNl + 1, bad, lineNos, lines: lineNo - firstLineNo };
 }

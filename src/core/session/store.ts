@@ -42,23 +42,17 @@ export interface LoadStats {
 export function catchUpRow(dir: string, row: IndexRow, bad?: LoadStats['bad_lines']): IndexRow {
   const path = join(dir, ROLLOUTS_DIR, row.file);
   const chunk = readJsonlFrom<unknown>(path, row.offset, row.line);
-  let line = row.line;
-  for (const raw of chunk.items) {
+  chunk.items.forEach((raw, i) => {
     const e = raw as RolloutEvent;
     if (!e || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
-      bad?.push({ file: row.file, line, error: 'not an event object' });
+      bad?.push({ file: row.file, line: chunk.lineNos[i]!, error: 'not an event object' });
     } else {
       foldEvent(row.summary, e);
     }
-    line++;
-  }
+  });
   for (const b of chunk.bad) bad?.push({ file: row.file, line: b.line, error: b.error });
   // Line numbers: count newline-terminated lines consumed (items + bad + blank ones are all lines).
-  return { ...row, offset: chunk.end, line: row.line + countLines(chunk), summary: row.summary };
-}
-
-function countLines(chunk: { items: unknown[]; bad: unknown[] }): number {
-  return chunk.items.length + chunk.bad.length;
+  return { ...row, offset: chunk.end, line: row.line + chunk.lines, summary: row.summary };
 }
 
 /** Reads index.jsonl (a torn last row is ignored) and catches every log up. */
@@ -192,9 +186,8 @@ export function readRolloutEvents(dir: string, rolloutId: string): { events: Rol
   const chunk = readJsonlFrom<unknown>(file);
   const errors = chunk.bad.map((b) => `${file}:${b.line}: not valid JSON (${b.error})`);
   const events: RolloutEvent[] = [];
-  let line = 0;
-  for (const raw of chunk.items) {
-    line++;
+  for (const [i, raw] of chunk.items.entries()) {
+    const line = chunk.lineNos[i]!;
     const r = RolloutEvent.safeParse(raw);
     if (r.success) events.push(r.data);
     else {

@@ -9,8 +9,9 @@ import { RegressionRunner } from './regression/runner.js';
 import { RegressionVerifier } from './regression/regression-verifier.js';
 import { AgreementVerifier } from './agreement/agreement-verifier.js';
 import { HybridVerifier } from './hybrid.js';
+import { RandomVerifier } from './random.js';
 
-export const VERIFIER_NAMES = ['llm', 'regression', 'agreement', 'hybrid', 'tests'] as const;
+export const VERIFIER_NAMES = ['llm', 'regression', 'agreement', 'hybrid', 'tests', 'random'] as const;
 export type VerifierName = (typeof VERIFIER_NAMES)[number];
 
 /** The verifier config file: one section per verifier (all optional). */
@@ -19,9 +20,10 @@ export const VerifierConfig = z
     llm: z.record(z.string(), z.unknown()).optional(),
     regression: z.object({ timeoutSec: z.number().positive().optional() }).passthrough().optional(),
     agreement: z.object({ behaviour: z.boolean().optional() }).passthrough().optional(),
+    random: z.object({ seed: z.number().int().optional() }).optional(),
     hybrid: z
       .object({
-        weights: z.record(z.enum(['llm', 'regression', 'agreement']), z.number().nonnegative()),
+        weights: z.partialRecord(z.enum(['llm', 'regression', 'agreement']), z.number().nonnegative()),
       })
       .optional(),
   })
@@ -83,6 +85,8 @@ export async function verifierByName(name: string, config: unknown = {}, deps: V
     switch (n) {
       case 'tests':
         return new TestsVerifier();
+      case 'random':
+        return new RandomVerifier(cfg.random?.seed ?? 0);
       case 'llm': {
         const llm = LlmVerifierConfig.safeParse(cfg.llm ?? {});
         if (!llm.success) {
@@ -98,9 +102,9 @@ export async function verifierByName(name: string, config: unknown = {}, deps: V
         return new AgreementVerifier(behaviour ? await getRunner() : undefined, { behaviour });
       }
       case 'hybrid': {
-        const weights: Record<string, number> = cfg.hybrid?.weights ?? { ...DEFAULT_HYBRID_WEIGHTS };
+        const weights: Record<string, number | undefined> = cfg.hybrid?.weights ?? { ...DEFAULT_HYBRID_WEIGHTS };
         const parts = [];
-        for (const [part, weight] of Object.entries(weights)) if (weight > 0) parts.push({ verifier: await make(part), weight });
+        for (const [part, weight] of Object.entries(weights)) if (weight !== undefined && weight > 0) parts.push({ verifier: await make(part), weight });
         return new HybridVerifier(parts);
       }
       default:

@@ -29,3 +29,26 @@ export function LineView({ l, highlight }: { l: Line; highlight?: Role }): React
 export function lineText(l: Line): string {
   return l.map((s) => s.text).join('');
 }
+
+/** Cuts a line to `width` code points (an ellipsis marks the cut). */
+export function fitLine(l: Line, width: number): Line {
+  let room = width;
+  const out: Line = [];
+  for (let i = 0; i < l.length; i++) {
+    const chars = Array.from(l[i].text);
+    if (chars.length <= room) {
+      out.push(l[i]);
+      room -= chars.length;
+      continue;
+    }
+    out.push({ text: room > 0 ? chars.slice(0, room - 1).join('') + '…' : '', role: l[i].role });
+    break;
+  }
+  return out;
+}
+
+/** The segments of one line as nested Text (no layout node of their own). */
+export function LineSegs({ l, highlight }: { l: Line; highlight?: Role }): React.JSX.Element {
+  if (highlight) return <T role={highlight}>{l.map((s) => s.text).join('')}</T>;
+  return <>{l.map((s, i) => (s.role ? <T key={i} role={s.role}>{s.text}</T> : s.text))}</>;
+}

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import { useTheme, styleProps } from './theme-context.js';
-import { LineView, type Line } from './line.js';
+import { fitLine, LineSegs, type Line } from './line.js';
 import type { Role } from '../theme.js';
 import { truncate } from '../text.js';
 
@@ -29,7 +29,9 @@ export function clampOffset(offset: number, total: number, rows: number): number
 }
 
 /** A bordered box of exactly `height` rows: a title row drawn as the top border, content rows, the bottom border. */
-export function Pane({ title, width, height, focused, lines, offset, highlightIndex, highlightRole, info }: PaneProps): React.JSX.Element {
+export const Pane = React.memo(PaneImpl);
+
+function PaneImpl({ title, width, height, focused, lines, offset, highlightIndex, highlightRole, info }: PaneProps): React.JSX.Element {
   const theme = useTheme();
   const rows = paneRows(height);
   const start = clampOffset(offset, lines.length, rows);
@@ -42,17 +44,23 @@ export function Pane({ title, width, height, focused, lines, offset, highlightIn
   const label = truncate(` ${focused ? '▶ ' : ''}${title} `, labelRoom);
   const fill = Math.max(0, inner - Array.from(label).length - Array.from(right).length - 1);
   const top = `╭─${label}${'─'.repeat(fill)}${right}╮`;
-  const padded: Array<Line | null> = [...visible];
-  while (padded.length < rows) padded.push(null);
+  // One Text node for the whole content (no Box per row): lines are cut to the inner width here, so nothing wraps,
+  // and the fixed-height box clips whatever a wide glyph might still push over.
+  const body: React.ReactNode[] = [];
+  for (let i = 0; i < rows; i++) {
+    if (i > 0) body.push('\n');
+    const l = visible[i];
+    if (!l) continue;
+    const hl = start + i === highlightIndex;
+    body.push(<LineSegs key={i} l={fitLine(l, inner)} highlight={hl ? (highlightRole ?? 'selected') : undefined} />);
+  }
   return (
     <Box flexDirection="column" width={width} height={height} flexShrink={0}>
       <Text wrap="truncate-end" {...styleProps(borderRole)}>{Array.from(top).slice(0, width).join('')}</Text>
-      <Box flexDirection="column" width={width} height={rows + 1} borderStyle="round" borderTop={false} borderColor={borderRole.fg} borderDimColor={false} paddingX={0}>
-        {padded.map((l, i) => (
-          <Box key={i} width={inner} height={1} overflow="hidden">
-            {l ? <LineView l={l} highlight={start + i === highlightIndex ? (highlightRole ?? 'selected') : undefined} /> : <Text> </Text>}
-          </Box>
-        ))}
+      <Box flexDirection="column" width={width} height={rows + 1} borderStyle="round" borderTop={false} borderColor={borderRole.fg} borderDimColor={false} overflow="hidden">
+        <Box height={rows} width={inner} overflow="hidden">
+          <Text wrap="truncate-end">{body}</Text>
+        </Box>
       </Box>
     </Box>
   );

@@ -51,13 +51,13 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
   const innerW = (id: PaneId): number => (boxes.has(id) ? inner(id) : Math.max(10, width - 2));
 
   const patch = patchKind === 'gold' ? task?.patch ?? '' : patchKind === 'test' ? task?.test_patch ?? '' : following ? vm.patch : patchAtStep(vm, selected);
-  const acts = actionLines(vm, innerW('actions'), selected);
+  const acts = useMemo(() => actionLines(vm, innerW('actions'), selected), [vm.steps, vm.streaming, vm.streamingTool, vm.phase, innerW('actions'), selected]);
   const content: Record<PaneId, Line[]> = {
     task: useMemo(() => taskLines(task, innerW('task')), [task, innerW('task')]),
     actions: acts.lines,
-    shell: shellLines(vm, innerW('shell'), selected, following),
+    shell: useMemo(() => shellLines(vm, innerW('shell'), selected, following), [vm.shell, vm.steps, vm.containerId, innerW('shell'), selected, following]),
     diff: useMemo(() => diffLines(patch, innerW('diff')), [patch, innerW('diff')]),
-    scores: scoreLines(vm, innerW('scores')),
+    scores: useMemo(() => scoreLines(vm, innerW('scores')), [vm.verdict, vm.tests, vm.scores, vm.stopReason, vm.promptTokens, vm.completionTokens, vm.costUsd, vm.phase, vm.error, innerW('scores')]),
   };
 
   const rowsOf = (id: PaneId): number => paneRows(boxes.get(id)?.height ?? bodyH);

@@ -1,4 +1,5 @@
 import type { RolloutSummary } from '../../core/session/types.js';
+import { exactCurves } from '../../core/verifier/best-of-n.js';
 
 /** View-side arithmetic for the compare screens: ranking, equivalence, pass@k / best@k, run matrices. */
 
@@ -40,35 +41,21 @@ export function equivalenceGroups(patches: Map<string, string>): Map<string, num
   return out;
 }
 
-function choose(n: number, k: number): number {
-  if (k < 0 || k > n) return 0;
-  let r = 1;
-  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
-  return r;
-}
-
-/** Unbiased pass@k (Chen et al. 2021) averaged over instances: 1 - C(n-c, k) / C(n, k). */
-export function passAtK(byInstance: Map<string, RolloutSummary[]>, k: number): number | undefined {
-  const vals: number[] = [];
-  for (const cands of byInstance.values()) {
-    const done = cands.filter((c) => c.verdict !== undefined);
-    const n = done.length;
-    if (n < k) continue;
-    const c = done.filter((x) => x.resolved).length;
-    vals.push(1 - choose(n - c, k) / choose(n, k));
-  }
-  return vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : undefined;
-}
-
-/** best@k: the share of instances whose best-scored candidate among the first k samples is resolved. */
-export function bestAtK(byInstance: Map<string, RolloutSummary[]>, k: number): number | undefined {
-  const vals: number[] = [];
-  for (const cands of byInstance.values()) {
-    const first = cands.filter((c) => c.verdict !== undefined).sort((a, b) => a.sample - b.sample).slice(0, k);
-    if (first.length < k) continue;
-    vals.push(rankCandidates(first)[0]?.resolved ? 1 : 0);
-  }
-  return vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : undefined;
+/**
+ * pass@k and best@k of a session (fractions, k = 1..n) from the engine's exact estimators: best@k selects by the mean
+ * verifier score, over instances with at least one verified candidate.
+ */
+export function sessionCurves(byInst: Map<string, RolloutSummary[]>): { passAtK: Array<number | undefined>; bestAtK: Array<number | undefined> } {
+  const scored = [...byInst.values()]
+    .map((cands) => cands.filter((c) => c.verdict !== undefined).map((c) => ({ sample: c.sample, score: meanScore(c) ?? 0, resolved: !!c.resolved })))
+    .filter((c) => c.length > 0);
+  if (!scored.length) return { passAtK: [], bestAtK: [] };
+  const maxK = Math.max(...scored.map((c) => c.length));
+  const { best, pass } = exactCurves(scored, scored.length, maxK);
+  // Instances with fewer than k candidates do not count at k: renormalise to those that do.
+  const share = (k: number) => scored.filter((c) => c.length >= k).length / scored.length;
+  const frac = (p: { k: number; mean: number }) => (share(p.k) > 0 ? p.mean / 100 / share(p.k) : undefined);
+  return { passAtK: pass.map(frac), bestAtK: best.map(frac) };
 }
 
 export function byInstance(summaries: RolloutSummary[]): Map<string, RolloutSummary[]> {

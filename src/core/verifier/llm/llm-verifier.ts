@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { encode } from 'gpt-tokenizer';
+import { countTokens } from '../tokens.js';
 import type { ChatMessage } from '../../events.js';
 import type { Candidate, Score, Verifier } from '../types.js';
 import { renderTrajectory } from './render.js';
@@ -60,7 +60,7 @@ export class LlmVerifier implements Verifier {
   buildPrompt(messages: ChatMessage[]): { prompt: string; judge: ChatMessage[]; flags: string[] } {
     const judge = (m: ChatMessage[]) => judgeMessages(renderTrajectory(m), this.templates);
     const render = (m: ChatMessage[]) => CHAT_TEMPLATES[this.cfg.template](judge(m), JUDGEMENT_OPEN);
-    const fits = (m: ChatMessage[]) => encode(render(m)).length + 4 <= this.cfg.maxContextTokens;
+    const fits = (m: ChatMessage[]) => countTokens(render(m)) + 4 <= this.cfg.maxContextTokens;
     const { messages: kept, dropped } = truncateMiddle(messages, fits);
     const flags = dropped ? [`truncated:${dropped}_messages`] : [];
     if (!fits(kept)) flags.push('over_budget');

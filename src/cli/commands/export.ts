@@ -1,0 +1,93 @@
+import { resolveSessionDir } from '../../core/session/list.js';
+import { openSession } from '../../core/session/store.js';
+import { exportPredictions, exportSft, exportVerifier, metaPath } from '../../core/export/session-export.js';
+import type { SftFormat } from '../../core/export/sft.js';
+
+export interface ExportOptions {
+  /** sft | verifier | predictions */
+  kind: string;
+  session: string;
+  out: string;
+  /** sft: swegym-text (default) | openai-tools */
+  format?: string;
+  maxPerInstance?: number;
+  maxTurns?: number;
+  /** sft: no default; verifier: 32768 */
+  maxTokens?: number;
+  /** verifier: negatives per positive (default 1) */
+  ratio?: number;
+  /** verifier: negative sampling seed (default 42) */
+  seed?: number;
+  /** verifier: chat template for the token count (chatml | llama3) */
+  template?: string;
+  /** predictions: which sample of each instance (default 0) */
+  sample?: number;
+  /** predictions: model_name_or_path */
+  model?: string;
+  json?: boolean;
+  sessionsDir?: string;
+  io?: { out: (line: string) => void; err: (line: string) => void };
+}
+
+function positiveInt(v: number | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 0) throw new Error(`--${name} must be a whole number >= 0 (got ${v})`);
+  return v;
+}
+
+/**
+ * `swegym export sft|verifier|predictions <session> --out FILE`: fine-tuning data from resolved rollouts (SWE-Gym's
+ * text form or OpenAI tools), verifier training data (balanced YES/NO judgements), or SWE-bench predictions.
+ * sft and verifier also write `<out>.meta.json` naming the tokenizer, the filters and every exported rollout.
+ */
+export async function exportCommand(opts: ExportOptions): Promise<number> {
+  const out = opts.io?.out ?? ((l: string) => console.log(l));
+  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const reader = openSession(resolveSessionDir(opts.session, opts.sessionsDir));
+  const print = (summary: string, data: unknown) => out(opts.json ? JSON.stringify(data, null, 2) : summary);
+  switch (opts.kind) {
+    case 'sft': {
+      const format = (opts.format ?? 'swegym-text') as SftFormat;
+      if (format !== 'swegym-text' && format !== 'openai-tools') {
+        err(`swegym export sft: --format must be swegym-text or openai-tools (got ${opts.format})`);
+        return 2;
+      }
+      const { stats } = await exportSft(reader, opts.out, {
+        format,
+        maxPerInstance: positiveInt(opts.maxPerInstance, 'max-per-instance'),
+        maxTurns: positiveInt(opts.maxTurns, 'max-turns'),
+        maxTokens: positiveInt(opts.maxTokens, 'max-tokens'),
+      });
+      print(
+        `wrote ${stats.kept} resolved trajectories over ${stats.instances} instance(s) to ${opts.out} (${format}); skipped ${stats.unresolved_skipped} unresolved, dropped ${stats.dropped_max_turns} over --max-turns, ${stats.dropped_max_tokens} over --max-tokens, ${stats.dropped_per_instance_cap} over --max-per-instance${stats.invalid ? `, ${stats.invalid} failing the fine-tuning schema` : ''}; metadata: ${metaPath(opts.out)}`,
+        { out: opts.out, meta: metaPath(opts.out), stats },
+      );
+      return stats.invalid ? 3 : 0;
+    }
+    case 'verifier': {
+      const template = opts.template ?? 'chatml';
+      if (template !== 'chatml' && template !== 'llama3') {
+        err(`swegym export verifier: --template must be chatml or llama3 (got ${template})`);
+        return 2;
+      }
+      if (opts.ratio !== undefined && !(opts.ratio >= 0)) {
+        err(`swegym export verifier: --ratio must be >= 0 (got ${opts.ratio})`);
+        return 2;
+      }
+      const { stats } = await exportVerifier(reader, opts.out, { negativeRatio: opts.ratio ?? 1, seed: opts.seed ?? 42, maxTokens: opts.maxTokens ?? 32768, template });
+      print(
+        `wrote ${stats.positives} positive and ${stats.negatives} negative judgement(s) to ${opts.out} (${stats.negatives_available} negatives available, ${stats.dropped_over_budget} over the token budget dropped); metadata: ${metaPath(opts.out)}`,
+        { out: opts.out, meta: metaPath(opts.out), stats },
+      );
+      return 0;
+    }
+    case 'predictions': {
+      const r = await exportPredictions(reader, opts.out, { sample: positiveInt(opts.sample, 'sample'), model: opts.model });
+      print(`wrote ${r.written} prediction(s) (sample ${opts.sample ?? 0}, model ${r.model}) to ${opts.out}`, { out: opts.out, ...r });
+      return 0;
+    }
+    default:
+      err(`swegym export: unknown kind '${opts.kind}' (expected sft, verifier or predictions)`);
+      return 2;
+  }
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { resolveSessionDir } from '../../core/session/list.js';
+import { openSession } from '../../core/session/store.js';
+import { installCleanupHandlers } from '../../core/runtime/docker.js';
+import { verifierByName, type VerifierDeps } from '../../core/verifier/registry.js';
+import { scoreSession } from '../../core/verifier/score-session.js';
+import { aucByVerifier, selectionReport, type SelectionReport } from '../../core/verifier/report.js';
+import { formatAucTable, formatSelectionChart, formatSelectionTable } from '../../core/verifier/report-format.js';
+
+export interface ScoreOptions {
+  session: string;
+  verifier: string;
+  /** Verifier config file (JSON): sections llm / regression / agreement / hybrid. */
+  config?: string;
+  json?: boolean;
+  /** Score again rollouts that already have a score from this verifier. */
+  rescore?: boolean;
+  /** Dataset with the task records (for imported sessions). */
+  dataset?: string;
+  sessionsDir?: string;
+  envSpec?: string[];
+  /** Chart style: braille (default) or ascii; 'none' for no chart. */
+  chart?: string;
+  seed?: number;
+  trials?: number;
+  /** For tests: replaces Docker provider / image resolver / spec lookup. */
+  deps?: VerifierDeps;
+  io?: { out: (line: string) => void; err: (line: string) => void };
+}
+
+export function readVerifierConfig(path: string | undefined): unknown {
+  if (!path) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(`${path}: cannot read the verifier config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+}
+
+/** The selection report of one verifier over a session's rows (recorded scores and oracle verdicts). */
+export function sessionSelectionReport(dir: string, verifier: string, opts: { seed?: number; trials?: number } = {}) {
+  const reader = openSession(dir);
+  const summaries = reader.summaries();
+  const rows = summaries.filter((s) => s.scores[verifier] !== undefined).map((s) => ({ instance_id: s.instance_id, sample: s.sample, score: s.scores[verifier]!, resolved: s.resolved }));
+  const ids = (reader.manifest() as { dataset?: { instance_ids?: string[] } }).dataset?.instance_ids ?? [];
+  return { report: selectionReport(verifier, rows, ids, opts), aucs: aucByVerifier(summaries) };
+}
+
+/**
+ * `swegym score <session> --verifier NAME`: scores every finished rollout, appends `verifier_score` events, then
+ * prints best@k (exact and SWE-Gym's 100-trial estimate) and pass@k per k, every verifier's AUC against the oracle,
+ * and a chart. Exit 0, or 3 when some instances could not be scored (listed on stderr).
+ */
+export async function scoreCommand(opts: ScoreOptions): Promise<number> {
+  const out = opts.io?.out ?? ((l: string) => console.log(l));
+  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const dir = resolveSessionDir(opts.session, opts.sessionsDir);
+  const config = readVerifierConfig(opts.config);
+  if (!opts.deps) installCleanupHandlers();
+  const verifier = await verifierByName(opts.verifier, config, { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
+  const res = await scoreSession(dir, verifier, { rescore: opts.rescore, dataset: opts.dataset, onProgress: (m) => err(m) });
+  const { report, aucs } = sessionSelectionReport(dir, verifier.name, { seed: opts.seed, trials: opts.trials });
+  const failed = Object.keys(res.errors);
+  if (opts.json) {
+    out(JSON.stringify({ verifier: verifier.name, oracle: verifier.oracle === true, scored: res.scored, kept: res.kept, errors: res.errors, report: jsonReport(report), auc_by_verifier: jsonAucs(aucs) }, null, 2));
+  } else {
+    out(`scored ${res.scored} rollout(s) with '${verifier.name}'${res.kept ? ` (${res.kept} kept from earlier; --rescore to redo)` : ''}${verifier.oracle ? ' — oracle: for measuring, never for selection' : ''}`);
+    for (const l of formatSelectionTable(report)) out(l);
+    out('');
+    for (const l of formatAucTable(aucs)) out(l);
+    if (opts.chart !== 'none') {
+      out('');
+      for (const l of formatSelectionChart(report, { mode: opts.chart === 'ascii' ? 'ascii' : 'braille' })) out(l);
+    }
+  }
+  if (failed.length) {
+    err(`${failed.length} instance(s) could not be scored:`);
+    for (const id of failed) err(`  ${id}: ${res.errors[id]}`);
+    return 3;
+  }
+  return 0;
+}
+
+/** JSON has no NaN: AUC without both classes becomes null. */
+export function jsonReport(r: SelectionReport) {
+  return { ...r, auc: Number.isFinite(r.auc) ? r.auc : null };
+}
+
+function jsonAucs(a: Record<string, { auc: number; scored: number }>) {
+  return Object.fromEntries(Object.entries(a).map(([k, v]) => [k, { auc: Number.isFinite(v.auc) ? v.auc : null, scored: v.scored }]));
+}

@@ -1,0 +1,179 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { startScriptedServer, type RecordedRequest, type Step } from '../helpers/scripted-openai-server.js';
+import { LlmVerifier } from '../../src/core/verifier/llm/llm-verifier.js';
+import type { ChatMessage } from '../../src/core/events.js';
+
+// The judge prompt written out by hand from facts §6.1-6.3: ChatML of [system, user], the assistant turn opened and
+// cut right after `<judgement>`. The system and user texts are the editable templates in prompts/verifier/.
+const SYSTEM = readFileSync(new URL('../../prompts/verifier/system.txt', import.meta.url), 'utf8').replace(/\n$/, '');
+const SEP = '-'.repeat(100);
+const TRAJECTORY: ChatMessage[] = [
+  { role: 'system', content: 'You are a helpful assistant.' },
+  { role: 'user', content: 'Fix add() in calc.py.' },
+  { role: 'assistant', content: 'Fixing.\n\n<function=execute_bash>\n<parameter=command>sed -i s/-/+/ calc.py</parameter>\n</function>' },
+  { role: 'user', content: 'EXECUTION RESULT of [execute_bash]:\n[Command finished with exit code 0]' },
+];
+const RENDERED = [
+  "*** System Message that describes the assistant's behavior ***",
+  'You are a helpful assistant.',
+  SEP,
+  '*** Turn 1 - USER ***',
+  'Fix add() in calc.py.',
+  SEP,
+  '*** Turn 1 - ASSISTANT ***',
+  'Fixing.\n\n<function=execute_bash>\n<parameter=command>sed -i s/-/+/ calc.py</parameter>\n</function>',
+  SEP,
+  '*** Turn 2 - USER ***',
+  'EXECUTION RESULT of [execute_bash]:\n[Command finished with exit code 0]',
+  SEP,
+].join('\n');
+const USER =
+  'Please evaluate the following interaction between an AI assistant and a user:\n\n=== INTERACTION LOG ===\n' +
+  RENDERED +
+  '\n=== END INTERACTION ===\n\nBased on the above interaction, did the assistant successfully resolve the user\'s initial request? Respond with YES or NO.';
+const PROMPT = `<|im_start|>system\n${SYSTEM}<|im_end|>\n<|im_start|>user\n${USER}<|im_end|>\n<|im_start|>assistant\n<judgement>`;
+
+const L_YES = -0.3;
+const L_NO = -1.6;
+const P_YES = Math.exp(L_YES) / (Math.exp(L_YES) + Math.exp(L_NO));
+
+/** An echoed forced-choice answer: the prompt as one token, then the choice, then one generated token. */
+function echoStep(choice: string, l: number): Step {
+  return {
+    completion: {
+      text: '</',
+      tokens: [PROMPT, choice, '</'],
+      token_logprobs: [null, l, -0.01],
+      // A decoy "YES" without the leading space, more likely than either choice: must be ignored.
+      top_logprobs: [{}, { YES: -0.01, [choice]: l }, { '</': -0.01 }],
+    },
+  };
+}
+
+function mismatch(req: RecordedRequest, expected: string): Step | undefined {
+  if (req.body?.prompt === expected) return undefined;
+  return { status: 400, body: { error: { message: `unexpected prompt (length ${String(req.body?.prompt).length}, expected ${expected.length})` } } };
+}
+
+async function withServer(script: (req: RecordedRequest, i: number) => Step, fn: (v: LlmVerifier, requests: RecordedRequest[]) => Promise<void>) {
+  const server = await startScriptedServer(script);
+  try {
+    const v = new LlmVerifier({ baseURL: server.url, model: 'verifier-lora', apiKeyEnv: 'SWEGYM_TEST_NO_KEY', timeoutMs: 10_000 });
+    await fn(v, server.requests);
+  } finally {
+    await server.close();
+  }
+}
+
+test('score = P(YES) from the forced " YES" / " NO" continuations of the exact prompt; a decoy "YES" token is ignored', async () => {
+  await withServer(
+    (req) => {
+      const choice = String(req.body?.prompt ?? '').endsWith(' YES') ? ' YES' : ' NO';
+      return mismatch(req, PROMPT + choice) ?? echoStep(choice, choice === ' YES' ? L_YES : L_NO);
+    },
+    async (v, requests) => {
+      assert.equal(v.buildPrompt(TRAJECTORY).prompt, PROMPT);
+      const [s] = await v.scoreInstance([{ rolloutId: 'r', instanceId: 'i', sample: 0, patch: '', messages: TRAJECTORY }]);
+      assert.equal(requests.length, 2);
+      for (const r of requests) {
+        assert.equal(r.path, '/v1/completions');
+        assert.equal(r.body.echo, true);
+        assert.equal(r.body.max_tokens, 1);
+      }
+      assert.deepEqual(requests.map((r) => r.body.prompt), [PROMPT + ' YES', PROMPT + ' NO']);
+      assert.ok(Math.abs(s!.score - P_YES) < 1e-12, `score ${s!.score} != ${P_YES}`);
+      assert.deepEqual(s!.flags, []);
+    },
+  );
+});
+
+test('fallback 1: no echoed logprobs -> top logprobs of the generated token, flagged; the decoy is ignored', async () => {
+  await withServer(
+    (req) => {
+      if (req.body?.echo) return { completion: { text: '</', tokens: [String(req.body.prompt), '</'], token_logprobs: null as never } };
+      return (
+        mismatch(req, PROMPT) ?? {
+          completion: { text: ' YES</judgement>', tokens: [' YES', '</judgement>'], token_logprobs: [-0.7, -0.01], top_logprobs: [{ YES: -0.01, ' YES': -0.7, ' NO': -1.2 }, {}] },
+        }
+      );
+    },
+    async (v, requests) => {
+      const s = await v.scoreOne(TRAJECTORY);
+      assert.equal(requests.length, 2, 'the forced choice fails at " YES", then one generation');
+      assert.equal(requests[0]!.body.echo, true);
+      assert.equal(requests[1]!.body.logprobs, 20);
+      assert.equal(requests[1]!.body.echo, undefined);
+      assert.ok(Math.abs(s.score - Math.exp(-0.7) / (Math.exp(-0.7) + Math.exp(-1.2))) < 1e-12);
+      assert.ok(s.flags.includes('top_logprobs_fallback'));
+      assert.ok(!s.flags.includes('choice_missing'));
+    },
+  );
+});
+
+test('fallback 1 with one choice missing from the top logprobs: the missing one gets the floor, flagged', async () => {
+  await withServer(
+    (req) => {
+      if (req.body?.echo) return { status: 400, body: { error: { message: 'echo is not supported' } } };
+      return { completion: { text: ' YES', tokens: [' YES'], token_logprobs: [-0.2], top_logprobs: [{ YES: -0.05, ' YES': -0.2, maybe: -4 }] } };
+    },
+    async (v) => {
+      const s = await v.scoreOne(TRAJECTORY);
+      assert.ok(s.flags.includes('top_logprobs_fallback') && s.flags.includes('choice_missing'), s.flags.join(','));
+      assert.ok(Math.abs(s.score - Math.exp(-0.2) / (Math.exp(-0.2) + Math.exp(-4))) < 1e-12);
+    },
+  );
+});
+
+test('fallback 2: no logprobs at all -> the parsed answer, flagged', async () => {
+  await withServer(
+    (req) => {
+      if (req.body?.echo) return { status: 400, body: { error: { message: 'echo is not supported' } } };
+      return { completion: { text: ' NO</judgement>', top_logprobs: null } };
+    },
+    async (v) => {
+      const s = await v.scoreOne(TRAJECTORY);
+      assert.equal(s.score, 0);
+      assert.ok(s.flags.includes('parsed_answer_fallback'));
+    },
+  );
+});
+
+test('fallback 2 through the chat API when the completions API is missing: parsed answer, flagged', async () => {
+  await withServer(
+    (req) => {
+      if (req.path.endsWith('/completions') && !req.path.endsWith('/chat/completions')) return { status: 404, body: { error: { message: 'no completions API' } } };
+      assert.equal(req.body.messages[1].content, USER);
+      return { content: '<judgement>YES</judgement>' };
+    },
+    async (v, requests) => {
+      const s = await v.scoreOne(TRAJECTORY);
+      assert.equal(s.score, 1);
+      assert.ok(s.flags.includes('parsed_answer_fallback'));
+      assert.ok(requests.some((r) => r.path === '/v1/chat/completions'));
+    },
+  );
+});
+
+test('no readable answer: neutral 0.5, flagged no_answer', async () => {
+  await withServer(
+    (req) => (req.body?.echo ? { status: 400, body: { error: { message: 'no echo' } } } : { completion: { text: 'I think so', top_logprobs: null } }),
+    async (v) => {
+      const s = await v.scoreOne(TRAJECTORY);
+      assert.equal(s.score, 0.5);
+      assert.ok(s.flags.includes('no_answer'));
+    },
+  );
+});
+
+test('a trajectory over the context budget is truncated in the middle and flagged', () => {
+  const long: ChatMessage[] = [{ role: 'system', content: 'sys' }, { role: 'user', content: 'task' }];
+  for (let i = 0; i < 40; i++) long.push({ role: 'assistant', content: `step ${i} ${'x '.repeat(60)}` }, { role: 'user', content: `result ${i} ${'y '.repeat(60)}` });
+  const v = new LlmVerifier({ baseURL: 'http://127.0.0.1:9/v1', model: 'm', maxContextTokens: 2500 });
+  const built = v.buildPrompt(long);
+  const flag = built.flags.find((f) => f.startsWith('truncated:'));
+  assert.ok(flag, built.flags.join(','));
+  assert.ok(built.prompt.includes('task') && built.prompt.includes('result 39'), 'keeps the task and the latest turns');
+  assert.ok(!built.prompt.includes('step 20 '), 'drops middle turns');
+});
