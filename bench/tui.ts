@@ -4,7 +4,7 @@
  * view (and then the batch dashboard) into a dummy TTY stream at the production frame cap. The same event stream is
  * first replayed with no TUI attached: that baseline's CPU is subtracted. Target: under 10% of one core.
  *
- *   node --import tsx bench/tui.ts [--seconds 6] [--rollouts 32] [--rate 50]
+ *   node --import tsx bench/tui.ts [--seconds 8] [--rollouts 32] [--rate 50]
  */
 import { Writable } from 'node:stream';
 import { EventEmitter } from 'node:events';
@@ -27,7 +27,7 @@ const { defaultBindings } = await import('../src/tui/keys.js');
 const { summaryFromView } = await import('../src/tui/state/summary.js');
 const { scriptedRollout, TASK } = await import('../test/tui/scripted-rollout.js');
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '6' }, rollouts: { type: 'string', default: '32' }, rate: { type: 'string', default: '50' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, rollouts: { type: 'string', default: '32' }, rate: { type: 'string', default: '50' } } });
 const SECONDS = Number(values.seconds);
 const N = Number(values.rollouts);
 const RATE = Number(values.rate); // events per second per rollout
@@ -118,6 +118,10 @@ function wrap(el: React.ReactElement): React.ReactElement {
 }
 
 async function withInk(el: (reg: Registry) => React.ReactElement, extra?: (reg: Registry) => () => void) {
+  return withInkFor(SECONDS, el, extra);
+}
+
+async function withInkFor(seconds: number, el: (reg: Registry) => React.ReactElement, extra?: (reg: Registry) => () => void) {
   const reg = new RolloutRegistry(100);
   const stdout = new DummyTTY();
   let frames = 0;
@@ -133,13 +137,15 @@ async function withInk(el: (reg: Registry) => React.ReactElement, extra?: (reg: 
     onRender: () => frames++,
   });
   const stop = extra?.(reg);
-  const events = await stream(reg.push, SECONDS);
+  const events = await stream(reg.push, seconds);
   stop?.();
   ink.unmount();
   return { events, bytes: stdout.bytes, frames };
 }
 
 console.log(`bench/tui: ${N} rollouts x ${RATE} events/s for ${SECONDS}s (Node ${process.version}, NODE_ENV=${process.env.NODE_ENV})`);
+// Warm-up (not measured): the first frames compile Ink's and our rendering paths.
+await withInkFor(1.5, (reg) => React.createElement(RolloutView, { store: reg.store('r0'), task: TASK, width: 120, height: 39, onBack: () => {} }));
 const base = await measure('baseline (events, no TUI)', async () => ({ events: await stream(() => {}, SECONDS) }));
 const reducer = await measure('reducer only (32 view models)', async () => {
   const reg = new RolloutRegistry(100);

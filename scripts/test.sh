@@ -6,6 +6,8 @@ source "$ROOT/scripts/lib/docker.sh"
 ensure_docker
 ensure_debootstrap
 cd "$ROOT"
+# The Docker-backed tests start from swegym-base:dev: built from Debian packages when missing (a fresh CI machine).
+node --import tsx scripts/ensure-test-image.ts
 echo "== typecheck"
 npx tsc --noEmit -p .
 shopt -s nullglob globstar

@@ -19,6 +19,13 @@ const instances: OptSpec = { type: 'list', help: 'instance ids (comma-separated 
 const envSpec: OptSpec = { type: 'list', help: 'extra environment spec file(s) overriding the built-in ones' };
 const profile: OptSpec = { type: 'string', help: 'harness profile: swegym | swebench | openhands (default by dataset)' };
 const offline: OptSpec = { type: 'boolean', help: "skip the eval script's install steps that need the network" };
+const repoSource: OptSpec = { type: 'string', help: 'local git directory, mirror, .bundle (or a folder of them) to build images from instead of cloning' };
+/** How instance images are found: the record's image_name, then these names, then a local build. */
+const imageOptions: Record<string, OptSpec> = {
+  'image-template': { type: 'string', help: "instance image name: a template ('myreg/{id_s}:latest'; {id} {id_lower} {id_s} {id_1776} {arch} {repo} {version}) or a prefix ('myreg/')" },
+  'image-naming': { type: 'string', help: "official image names to look for: swegym (xingyaoww/sweb.eval.x86_64.*, default) | swebench (swebench/sweb.eval.x86_64.*)" },
+  'no-pull': { type: 'boolean', help: 'never try docker pull (default: try when no local image exists; no registry is not an error)' },
+};
 const sessionsDir: OptSpec = { type: 'string', help: 'session store (default: ./sessions)' };
 const json: OptSpec = { type: 'boolean', help: 'print JSON' };
 const llm = {
@@ -44,19 +51,19 @@ export const COMMANDS: Record<string, CommandSpec> = {
     module: './commands/verify.js',
     export: 'verifyCommand',
     summary: 'verify predictions (or the gold / empty patches) exactly as the SWE-bench harness does',
-    options: { dataset, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': { type: 'string', help: 'local git dir/bundle to build images from instead of cloning' } },
+    options: { dataset, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
   },
   validate: {
     module: './commands/validate.js',
     export: 'validateCommand',
     summary: 'run gold and empty patches N times, derive FAIL_TO_PASS/PASS_TO_PASS, flag flaky tests',
-    options: { dataset, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': { type: 'string', help: 'local git dir/bundle to build images from instead of cloning' } },
+    options: { dataset, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': repoSource, ...imageOptions },
   },
   run: {
     module: './commands/run.js',
     export: 'runCommand',
     summary: 'run one rollout: environment, agent, patch, verification',
-    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm, trajectory: { type: 'string', help: 'recorded trajectory for --agent replay' }, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': { type: 'string', help: 'local git dir/bundle to build images from instead of cloning' } },
+    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm, trajectory: { type: 'string', help: 'recorded trajectory for --agent replay' }, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
   },
   batch: {
     module: './commands/batch.js',
@@ -89,4 +96,25 @@ export const COMMANDS: Record<string, CommandSpec> = {
   },
   report: { module: './commands/report.js', export: 'reportCommand', summary: 'resolve rate, per-repo table, stop reasons, pass@k', positionals: ['session'], options: { json, 'sessions-dir': sessionsDir } },
   compare: { module: './commands/compare.js', export: 'compareCommand', summary: 'compare two sessions instance by instance', positionals: ['a', 'b'], options: { json, 'sessions-dir': sessionsDir } },
+  serve: {
+    module: './commands/serve.js',
+    export: 'serveCommand',
+    summary: 'serve swegym environments over HTTP for RL trainers (reset / step / close)',
+    options: {
+      host: { type: 'string', default: '127.0.0.1', help: 'bind address (anything but loopback needs --token)' },
+      port: { type: 'number', help: 'port (default: a free one, printed)' },
+      'max-envs': { type: 'number', help: 'environments at once' },
+      session: { type: 'string', help: 'session that records every episode' },
+      dataset,
+      token: { type: 'string', help: 'bearer token clients must send' },
+      'over-cap': { type: 'string', help: "'wait' or '429' when --max-envs is reached" },
+      'idle-timeout': { type: 'number', help: 'seconds before an idle environment is reaped' },
+      'pool-size': { type: 'number', help: 'warm environments per instance' },
+      'pool-total': { type: 'number', help: 'warm environments in total' },
+      'sessions-dir': sessionsDir, profile, 'env-spec': envSpec,
+      'max-steps': { type: 'number', help: 'steps before an episode is truncated' },
+      'time-limit': { type: 'number', help: 'seconds before an episode is truncated' },
+      reward: { type: 'string', help: "'binary' (default) or 'f2p_fraction'" },
+    },
+  },
 };

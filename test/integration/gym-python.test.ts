@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { DockerProvider, PID_LABEL } from '../../src/core/runtime/docker.js';
 import { openSession } from '../../src/core/session/store.js';
+import { showCommand } from '../../src/cli/commands/show.js';
 
 // `swegym serve` (serveCommand, in its own process) driven by the Python client and the gold-patch example, then
 // stopped with SIGTERM: every episode recorded, every container removed.
@@ -112,6 +113,12 @@ print(g.env_id)
     assert.ok(tools.length >= 4, `${id}: ${tools.length} steps`);
     assert.equal(events.filter((e) => e.type === 'tool_start').length, tools.length);
     assert.ok(events.some((e) => e.type === 'tool_start' && e.tool === 'str_replace_editor' && e.args.command === 'str_replace'));
+    // `swegym show` renders it like any rollout: every step, the verdict.
+    const lines: string[] = [];
+    assert.equal(await showCommand({ session: 'py', sessionsDir, instance: id, out: (l) => lines.push(l) }), 0);
+    const text = lines.join('\n');
+    assert.equal((text.match(/ \$ (execute_bash|str_replace_editor|finish)/g) ?? []).length, tools.length, text);
+    assert.match(text, /VERDICT resolved/);
   }
   const interrupted = rows.find((r) => r.instance_id === 'swegym-samples__ledger-8');
   assert.equal(interrupted?.status, 'interrupted');

@@ -279,12 +279,17 @@ test('a client that drops its connection and goes away: its environments are rea
   inflight.destroy();
   agent.destroy();
 
+  // The environment whose request was cut off goes at once; the idle one after the idle timeout (2 s here).
+  const gone: Record<string, number> = {};
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const h = await call('GET', '/v1/health');
-    if (h.json.envs === 0) break;
-    await new Promise((r) => setTimeout(r, 200));
+  while (Date.now() < deadline && Object.keys(gone).length < 2) {
+    for (const [k, env] of [['a', a], ['b', b]] as const) {
+      if (gone[k] === undefined && (await call('GET', `/v1/envs/${env.json.env_id}`)).status === 404) gone[k] = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, 100));
   }
+  assert.ok(gone.a !== undefined && gone.b !== undefined, JSON.stringify(gone));
+  assert.ok(gone.a < gone.b, 'the environment of the cut-off request was reaped first, without waiting for the idle timeout');
   assert.equal((await call('GET', '/v1/health')).json.envs, 0, 'both environments reaped');
   assert.equal((await call('GET', `/v1/envs/${a.json.env_id}`)).status, 404);
   // Only warm pool environments may remain (they belong to no client); the clients' containers are gone.

@@ -33,13 +33,7 @@ test('default tools (no tools option): bash observation ends with one exit-code 
   assert.equal(run.of('patch_updated').length, 2); // after the edit, and at the end
 });
 
-test(
-  "golden: the default tools render to SWE-Gym's function block",
-  {
-    todo: 'tools/finish.ts uses the later OpenHands finish description ("Finish the interaction.\\n* Do this if ..."); SWE-Gym\'s prompt has "Finish the interaction when the task is complete OR if the assistant cannot proceed further with the task."',
-  },
-  () => {
-    const golden = readFileSync(new URL('../fixtures/agent-golden/function-block.txt', import.meta.url), 'utf8');
-    assert.equal(renderFunctionBlock(defaultTools()), golden);
-  },
-);
+test("golden: the engine's default tools render to SWE-Gym's function block, byte for byte", () => {
+  const golden = readFileSync(new URL('../fixtures/agent-golden/function-block.txt', import.meta.url), 'utf8');
+  assert.equal(renderFunctionBlock(defaultTools()), golden);
+});

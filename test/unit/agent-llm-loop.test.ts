@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runAgent } from '../fixtures/agent-golden/harness.js';
 import { swegymTestTools } from '../fixtures/agent-golden/swegym-tools.js';
 import { contextLengthError } from '../helpers/scripted-openai-server.js';
@@ -309,10 +311,28 @@ test('limit: cost cap enforced against a server that reports no usage (tokens es
   assert.match(run.result.message, /estimated/);
 });
 
-test('limit: unknown model costs nothing (no cap hit) unless priced', async () => {
-  const run = await runAgent([{ tool_calls: [finish], usage }], { model: 'some-local-model', cost_cap_usd: 0.000001 }, { tools: swegymTestTools() });
-  assert.equal(run.result.reason, 'finished');
-  assert.equal(run.result.cost_usd, 0);
+test('limit: an unknown model costs nothing without a cap; with a cap and no price the run refuses to start', async () => {
+  const free = await runAgent([{ tool_calls: [finish], usage }], { model: 'some-local-model' }, { tools: swegymTestTools() });
+  assert.equal(free.result.reason, 'finished');
+  assert.equal(free.result.cost_usd, 0);
+  const capped = await runAgent([{ tool_calls: [finish], usage }], { model: 'some-local-model', cost_cap_usd: 1 }, { tools: swegymTestTools() });
+  assert.equal(capped.result.reason, 'error');
+  assert.match(capped.result.message, /cost_cap_usd is set but model "some-local-model" has no price/);
+  assert.equal(capped.server.requests.length, 0, 'no request may be sent when the cap cannot be counted');
+});
+
+test('limit: cost cap with a user price file (prices_file), usage reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swegym-prices-'));
+  const file = join(dir, 'my-prices.json');
+  writeFileSync(file, JSON.stringify({ 'test-model': { input_per_mtok: 10, output_per_mtok: 100 } }));
+  let i = 0;
+  const run = await runAgent(() => ({ tool_calls: [bash(`echo ${i++}`)], usage: { prompt_tokens: 1000, completion_tokens: 100 } }), { cost_cap_usd: 0.05, prices_file: file }, { tools: swegymTestTools() });
+  // each call: 1000 * 10/1e6 + 100 * 100/1e6 = 0.02 USD -> the third call reaches 0.06 >= 0.05
+  assert.equal(run.result.reason, 'cost_cap');
+  assert.equal(run.result.turns, 3);
+  assert.ok(Math.abs(run.result.cost_usd - 0.06) < 1e-9, String(run.result.cost_usd));
+  assert.equal(run.result.usage.estimated, false);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 test('limit: wall clock, even while a request hangs', async () => {
@@ -349,4 +369,60 @@ test('observations are capped (head + marker + tail)', async () => {
   assert.equal(end.observation, 'H'.repeat(50) + '\n[... Observation truncated due to length ...]\n' + 'T'.repeat(50) + '\n[Command finished with exit code 3]');
   assert.equal(end.truncated, true);
   assert.equal(end.exit_code, 3);
+});
+
+test('a request timeout is retried (model_retry without status), then the call succeeds', async () => {
+  const run = await runAgent([{ tool_calls: [finish], delayMs: 1500 }, { tool_calls: [finish] }], { request_timeout_sec: 0.3 }, { tools: swegymTestTools() });
+  assert.equal(run.result.reason, 'finished');
+  const [retry] = run.of('model_retry');
+  assert.ok(retry, 'the timeout is an event');
+  assert.equal(retry.status, undefined);
+  assert.match(retry.error, /timed out/i);
+  assert.equal(run.server.requests.length, 2);
+});
+
+test('a 5xx with Retry-After waits as told', async () => {
+  const run = await runAgent(
+    [{ status: 502, headers: { 'retry-after': '0.6' }, body: { error: { message: 'bad gateway' } } }, { tool_calls: [finish] }],
+    {},
+    { tools: swegymTestTools() },
+  );
+  assert.equal(run.result.reason, 'finished');
+  assert.deepEqual(run.of('model_retry').map((r) => [r.status, r.delay_ms]), [[502, 600]]);
+  assert.ok(run.server.requests[1].at - run.server.requests[0].at >= 550);
+});
+
+test('stuck: a repeating 6-step pattern (two actions alternating)', async () => {
+  const run = await runAgent((_req, i) => ({ tool_calls: [bash(i % 2 === 0 ? 'git status' : 'git diff')] }), {}, { tools: swegymTestTools() });
+  assert.equal(run.result.reason, 'stuck');
+  assert.equal(run.result.turns, 6);
+  assert.match(run.result.message, /6-step/);
+});
+
+test('the default observation cap is 30,000 characters: first 15,000 + marker + last 15,000, exit code after', async () => {
+  const body = 'h'.repeat(20_000) + 't'.repeat(20_000);
+  const run = await runAgent([{ tool_calls: [bash('big')] }, { tool_calls: [finish] }], {}, { tools: swegymTestTools(), exec: () => ({ output: body, exitCode: 0 }) });
+  const end = run.of('tool_end')[0];
+  assert.equal(end.observation, 'h'.repeat(15_000) + '\n[... Observation truncated due to length ...]\n' + 't'.repeat(15_000) + '\n[Command finished with exit code 0]');
+  assert.equal(end.truncated, true);
+  // and that is what the model got
+  assert.equal(run.server.requests[1].body.messages.at(-1).content, end.observation);
+});
+
+test('an API key echoed back by the endpoint in an error never reaches the events', async () => {
+  const key = 'sk-echoed-secret-4242';
+  const run = await runAgent(
+    [
+      { status: 500, body: { error: { message: `internal error for key ${key}` } } },
+      { status: 401, body: { error: { message: `Incorrect API key provided: ${key}`, type: 'invalid_request_error' } } },
+    ],
+    { apiKeyEnv: 'SWEGYM_ECHO_KEY' },
+    { tools: swegymTestTools(), env: { SWEGYM_ECHO_KEY: key } },
+  );
+  assert.equal(run.server.requests[0].headers.authorization, `Bearer ${key}`);
+  assert.equal(run.result.reason, 'error');
+  assert.match(run.result.message, /Incorrect API key provided: \[REDACTED\]/);
+  assert.match(run.of('model_retry')[0].error, /\[REDACTED\]/);
+  assert.equal(JSON.stringify(run.events).includes(key), false);
+  assert.equal(run.result.message.includes(key), false);
 });

@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { retryAfterMs, retryDelay } from '../../src/core/agent/llm/retry.js';
 import { startScriptedServer } from '../helpers/scripted-openai-server.js';
-import { parseLlmAgentConfig } from '../../src/core/agent/llm/config.js';
+import { parseLlmAgentConfig, parseLlmAgentConfigFile } from '../../src/core/agent/llm/config.js';
+import { estimateCompletionTokens, estimatePromptTokens } from '../../src/core/agent/llm/tokens.js';
+import { countTokens } from 'gpt-tokenizer/encoding/cl100k_base';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { costOf, loadPriceTable, priceFor } from '../../src/core/agent/llm/prices.js';
 
 test('Retry-After: seconds, HTTP date, retry-after-ms; backoff doubles and is capped', () => {
@@ -46,4 +51,51 @@ test('price table: editable JSON, lookup by name or last path segment, unknown =
   assert.ok(priceFor('openai/gpt-4o', table));
   assert.equal(costOf({ prompt_tokens: 1_000_000, completion_tokens: 1_000_000 }, priceFor('gpt-4o', table)), 12.5);
   assert.equal(costOf({ prompt_tokens: 1000, completion_tokens: 1000 }, priceFor('my-local-model', table)), 0);
+});
+
+test('price table: a user file is read as it is; a bad entry is an error naming the file and the model', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swegym-prices-'));
+  try {
+    const good = join(dir, 'prices.json');
+    writeFileSync(good, JSON.stringify({ _comment: 'mine', 'my-model': { input_per_mtok: 1, output_per_mtok: 2 } }));
+    assert.deepEqual(await loadPriceTable(good), { 'my-model': { input_per_mtok: 1, output_per_mtok: 2 } });
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ 'my-model': { input_per_mtok: -1, output_per_mtok: 2 } }));
+    await assert.rejects(loadPriceTable(bad), (e: Error) => e.message.includes(bad) && e.message.includes('"my-model"') && /input_per_mtok/.test(e.message));
+    const broken = join(dir, 'broken.json');
+    writeFileSync(broken, '{ "my-model": ');
+    await assert.rejects(loadPriceTable(broken), (e: Error) => e.message.startsWith(`price table ${broken}:`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('usage estimates come from a real BPE tokenizer (cl100k_base), not a character heuristic', async () => {
+  const text = 'def parse_duration(text):\n    return sum(_UNITS[u] * float(n) for n, u in _TOKEN.findall(text))\n';
+  assert.equal(await estimateCompletionTokens(text, []), countTokens(text));
+  assert.notEqual(countTokens(text), Math.ceil(text.length / 4));
+  const args = '{"command":"ls -la /workspace"}';
+  assert.equal(await estimateCompletionTokens(null, [{ name: 'execute_bash', arguments: args }]), 3 + countTokens('execute_bash') + countTokens(args));
+  const prompt = await estimatePromptTokens([{ role: 'user', content: text }]);
+  assert.equal(prompt, 3 + 3 + countTokens(text) + countTokens('user'));
+});
+
+test('config file: errors name the file, the line of the key and the field; flags override the file', () => {
+  const text = '{\n  "model": "m",\n  "tool_mode": "xml",\n  "api_key": "sk-in-a-file",\n  "max_turns": 0\n}\n';
+  assert.throws(
+    () => parseLlmAgentConfigFile(text, 'agent.json'),
+    (e: Error) =>
+      /^agent\.json: invalid LLM agent configuration/.test(e.message) &&
+      e.message.includes('agent.json:3: field tool_mode:') &&
+      e.message.includes('agent.json:5: field max_turns:') &&
+      /agent\.json:4: field api_key: unknown field \(keys are never read from files/.test(e.message) &&
+      !e.message.includes('sk-in-a-file'),
+  );
+  assert.throws(() => parseLlmAgentConfigFile('{ "model": "m",, }', 'bad.json'), /^Error: bad\.json: not valid JSON \(.*line 1/);
+  assert.throws(() => parseLlmAgentConfigFile('[1]', 'arr.json'), /arr\.json: the agent config must be a JSON object/);
+  const c = parseLlmAgentConfigFile('{ "model": "from-file", "tool_mode": "text" }', 'ok.json', { model: 'from-flag', baseURL: 'http://127.0.0.1:9/v1' });
+  assert.equal(c.model, 'from-flag');
+  assert.equal(c.tool_mode, 'text');
+  assert.equal(c.baseURL, 'http://127.0.0.1:9/v1');
+  assert.throws(() => parseLlmAgentConfigFile('{ "model": "m" }', 'ok.json', { baseURL: 'not a url' }), /ok\.json \(command line\): field baseURL/);
 });

@@ -8,6 +8,7 @@ import type { ProfileName } from '../../core/harness/types.js';
 import { GoldAgent } from '../../core/agent/gold-agent.js';
 import { ReplayAgent } from '../../core/agent/replay-agent.js';
 import { LlmAgent } from '../../core/agent/llm/agent.js';
+import { parseLlmAgentConfig, parseLlmAgentConfigFile, type LlmAgentConfig } from '../../core/agent/llm/config.js';
 import { loadTasks } from '../../core/dataset/load.js';
 import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
 import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
@@ -17,8 +18,10 @@ import { formatEvent } from '../../core/rollout/plain-printer.js';
 import { sanitize } from '../../core/util/sanitize.js';
 import { ensureInstanceImage } from '../../core/runtime/images.js';
 import { sampleRepoSource } from '../../core/dataset/samples.js';
+import { defaultProfileFor } from '../../core/harness/profiles.js';
+import { checkImageOptions, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends ImageCliOptions {
   dataset: string;
   instance: string;
   agent: 'llm' | 'gold' | 'replay';
@@ -48,17 +51,20 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
   let task: TaskRecord;
   let spec: EnvSpec;
   let agent: Agent;
+  let profile: ProfileName;
+  let images: ReturnType<typeof checkImageOptions>;
   try {
+    images = checkImageOptions(opts);
     const loaded = await loadTasks(opts.dataset, { ids: [opts.instance] });
     task = loaded.tasks[0];
     if (!task) throw new Error(`instance ${opts.instance} not found in ${opts.dataset}`);
     spec = loadSpecRegistry(opts.envSpec ?? []).lookup(task.repo, String(task.version));
     agent = await makeAgent(opts);
+    profile = parseProfile(opts.profile) ?? defaultProfileFor(task);
   } catch (e) {
     out.err(`swegym run: ${sanitize(errText(e))}`);
     return 2;
   }
-  const profile = (opts.profile ?? 'swegym') as ProfileName;
 
   const rolloutId = `${task.instance_id}-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   const emitter = new RolloutEmitter(rolloutId, (e: RolloutEvent) => {
@@ -72,6 +78,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
   const provider = new DockerProvider();
   // Containers are removed on crashes and signals too; a first Ctrl-C interrupts the rollout, which ends cleanly.
   installCleanupHandlers({ exitOnSignal: false });
+  await reportSweep(provider, 'run', (t) => out.err(t.trimEnd()));
   const abort = new AbortController();
   const onSigint = () => abort.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', onSigint);
@@ -80,7 +87,9 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     try {
       image = await ensureInstanceImage(task, spec, {
         offline: opts.offline,
-        pull: !opts.offline,
+        pull: !opts.offline && !opts.noPull,
+        template: images.template,
+        naming: images.naming,
         repoSource: opts.repoSource ?? sampleRepoSource(task.repo),
         docker: provider.docker,
         onLog: (m) => {
@@ -136,19 +145,23 @@ async function makeAgent(opts: RunCommandOptions): Promise<Agent> {
       return agent;
     }
     case 'llm': {
-      let config: Record<string, unknown> = {};
+      const overrides: Record<string, unknown> = {};
+      if (opts.model) overrides.model = opts.model;
+      if (opts.baseUrl) overrides.baseURL = opts.baseUrl;
+      let config: LlmAgentConfig;
       if (opts.config) {
-        const text = await readFile(opts.config, 'utf8');
+        let text: string;
         try {
-          config = JSON.parse(text) as Record<string, unknown>;
+          text = await readFile(opts.config, 'utf8');
         } catch (e) {
-          throw new Error(`${opts.config}: not valid JSON (${errText(e)})`);
+          throw new Error(`${opts.config}: cannot read the agent config (${errText(e)})`);
         }
+        config = parseLlmAgentConfigFile(text, opts.config, overrides);
+      } else {
+        if (!overrides.model) throw new Error('--agent llm needs --model (or "model" in --config)');
+        config = parseLlmAgentConfig(overrides, 'command line');
       }
-      if (opts.model) config.model = opts.model;
-      if (opts.baseUrl) config.baseURL = opts.baseUrl;
-      if (!config.model) throw new Error('--agent llm needs --model (or "model" in --config)');
-      return new LlmAgent(config as never);
+      return new LlmAgent(config);
     }
     default:
       throw new Error(`unknown agent ${String(opts.agent)} (expected llm, gold or replay)`);

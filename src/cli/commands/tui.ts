@@ -1,6 +1,3 @@
-import React from 'react';
-import { render } from 'ink';
-import { App } from '../../tui/app.js';
 import { CoreBackend } from '../../tui/core-backend.js';
 import { loadTheme, colorDisabled } from '../../tui/theme.js';
 import { applyOverrides, defaultBindings } from '../../tui/keys.js';
@@ -49,6 +46,12 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
     }
   }
 
+  // React's production build (the development one costs several times the CPU per frame); it is chosen when React
+  // first loads, hence the dynamic imports.
+  process.env.NODE_ENV ??= 'production';
+  const React = (await import('react')).default;
+  const { render } = await import('ink');
+  const { App } = await import('../../tui/app.js');
   // Containers are removed on crashes and signals; the TUI itself handles Ctrl-C as a key (raw mode).
   installCleanupHandlers({ exitOnSignal: false });
   let exitMode = 'stop' as 'stop' | 'detach';
@@ -86,5 +89,6 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
   } else {
     await backend.shutdown('stop');
   }
+  if (env.SWEGYM_DEBUG) setTimeout(() => process.stderr.write(`swegym tui: still alive: ${process.getActiveResourcesInfo().join(', ')}\n`), 2000).unref();
   return 0;
 }

@@ -3,13 +3,12 @@ import { loadTasks } from '../../core/dataset/load.js';
 import type { TaskRecord } from '../../core/dataset/schema.js';
 import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
 import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
-import { sweepLeftovers } from '../../core/runtime/sweep.js';
 import type { ProfileName } from '../../core/harness/types.js';
 import { validateDataset } from '../../core/harness/validate.js';
 import { sanitize } from '../../core/util/sanitize.js';
-import { LOG_ROOT, Progress, environmentResolvers, parseProfile, type CommandIo } from './verify.js';
+import { LOG_ROOT, Progress, checkImageOptions, environmentResolvers, parseProfile, reportSweep, type CommandIo, type ImageCliOptions } from './verify.js';
 
-export interface ValidateCommandOptions {
+export interface ValidateCommandOptions extends ImageCliOptions {
   dataset: string;
   instances?: string[];
   /** Runs per instance (gold and empty each). */
@@ -42,6 +41,7 @@ export async function validateCommand(opts: ValidateCommandOptions, io: CommandI
   try {
     profile = parseProfile(opts.profile);
     if (opts.runs !== undefined && (!Number.isInteger(opts.runs) || opts.runs < 1)) throw new Error(`--runs must be a positive integer (got ${opts.runs})`);
+    checkImageOptions(opts);
     tasks = (await loadTasks(opts.dataset, { ids: opts.instances })).tasks;
     registry = loadSpecRegistry(opts.envSpec ?? []);
   } catch (e) {
@@ -50,11 +50,10 @@ export async function validateCommand(opts: ValidateCommandOptions, io: CommandI
   }
   installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym validate: ${why}: removed ${n} container(s)\n`) });
   const provider = new DockerProvider();
-  const swept = await sweepLeftovers(provider).catch(() => 0);
-  if (swept) io.err(`swegym validate: removed ${swept} container(s) left by a crashed run\n`);
+  await reportSweep(provider, 'validate', io.err);
   const runId = opts.runId ?? `validate-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const progress = new Progress(io, tasks.length, 'validate');
-  const { specFor, imageFor } = environmentResolvers(registry, { offline: opts.offline, repoSource: opts.repoSource, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
+  const { specFor, imageFor } = environmentResolvers(registry, { ...opts, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
   const summary = await validateDataset({
     tasks,
     provider,

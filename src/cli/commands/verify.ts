@@ -4,6 +4,7 @@ import type { TaskRecord } from '../../core/dataset/schema.js';
 import { sampleRepoSource } from '../../core/dataset/samples.js';
 import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
 import { ensureInstanceImage } from '../../core/runtime/images.js';
+import { applyImageTemplate, type ImageNaming } from '../../core/runtime/image-names.js';
 import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
 import { sweepLeftovers } from '../../core/runtime/sweep.js';
 import { loadPredictions } from '../../core/harness/predictions.js';
@@ -12,7 +13,23 @@ import { runEvaluation } from '../../core/harness/verify.js';
 import { runSummaryFileName } from '../../core/harness/report.js';
 import { sanitize } from '../../core/util/sanitize.js';
 
-export interface VerifyCommandOptions {
+/** The image options verify, validate and run share (`--image-template`, `--image-naming`, `--no-pull`). */
+export interface ImageCliOptions {
+  imageTemplate?: string;
+  imageNaming?: string;
+  noPull?: boolean;
+}
+
+/** Checks the image options up front, so a typo is a bad-input error (exit 2), not an image_error per instance. */
+export function checkImageOptions(o: ImageCliOptions): { template?: string; naming?: ImageNaming } {
+  if (o.imageNaming !== undefined && o.imageNaming !== 'swegym' && o.imageNaming !== 'swebench') {
+    throw new Error(`--image-naming must be swegym or swebench (got "${o.imageNaming}")`);
+  }
+  if (o.imageTemplate !== undefined) applyImageTemplate(o.imageTemplate, { instance_id: 'owner__repo-1', repo: 'owner/repo', version: '1.0' });
+  return { template: o.imageTemplate, naming: o.imageNaming as ImageNaming | undefined };
+}
+
+export interface VerifyCommandOptions extends ImageCliOptions {
   dataset: string;
   /** predictions.jsonl | 'gold' | 'empty' */
   predictions: string;
@@ -48,19 +65,42 @@ export function parseProfile(p: string | undefined): ProfileName | undefined {
   return r.data;
 }
 
-/** Spec and image resolvers shared by verify and validate: images built offline from --repo-source or the samples. */
-export function environmentResolvers(registry: SpecRegistry, opts: { offline?: boolean; repoSource?: string; log: (l: string) => void }) {
+/**
+ * Spec and image resolvers shared by verify and validate: a local image when present (the record's image_name,
+ * --image-template, the official names), else a `docker pull` attempt (unless --no-pull or --offline; a registry
+ * that does not answer is tolerated), else a build offline from --repo-source or the bundled samples.
+ */
+export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptions & { offline?: boolean; repoSource?: string; log: (l: string) => void }) {
+  const { template, naming } = checkImageOptions(opts);
   const specFor = (t: TaskRecord) => registry.lookup(t.repo, t.version);
   const imageFor = async (t: TaskRecord) => {
     const { image, source } = await ensureInstanceImage(t, specFor(t), {
       repoSource: opts.repoSource ?? sampleRepoSource(t.repo),
       offline: opts.offline ?? true,
+      pull: !opts.noPull && !opts.offline,
+      template,
+      naming,
       onLog: (l) => opts.log(l),
     });
     if (source === 'built') opts.log(`[swegym] built ${image}`);
     return image;
   };
   return { specFor, imageFor };
+}
+
+/**
+ * The sweep at start: removes the containers a crashed swegym run left behind and says how many. A Docker engine
+ * that does not answer is said here too (the verdicts will say image_error).
+ */
+export async function reportSweep(provider: DockerProvider, command: string, err: (t: string) => void): Promise<number> {
+  try {
+    const n = await sweepLeftovers(provider);
+    if (n > 0) err(`swegym ${command}: removed ${n} leftover container${n === 1 ? '' : 's'} of a crashed run\n`);
+    return n;
+  } catch (e) {
+    err(`swegym ${command}: could not sweep leftover containers: ${sanitize((e as Error).message)}\n`);
+    return 0;
+  }
 }
 
 /** A one-line progress bar on a TTY, plain lines otherwise. */
@@ -114,6 +154,7 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
   let predictions;
   try {
     profile = parseProfile(opts.profile);
+    checkImageOptions(opts);
     tasks = (await loadTasks(opts.dataset, { ids: opts.instances })).tasks;
     registry = loadSpecRegistry(opts.envSpec ?? []);
     predictions = loadPredictions(opts.predictions ?? 'gold', tasks);
@@ -124,13 +165,12 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
   }
   installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym verify: ${why}: removed ${n} container(s)\n`) });
   const provider = new DockerProvider();
-  const swept = await sweepLeftovers(provider).catch(() => 0);
-  if (swept) io.err(`swegym verify: removed ${swept} container(s) left by a crashed run\n`);
+  await reportSweep(provider, 'verify', io.err);
 
   const runId = opts.runId ?? `verify-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const model = predictions[0]?.model_name_or_path ?? 'None';
   const progress = new Progress(io, predictions.length, 'verify');
-  const { specFor, imageFor } = environmentResolvers(registry, { offline: opts.offline, repoSource: opts.repoSource, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
+  const { specFor, imageFor } = environmentResolvers(registry, { ...opts, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
   let result;
   try {
     result = await runEvaluation({

@@ -108,6 +108,17 @@ export class WarmPool {
     this.wanted = [...tasks, ...this.wanted.filter((t) => !ids.has(t.instance_id))];
     // Only as many instances as the total allows stay wanted; the others' warm environments are reaped when idle.
     this.wanted = this.wanted.slice(0, Math.max(1, Math.ceil(this.limitTotal / this.perInstance)));
+    // Environments of instances that fell off the list make room for the wanted ones.
+    const keep = new Set(this.wanted.map((t) => t.instance_id));
+    const surplus: PreparedEnv[] = [];
+    for (const [id, list] of this.ready) {
+      if (keep.has(id)) continue;
+      surplus.push(...list);
+      this.ready.delete(id);
+    }
+    this.queue = this.queue.filter((t) => keep.has(t.instance_id));
+    this.reaped += surplus.length;
+    for (const e of surplus) void e.runtime.stop().catch(() => undefined);
     this.plan();
   }
 

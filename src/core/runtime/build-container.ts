@@ -73,6 +73,9 @@ async function runScript(
   return (await ex.inspect()).ExitCode ?? -1;
 }
 
+/** Labels of a build container (see buildLayer): blanked in the committed image. */
+const BUILD_CONTAINER_LABELS = [SWEGYM_LABEL, 'io.swegym.role', 'io.swegym.pid', 'io.swegym.host'];
+
 /**
  * Build one image layer: run the steps in containers started from `from` and commit the result as `tag`.
  * Consecutive steps with the same network mode share a container; a change of mode commits an intermediate
@@ -126,7 +129,11 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
         }
         const last = gi === groups.length - 1;
         const [repo, tag] = splitTag(o.tag);
-        const labelChanges = Object.entries(o.labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
+        // `docker commit` keeps the build container's labels in the image, and every container later started from
+        // it would inherit them: a plain `docker run` of the image would then look like a swegym container of a
+        // dead process and be swept. Blank them; DockerProvider sets its own on every container it starts.
+        const unmark = BUILD_CONTAINER_LABELS.map((k) => `LABEL ${k}=""`);
+        const labelChanges = [...unmark, ...Object.entries(o.labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)];
         const committed = await container.commit(
           last
             ? { repo, tag, changes: [...(o.changes ?? []), ...labelChanges], comment: 'swegym build' }

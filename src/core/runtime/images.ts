@@ -31,6 +31,11 @@ export interface ImageOptions {
   pullTimeoutSec?: number;
 }
 
+/**
+ * Where the image came from. 'local': built by swegym (its history is already stripped). 'pulled': pulled now, or
+ * found locally without swegym's build label (an official image pulled earlier): its repository may still hold
+ * commits, tags and reflogs beyond base_commit, so a rollout must strip them at start.
+ */
 export type ImageSource = 'local' | 'pulled' | 'built';
 
 const HASH_LABEL = 'io.swegym.layer-hash';
@@ -62,7 +67,7 @@ export async function ensureInstanceImage(
   const log = opts.onLog ?? (() => undefined);
   const candidates = instanceImageCandidates(task, { naming: opts.naming, template: opts.template });
   for (const name of candidates) {
-    if (await imageExists(docker, name)) return { image: name, source: 'local' };
+    if (await imageExists(docker, name)) return { image: name, source: (await builtBySwegym(docker, name)) ? 'local' : 'pulled' };
   }
   if (opts.pull ?? opts.offline === false) {
     const local = localInstanceImageName(task.instance_id);
@@ -76,6 +81,16 @@ export async function ensureInstanceImage(
     await buildInstanceImage(task, spec, image, { ...opts, docker, onLog: log });
     return { image, source: 'built' as const };
   });
+}
+
+/** swegym's own builds carry the layer-hash label; anything else came from a registry (or another tool). */
+async function builtBySwegym(docker: Dockerode, name: string): Promise<boolean> {
+  try {
+    const info = await docker.getImage(name).inspect();
+    return !!info.Config?.Labels?.[HASH_LABEL];
+  } catch {
+    return false;
+  }
 }
 
 async function tryPull(docker: Dockerode, name: string, idleSec: number, log: (l: string) => void): Promise<boolean> {

@@ -109,9 +109,20 @@ class Run {
       if (timer) clearTimeout(timer);
     }
     const patch = await this.updatePatch(true);
+    message = this.redact(message);
     const usage = { prompt_tokens: this.promptTokens, completion_tokens: this.completionTokens, estimated: this.estimated };
     this.ctx.emitter.emit({ type: 'agent_stopped', reason, message, turns: this.turns, usage, cost_usd: this.cost });
     return { reason, message, patch, turns: this.turns, usage, cost_usd: this.cost, messages: this.messages };
+  }
+
+  /**
+   * Error texts can come back from the endpoint with the key in them (some servers echo a rejected key): everything
+   * we report from an error goes through here, so the key never reaches events, logs or the screen.
+   */
+  private redact(text: string): string {
+    const key = this.env[this.cfg.apiKeyEnv];
+    if (!key || key.length < 4) return text;
+    return text.split(key).join('[REDACTED]');
   }
 
   private classify(e: unknown): { reason: StopReason; message: string } {
@@ -133,6 +144,13 @@ class Run {
     const prompts = await loadPrompts(cfg.prompt_dir);
     const table = { ...(await loadPriceTable(cfg.prices_file)), ...(cfg.prices ?? {}) };
     this.price = priceFor(cfg.model, table);
+    // A cap we cannot count against would silently never fire: refuse to start instead.
+    if (cfg.cost_cap_usd !== undefined && !this.price) {
+      throw new Stop(
+        'error',
+        `cost_cap_usd is set but model "${cfg.model}" has no price: add it to ${cfg.prices_file ?? 'config/prices.json'} or to "prices" in the agent config`,
+      );
+    }
     this.client = makeClient(cfg.baseURL, this.env[cfg.apiKeyEnv], cfg.request_timeout_sec * 1000, this.fetchImpl);
     if (cfg.tool_mode === 'text' && cfg.in_context_example) this.icl = prompts.inContextExample.text;
     this.messages = [
@@ -196,12 +214,12 @@ class Run {
         signal: this.signal,
         retry: cfg.retry,
         onRetry: (r) =>
-          this.ctx.emitter.emit({ type: 'model_retry', turn, attempt: r.attempt, ...(r.status !== undefined ? { status: r.status } : {}), delay_ms: r.delayMs, error: r.error }),
+          this.ctx.emitter.emit({ type: 'model_retry', turn, attempt: r.attempt, ...(r.status !== undefined ? { status: r.status } : {}), delay_ms: r.delayMs, error: this.redact(r.error) }),
         onDelta: (d) => this.ctx.emitter.emit({ type: 'model_delta', turn, ...d }),
       });
     } catch (e) {
       if (!(e instanceof ContextWindowError)) throw e;
-      this.ctx.emitter.emit({ type: 'log', level: 'warn', message: `context window exceeded: ${e.message}` });
+      this.ctx.emitter.emit({ type: 'log', level: 'warn', message: this.redact(`context window exceeded: ${e.message}`) });
       if (cfg.context_window_policy === 'stop') throw new Stop('context_window', `context window exceeded: ${e.message}`);
       const shorter = dropOlderHalf(this.messages);
       if (!shorter || shorter.length >= this.messages.length) throw new Stop('context_window', `context window exceeded and nothing left to drop: ${e.message}`);

@@ -69,3 +69,47 @@ export function parseLlmAgentConfig(input: unknown, source = 'agent config'): Ll
   }
   return r.data;
 }
+
+/** 1-based line of the first `"key":` in a JSON text (for error messages), or undefined. */
+function lineOfKey(text: string, key: string): number | undefined {
+  const escaped = JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const m = new RegExp(`${escaped}\\s*:`).exec(text);
+  return m ? text.slice(0, m.index).split('\n').length : undefined;
+}
+
+/**
+ * An agent config file (JSON). Every problem is reported with the file, the line of the offending key (when it can be
+ * found) and the field, e.g. `run.json:3: field tool_mode: Invalid option...`. `overrides` (command-line flags)
+ * are applied over the file before validation.
+ */
+export function parseLlmAgentConfigFile(text: string, file: string, overrides: Record<string, unknown> = {}): LlmAgentConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${file}: the agent config must be a JSON object`);
+  const input = { ...(raw as Record<string, unknown>), ...overrides };
+  const r = LlmAgentConfig.safeParse(input);
+  if (r.success) return r.data;
+  const lines: string[] = [];
+  for (const issue of r.error.issues) {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => [...issue.path, k]) : [issue.path];
+    for (const p of keys) {
+      const top = p[0];
+      const fromFlag = typeof top === 'string' && top in overrides;
+      const line = typeof top === 'string' && !fromFlag ? lineOfKey(text, top) : undefined;
+      const where = fromFlag ? `${file} (command line)` : line !== undefined ? `${file}:${line}` : file;
+      const secret = typeof top === 'string' && /api_?key|secret|token$/i.test(top) && top !== 'apiKeyEnv';
+      const msg =
+        issue.code !== 'unrecognized_keys'
+          ? issue.message
+          : secret
+            ? 'unknown field (keys are never read from files: put the key in an environment variable and name it in apiKeyEnv)'
+            : 'unknown field';
+      lines.push(`  ${where}: field ${p.join('.') || '(root)'}: ${msg}`);
+    }
+  }
+  throw new Error(`${file}: invalid LLM agent configuration\n${lines.join('\n')}`);
+}

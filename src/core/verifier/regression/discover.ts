@@ -155,11 +155,12 @@ export function coveringTests(modules: TouchedModule[], testFiles: string[], imp
   const re = reexports ?? { names: new Map(), stars: new Map() };
   for (const f of testFiles) {
     const base = (f.split('/').pop() ?? f).replace(/\.py$/, '');
-    const names = resolveNames((imports.get(f) ?? []).flatMap(importedNames), re);
+    const direct = (imports.get(f) ?? []).flatMap(importedNames);
+    const resolved = direct.map((n) => ({ n, all: resolveNames([n], re) }));
     for (const mod of modules) {
       if (base === `test_${mod.name}` || base === `${mod.name}_test`) add(f, `named after ${mod.name}`);
-      const hit = names.find((n) => importsModule(n, mod));
-      if (hit) add(f, `imports ${mod.dotted[0]}${hit.startsWith(mod.dotted[0]!) ? '' : ` (via ${hit})`}`);
+      const hit = resolved.find((r) => r.all.some((x) => importsModule(x, mod)));
+      if (hit) add(f, importsModule(hit.n, mod) ? `imports ${hit.n}` : `imports ${mod.dotted[0]} (via ${hit.n})`);
     }
   }
   return { files: Object.keys(reasons).sort(), reasons };
