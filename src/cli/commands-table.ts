@@ -117,4 +117,47 @@ export const COMMANDS: Record<string, CommandSpec> = {
       reward: { type: 'string', help: "'binary' (default) or 'f2p_fraction'" },
     },
   },
+  score: {
+    module: './commands/score.js',
+    export: 'scoreCommand',
+    summary: 'score every finished rollout with a verifier; best@k, pass@k, AUC',
+    positionals: ['session'],
+    options: {
+      verifier: { type: 'string', required: true, help: 'llm | regression | agreement | hybrid | tests | random' },
+      config: { type: 'string', help: 'verifier config file (JSON)' }, json, rescore: { type: 'boolean', help: 'score again instances already scored' },
+      dataset: { type: 'string', help: 'task records (needed for imported sessions)' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec,
+      chart: { type: 'string', help: 'braille | ascii | none' }, seed: { type: 'number', help: 'tie-break seed' }, trials: { type: 'number', help: "trials of SWE-Gym's estimate" },
+    },
+  },
+  select: {
+    module: './commands/select.js',
+    export: 'selectCommand',
+    summary: 'pick the best candidate per instance by a verifier, as SWE-bench predictions',
+    positionals: ['session'],
+    options: {
+      verifier: { type: 'string', required: true, help: 'llm | regression | agreement | hybrid | random' }, out: { type: 'string', required: true, help: 'predictions.jsonl' },
+      config: { type: 'string', help: 'verifier config file (JSON)' }, seed: { type: 'number', default: 42, help: 'tie-break seed' }, model: { type: 'string', help: 'model_name_or_path' },
+      json, dataset: { type: 'string', help: 'task records (needed for imported sessions)' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec,
+    },
+  },
+  export: {
+    module: './commands/export.js',
+    export: 'exportCommand',
+    summary: 'export sft | verifier | predictions data from a session',
+    positionals: ['kind', 'session'],
+    options: {
+      out: { type: 'string', required: true, help: 'output JSONL' }, format: { type: 'string', help: 'sft: swegym-text (default) | openai-tools' },
+      'max-per-instance': { type: 'number', help: 'sft: at most N per instance' }, 'max-turns': { type: 'number', help: 'sft: drop longer trajectories' },
+      'max-tokens': { type: 'number', help: 'drop trajectories over this many tokens' }, ratio: { type: 'number', help: 'verifier: negatives per positive' },
+      seed: { type: 'number', help: 'sampling seed' }, template: { type: 'string', help: 'verifier: chatml | llama3' }, sample: { type: 'number', help: 'predictions: which sample' },
+      model: { type: 'string', help: 'model_name_or_path' }, json, 'sessions-dir': sessionsDir,
+    },
+  },
+  import: {
+    module: './commands/import.js',
+    export: 'importCommand',
+    summary: "import other tools' trajectories as a session (swegym, openhands, swe-agent, mini-swe-agent)",
+    positionals: ['file'],
+    options: { format: { type: 'string', required: true, help: 'swegym | openhands | swe-agent | mini-swe-agent' }, session: { type: 'string', help: 'session name' }, 'sessions-dir': sessionsDir, json },
+  },
 };

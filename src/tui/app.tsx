@@ -71,6 +71,9 @@ export function App(props: AppProps): React.JSX.Element {
   const live = useRef(new Map<string, { interrupt(): void; sessionDir: string }>());
   const [, setTick] = useState(0);
   const screen = stack[stack.length - 1];
+  /** Session followers (file watchers): stopped when the workbench closes, or the process would stay alive. */
+  const follows = useRef<Array<() => void>>([]);
+  useEffect(() => () => follows.current.splice(0).forEach((off) => off()), []);
 
   const push = (s: Screen) => setStack((st) => [...st, s]);
   const replaceTop = (s: Screen) => setStack((st) => [...st.slice(0, -1), s]);
@@ -91,11 +94,11 @@ export function App(props: AppProps): React.JSX.Element {
       const ran = () => reader.summaries().filter((r) => r.status !== 'queued');
       const entry: OpenSession = { reader, summaries: ran() };
       // Follow appends from this or another process: route events to their rollouts, refresh the summaries.
-      reader.follow((e) => {
+      follows.current.push(reader.follow((e) => {
         if (registry.has(e.rollout)) registry.push(e);
         entry.summaries = ran();
         setTick((t) => t + 1);
-      });
+      }));
       setOpen((m) => new Map(m).set(dir, entry));
       return entry;
     },

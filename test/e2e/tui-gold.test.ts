@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Dockerode from 'dockerode';
@@ -33,12 +33,22 @@ async function waitScreen(name: string, pred: (s: string) => boolean, what: stri
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  throw new Error(`timed out waiting for ${what}; screen:\n${s}`);
+  throw new Error(`timed out waiting for ${what}; screen:\n${s}\nstderr:\n${stderrText()}`);
 }
 
+let stderrFile = '';
 function start(name: string, sessionsDir: string): void {
-  const cmd = `cd ${ROOT} && ${process.execPath} bin/swegym.js tui --dataset samples --sessions-dir ${sessionsDir}; echo SWEGYM_EXIT=$?; sleep 300`;
-  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', '-e', 'OPENAI_API_KEY=', '-e', `PATH=${process.env.PATH}`, cmd);
+  stderrFile = `${sessionsDir}.stderr`;
+  const cmd = `cd ${ROOT} && ${process.execPath} bin/swegym.js tui --dataset samples --sessions-dir ${sessionsDir} 2>>${stderrFile}; echo SWEGYM_EXIT=$?; sleep 300`;
+  tmux('new-session', '-d', '-s', name, '-x', '80', '-y', '24', '-e', 'OPENAI_API_KEY=', '-e', 'SWEGYM_DEBUG=1', '-e', `PATH=${process.env.PATH}`, cmd);
+}
+
+function stderrText(): string {
+  try {
+    return readFileSync(stderrFile, 'utf8').replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+  } catch {
+    return '';
+  }
 }
 
 const press = async (name: string, ...k: string[]) => {
@@ -97,5 +107,6 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
   } finally {
     spawnSync('tmux', ['kill-session', '-t', name], { stdio: 'ignore' });
     rmSync(sessionsDir, { recursive: true, force: true });
+    rmSync(stderrFile, { force: true });
   }
 });

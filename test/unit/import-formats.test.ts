@@ -177,3 +177,14 @@ test('malformed input: a clear error naming the file, line and field; no session
     assert.equal(existsSync(r.dir), false, 'nothing written');
   }
 });
+
+test('a folder of SWE-agent trajectories (one <instance_id>.traj per instance, as run-batch writes them)', async () => {
+  const r = await importInto(fileURLToPath(new URL('../fixtures/import/', import.meta.url)), 'swe-agent');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  const { out } = await rollouts(r.dir);
+  assert.deepEqual(out.map((o) => o.summary.instance_id), ['swegym-samples__ledger-8']);
+  // The same folder as mini-swe-agent trajectories: the malformed one is named, nothing is written.
+  const bad = await importInto(fileURLToPath(new URL('../fixtures/import/', import.meta.url)), 'mini-swe-agent');
+  assert.equal(bad.code, 1);
+  assert.match(bad.err.join('\n'), /malformed-mini\.traj\.json: field 'info\.submission'/);
+});

@@ -163,3 +163,24 @@ test('zod params -> JSON schema types used by the block (integer, array, enum, o
   const tool: Tool = { name: 't', description: 'd', parameters: z.object({ n: z.number().int().describe('N'), b: z.boolean().optional() }), execute: async () => ({ observation: '', isError: false }) };
   assert.equal(renderFunctionBlock([tool]), '---- BEGIN FUNCTION #1: t ----\nDescription: d\nParameters:\n  (1) n (integer, required): N\n  (2) b (boolean, optional): No description provided\n---- END FUNCTION #1 ----\n');
 });
+
+test('prompt templates: a user directory overrides file by file; an unknown variable names the file and line', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'swegym-prompts-'));
+  try {
+    writeFileSync(join(dir, 'user_instruction.txt'), 'Repo at {{workspace_path}} ({{repo}} {{version}}):\n{{problem_statement}}\n');
+    const p = await loadPrompts(dir);
+    assert.equal(p.user.file, join(dir, 'user_instruction.txt'));
+    assert.equal(p.system.text, (await loadPrompts()).system.text, 'templates not overridden come from prompts/');
+    const task = TaskRecord.parse({ instance_id: 'a__b-1', repo: 'a/b', base_commit: 'c'.repeat(40), patch: '', test_patch: '', problem_statement: 'Broken {{not_a_var}}', version: '0.1', FAIL_TO_PASS: [], PASS_TO_PASS: [] });
+    // values are never re-scanned: braces in the problem statement stay as they are
+    assert.equal(buildFirstUserMessage(p, task), 'Repo at /workspace/a__b__0.1 (a/b 0.1):\nBroken {{not_a_var}}');
+    writeFileSync(join(dir, 'user_instruction.txt'), 'line one\nsee {{nope}}\n');
+    const q = await loadPrompts(dir);
+    assert.throws(() => buildFirstUserMessage(q, task), (e: Error) => e.message.startsWith(`prompt template ${join(dir, 'user_instruction.txt')}:2: unknown variable {{nope}}`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

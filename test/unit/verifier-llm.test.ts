@@ -177,3 +177,29 @@ test('a trajectory over the context budget is truncated in the middle and flagge
   assert.ok(built.prompt.includes('task') && built.prompt.includes('result 39'), 'keeps the task and the latest turns');
   assert.ok(!built.prompt.includes('step 20 '), 'drops middle turns');
 });
+
+test('native-call trajectories are judged in the text form the verifier was trained on (no in-context example)', async () => {
+  const icl = readFileSync(new URL('../../prompts/in_context_example.txt', import.meta.url), 'utf8');
+  const native: ChatMessage[] = [
+    { role: 'system', content: 'sys' },
+    { role: 'user', content: `${icl}Fix it.` },
+    { role: 'assistant', content: 'Look.', tool_calls: [{ id: 'c1', type: 'function', function: { name: 'execute_bash', arguments: '{"command":"ls"}' } }] },
+    { role: 'tool', tool_call_id: 'c1', name: 'execute_bash', content: 'a.py' },
+  ];
+  await withServer(
+    (req) => {
+      const choice = String(req.body?.prompt ?? '').endsWith(' YES') ? ' YES' : ' NO';
+      const prompt = String(req.body.prompt).slice(0, -choice.length);
+      return { completion: { text: '', tokens: [prompt, choice], token_logprobs: [null, choice === ' YES' ? -1 : -2] } };
+    },
+    async (v, requests) => {
+      const [s] = await v.scoreInstance([{ rolloutId: 'r', instanceId: 'i', sample: 0, patch: '', messages: native }]);
+      const prompt = String(requests[0]!.body.prompt);
+      assert.ok(prompt.includes('*** Turn 1 - ASSISTANT ***\nLook.\n\n<function=execute_bash>\n<parameter=command>ls</parameter>\n</function>'));
+      assert.ok(prompt.includes('*** Turn 2 - USER ***\nEXECUTION RESULT of [execute_bash]:\na.py'));
+      assert.ok(!prompt.includes('### Tool Call') && !prompt.includes('START OF EXAMPLE'));
+      assert.ok(prompt.includes('*** Turn 1 - USER ***\nFix it.\n'));
+      assert.ok(Math.abs(s!.score - Math.exp(-1) / (Math.exp(-1) + Math.exp(-2))) < 1e-12);
+    },
+  );
+});

@@ -6,6 +6,7 @@ import type { Candidate, Score, Verifier } from '../types.js';
 import { renderTrajectory } from './render.js';
 import { CHAT_TEMPLATES, CHOICES, JUDGEMENT_OPEN, judgeMessages, loadJudgeTemplates, type JudgePrompt } from './prompt.js';
 import { pickChoices, pYes, spanLogprob, type EchoLogprobs } from './logprobs.js';
+import { toSwegymText } from '../../export/text-trajectory.js';
 
 export const LlmVerifierConfig = z.object({
   baseURL: z.string().url(),
@@ -17,6 +18,11 @@ export const LlmVerifierConfig = z.object({
   maxContextTokens: z.number().int().positive().default(32768),
   promptDir: z.string().optional(),
   timeoutMs: z.number().int().positive().default(120_000),
+  /**
+   * Convert trajectories to SWE-Gym's text form first (native calls to `<function=...>` text, results as user
+   * messages, in-context example removed), as the verifier's training data was (facts §5, §6.1). Default true.
+   */
+  textFormat: z.boolean().default(true),
 });
 export type LlmVerifierConfig = z.input<typeof LlmVerifierConfig>;
 
@@ -69,7 +75,7 @@ export class LlmVerifier implements Verifier {
 
   async scoreInstance(candidates: Candidate[], signal?: AbortSignal): Promise<Score[]> {
     const out: Score[] = [];
-    for (const c of candidates) out.push(await this.scoreOne(c.messages, signal));
+    for (const c of candidates) out.push(await this.scoreOne(this.cfg.textFormat ? toSwegymText(c.messages) : c.messages, signal));
     return out;
   }
 
