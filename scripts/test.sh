@@ -13,6 +13,8 @@ npx tsc --noEmit -p .
 shopt -s nullglob globstar
 fast=(test/unit/**/*.test.ts test/tui/**/*.test.ts test/tui/**/*.test.tsx)
 slow=(test/integration/**/*.test.ts test/e2e/**/*.test.ts)
+# test/e2e/zz-no-leftovers.test.ts runs last and checks that the suite left no labelled container behind.
+export SWEGYM_SUITE_START="${SWEGYM_SUITE_START:-$(date +%s)}"
 echo "== tests: ${#fast[@]} unit/tui files, ${#slow[@]} integration/e2e files"
 # One process runs the whole list so node's test runner prints a single summary; Docker tests run one file at a time.
 exec node --import tsx --test --test-concurrency=1 --test-timeout=900000 "${fast[@]}" "${slow[@]}"

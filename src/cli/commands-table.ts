@@ -19,6 +19,7 @@ const instances: OptSpec = { type: 'list', help: 'instance ids (comma-separated 
 const envSpec: OptSpec = { type: 'list', help: 'extra environment spec file(s) overriding the built-in ones' };
 const profile: OptSpec = { type: 'string', help: 'harness profile: swegym | swebench | openhands (default by dataset)' };
 const offline: OptSpec = { type: 'boolean', help: "skip the eval script's install steps that need the network" };
+const skipInvalid: OptSpec = { type: 'boolean', help: 'load the valid records and report the malformed ones (default: the first one is an error)' };
 const repoSource: OptSpec = { type: 'string', help: 'local git directory, mirror, .bundle (or a folder of them) to build images from instead of cloning' };
 /** How instance images are found: the record's image_name, then these names, then a local build. */
 const imageOptions: Record<string, OptSpec> = {
@@ -51,13 +52,13 @@ export const COMMANDS: Record<string, CommandSpec> = {
     module: './commands/verify.js',
     export: 'verifyCommand',
     summary: 'verify predictions (or the gold / empty patches) exactly as the SWE-bench harness does',
-    options: { dataset, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
+    options: { dataset, 'skip-invalid': skipInvalid, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
   },
   validate: {
     module: './commands/validate.js',
     export: 'validateCommand',
     summary: 'run gold and empty patches N times, derive FAIL_TO_PASS/PASS_TO_PASS, flag flaky tests',
-    options: { dataset, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': repoSource, ...imageOptions },
+    options: { dataset, 'skip-invalid': skipInvalid, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': repoSource, ...imageOptions },
   },
   run: {
     module: './commands/run.js',

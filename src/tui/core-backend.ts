@@ -36,6 +36,9 @@ export interface CoreBackendOptions {
   /** Where recorded trajectories for the replay agent live (default samples/trajectories). */
   trajectoriesDir?: string;
   concurrency?: number;
+  /** The LLM agent's model and endpoint (default: env SWEGYM_MODEL, OPENAI_BASE_URL). */
+  model?: string;
+  baseUrl?: string;
 }
 
 export const TRAJECTORIES_DIR = join(SAMPLES_DIR, 'trajectories');
@@ -67,7 +70,11 @@ export class CoreBackend implements Backend {
   }
 
   private get model(): string | undefined {
-    return this.env.SWEGYM_MODEL;
+    return this.opts.model ?? this.env.SWEGYM_MODEL;
+  }
+
+  private get baseUrl(): string | undefined {
+    return this.opts.baseUrl ?? this.env.OPENAI_BASE_URL;
   }
 
   async tasks(): Promise<TaskInfo[]> {
@@ -93,7 +100,7 @@ export class CoreBackend implements Backend {
         id: 'llm',
         label: `llm${this.model ? ` (${this.model})` : ''}`,
         available: !!this.env.OPENAI_API_KEY && !!this.model,
-        note: this.env.OPENAI_API_KEY ? (this.model ? 'the LLM agent' : 'set SWEGYM_MODEL (or --model) to choose the model') : 'set OPENAI_API_KEY (and SWEGYM_MODEL, OPENAI_BASE_URL)',
+        note: this.env.OPENAI_API_KEY ? (this.model ? `the LLM agent${this.baseUrl ? ` at ${this.baseUrl}` : ''}` : 'pass --model (or set SWEGYM_MODEL) to choose the model') : 'set OPENAI_API_KEY, then --model / --base-url',
       },
     ];
   }
@@ -126,7 +133,7 @@ export class CoreBackend implements Backend {
       if (!file) throw new Error(`no recorded trajectory for ${task.instance_id}`);
       return new ReplayAgent(file);
     }
-    return new LlmAgent({ model: this.model!, ...(this.env.OPENAI_BASE_URL ? { baseURL: this.env.OPENAI_BASE_URL } : {}) } as never, { env: this.env });
+    return new LlmAgent({ model: this.model!, ...(this.baseUrl ? { baseURL: this.baseUrl } : {}) } as never, { env: this.env });
   }
 
   /** The runner: runRollout + verifyPatch, with every event also handed to the workbench as it happens. */

@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,12 +28,19 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function swegym(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function swegym(
+  args: string[],
+  env: Record<string, string> = {},
+  onStdout?: (soFar: string, child: ChildProcess) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+      onStdout?.(stdout, child);
+    });
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
@@ -119,4 +127,35 @@ test('swegym run --config with a bad file: exit 2, the message names the file, t
   assert.equal(r.code, 2, r.stdout + r.stderr);
   assert.ok(r.stderr.includes(`${bad}:3: field max_turns:`), r.stderr);
   assert.equal(r.stdout, '');
+});
+
+test('SIGINT during a model call: the rollout ends as interrupted (exit 130) and its container is gone', async () => {
+  const server = await startScriptedServer([{ hang: true }]);
+  let sent = false;
+  try {
+    const r = await swegym(
+      ['run', '--dataset', 'samples', '--instance', SCRIPTED_INSTANCE, '--agent', 'llm', '--base-url', server.url, '--model', 'scripted-codeact', '--offline', '--json'],
+      { OPENAI_API_KEY: KEY },
+      (soFar, child) => {
+        if (!sent && soFar.includes('"type":"model_request"')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    );
+    assert.ok(sent, 'the run reached the model call');
+    assert.equal(r.code, 130, r.stderr);
+    const events = r.stdout.split('\n').filter(Boolean).map((l) => RolloutEvent.parse(JSON.parse(l)));
+    const stopped = events.find((e) => e.type === 'agent_stopped');
+    assert.ok(stopped?.type === 'agent_stopped' && stopped.reason === 'interrupted', JSON.stringify(stopped));
+    const ended = events.at(-1);
+    assert.ok(ended?.type === 'rollout_ended' && ended.status === 'interrupted', JSON.stringify(ended));
+    const ready = events.find((e) => e.type === 'env_ready');
+    assert.ok(ready?.type === 'env_ready');
+    const gone = await promisify(execFile)('docker', ['inspect', ready.container_id]).then(() => false, () => true);
+    assert.ok(gone, `container ${ready.container_id} left behind`);
+    assert.equal(r.stdout.includes(KEY) || r.stderr.includes(KEY), false);
+  } finally {
+    await server.close();
+  }
 });

@@ -17,7 +17,9 @@ const INSTANCE = 'swegym-samples__ledger-15';
 const have = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
 const skip = !have('tmux', ['-V']) ? 'tmux is not installed' : !have('docker', ['info']) ? 'no Docker engine' : false;
 
-const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+// A private tmux server per run: never touches anyone else's sessions, and killing a session cannot race a shared server.
+const SOCKET = `swegym-e2e-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 const screen = (name: string) => tmux('capture-pane', '-p', '-t', name);
 const keys = (name: string, ...k: string[]) => tmux('send-keys', '-t', name, ...k);
 const typeText = (name: string, text: string) => tmux('send-keys', '-t', name, '-l', text);
@@ -49,6 +51,13 @@ function stderrText(): string {
   } catch {
     return '';
   }
+}
+
+/** Ends a session and waits until its server is gone (the next start makes a fresh one). */
+async function killSession(name: string): Promise<void> {
+  spawnSync('tmux', ['-L', SOCKET, 'kill-session', '-t', name], { stdio: 'ignore' });
+  for (let i = 0; i < 50 && spawnSync('tmux', ['-L', SOCKET, 'has-session'], { stdio: 'ignore' }).status === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 200));
 }
 
 const press = async (name: string, ...k: string[]) => {
@@ -90,7 +99,7 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     assert.ok(session, 'a session was written');
     const left = await new Dockerode().listContainers({ all: true, filters: { label: [`io.swegym.session=${session}`] } });
     assert.deepEqual(left.map((c) => c.Id), [], 'no container left behind');
-    tmux('kill-session', '-t', name);
+    await killSession(name);
 
     start(name, sessionsDir);
     await waitScreen(name, (x) => x.includes(session), 'the session listed on home');
@@ -102,10 +111,32 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     await press(name, 'Enter');
     const replayed = await waitScreen(name, (x) => x.includes('verdict  RESOLVED'), 'the saved rollout');
     assert.deepEqual(replayed.split('\n').slice(1), live.split('\n').slice(1), 'the same rollout, pane for pane');
+    // Redraws to the new size when the terminal is resized: the layout fills exactly the new rows.
+    tmux('resize-window', '-t', name, '-x', '100', '-y', '30');
+    const big = await waitScreen(name, (x) => x.split('\n')[29]?.includes('rollout') ?? false, 'a redraw at 100x30');
+    assert.match(big.split('\n')[0], /RESOLVED/);
+    assert.match(big, /verdict {2}RESOLVED/);
     await press(name, 'q', 'Escape', 'q');
     await waitScreen(name, (x) => x.includes('SWEGYM_EXIT=0'), 'a clean exit');
+    await killSession(name);
+
+    // Ctrl-C quits from anywhere and restores the terminal.
+    start(name, sessionsDir);
+    await waitScreen(name, (x) => x.includes(session), 'home');
+    await press(name, 'Enter');
+    await waitScreen(name, (x) => x.includes('filter:'), 'picker');
+    keys(name, 'C-c');
+    await waitScreen(name, (x) => x.includes('SWEGYM_EXIT=0') && !x.includes('filter:'), 'exit on Ctrl-C');
+
+    // Not a TTY: the same events as plain lines, no escape sequences.
+    const plain = spawnSync(process.execPath, ['bin/swegym.js', 'tui', '--dataset', 'samples', '--sessions-dir', sessionsDir, '--session', session], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OPENAI_API_KEY: '' } });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.match(plain.stdout, new RegExp(`== rollout .*${INSTANCE}`));
+    assert.match(plain.stdout, /RESOLVED/i);
+    assert.match(plain.stdout, /1\/1 resolved/);
+    assert.ok(!plain.stdout.includes('\x1b'), 'no escape sequences in plain output');
   } finally {
-    spawnSync('tmux', ['kill-session', '-t', name], { stdio: 'ignore' });
+    spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
     rmSync(sessionsDir, { recursive: true, force: true });
     rmSync(stderrFile, { force: true });
   }

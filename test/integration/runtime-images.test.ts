@@ -122,6 +122,19 @@ test('layered build from a local git directory: base -> env -> instance, cached 
   }
 });
 
+test('a local image that swegym did not build counts as pulled (a rollout strips its history); one it built is local', async () => {
+  const id = `swegym-test__foreign-${run}`;
+  const t = task(id, repo);
+  // An "official" image someone pulled earlier: present locally under the SWE-Gym name, without swegym's build label.
+  const official = `xingyaoww/sweb.eval.x86_64.${id.replace(/__/g, '_s_').toLowerCase()}`;
+  await docker.getImage(TEST_IMAGE).tag({ repo: official, tag: 'latest' });
+  createdImages.push(`${official}:latest`);
+  assert.deepEqual(await ensureInstanceImage(t, spec, { pull: false, docker }), { image: `docker.io/${official}`, source: 'pulled' });
+  const built = await ensureInstanceImage(task(`swegym-test__tiny-${run}`, repo), spec, { repoSource: repo.dir, pull: false, docker });
+  assert.equal(built.source, 'local', 'an image swegym built is local');
+  assert.equal((await docker.getImage(built.image).inspect()).Config.Labels['io.swegym.managed'], '', 'build-container labels are blanked in the image');
+});
+
 test('a failing build step throws ImageError with the reason; a missing repository too', async () => {
   const badSpec: EnvSpec = { ...spec, install: 'echo about to fail && false' };
   const t = task(`swegym-test__tiny-fail-${run}`, repo);

@@ -59,16 +59,19 @@ test('--repo-source DIR: a missing image is built from a local git directory or 
   mkdirSync(src);
   // a working clone (a git directory) and a bare mirror in a folder of repositories, both from the sample bundle
   execFileSync('git', ['clone', '-q', sampleRepoSource('swegym-samples/ledger')!, join(src, 'work')]);
-  execFileSync('git', ['clone', '-q', '--mirror', sampleRepoSource('swegym-samples/ledger')!, join(src, 'mirrors', 'swegym-samples__ledger.git')]);
+  execFileSync('git', ['clone', '-q', '--mirror', sampleRepoSource('swegym-samples/ledger')!, join(src, 'mirrors', 'swegym-audit__ledger.git')]);
+  // A repo name the bundled samples do not know, so only --repo-source can provide it (and --env-spec its spec).
+  const spec = join(cwd, 'audit-spec.json');
+  writeFileSync(spec, JSON.stringify({ source: 'audit: the ledger sample under another name', repos: { 'swegym-audit/ledger': { '0.1': { python: '3.11', test_cmd: 'pytest -rA', parser: 'pytest', activate: [], base_packages: ['python3', 'python3-pytest', 'git', 'patch', 'procps'] } } } }));
   const ids = [`swegym-samples__ledger-8-dir${stamp}`, `swegym-samples__ledger-8-mirror${stamp}`];
   const images = ids.map((id) => `sweb.eval.x86_64.${id.toLowerCase()}`);
   try {
     for (const [i, id] of ids.entries()) {
       const file = join(cwd, `task-${i}.jsonl`);
-      writeFileSync(file, JSON.stringify({ ...sampleRecord('swegym-samples__ledger-8'), instance_id: id }) + '\n');
-      const c = capture();
+      writeFileSync(file, JSON.stringify({ ...sampleRecord('swegym-samples__ledger-8'), instance_id: id, repo: 'swegym-audit/ledger' }) + '\n');
       const repoSource = i === 0 ? join(src, 'work') : join(src, 'mirrors');
-      const code = await verifyCommand({ dataset: file, predictions: 'gold', runId: `repo-source-${i}`, repoSource, report: join(cwd, `rs-${i}.json`) }, c.io);
+      const c = capture();
+      const code = await verifyCommand({ dataset: file, predictions: 'gold', runId: `repo-source-${i}`, repoSource, envSpec: [spec], report: join(cwd, `rs-${i}.json`) }, c.io);
       const err = c.err.join('');
       assert.equal(code, 0, err);
       assert.match(err, /\[swegym\] pulling docker\.io\/xingyaoww\/sweb\.eval\.x86_64\.swegym-samples_s_ledger-8-/, 'a pull is tried first');
@@ -85,6 +88,13 @@ test('--repo-source DIR: a missing image is built from a local git directory or 
         await rt.stop();
       }
     }
+    // Without it, the same record is an image_error verdict that says what to pass; --no-pull skips the pull.
+    const file = join(cwd, 'task-none.jsonl');
+    writeFileSync(file, JSON.stringify({ ...sampleRecord('swegym-samples__ledger-8'), instance_id: `swegym-samples__ledger-8-none${stamp}`, repo: 'swegym-audit/ledger' }) + '\n');
+    const c = capture();
+    assert.equal(await verifyCommand({ dataset: file, predictions: 'gold', runId: 'repo-source-none', envSpec: [spec], noPull: true, report: join(cwd, 'rs-none.json') }, c.io), 1);
+    assert.match(c.err.join(''), /: image_error .*pass --repo-source DIR/);
+    assert.doesNotMatch(c.err.join(''), /pulling/);
   } finally {
     for (const img of images) await docker.getImage(img).remove().catch(() => undefined);
   }
@@ -124,4 +134,17 @@ test('the sweep at start removes a crashed run\'s container and says how many it
   } finally {
     await leftover.remove({ force: true }).catch(() => undefined);
   }
+});
+
+test('verify --skip-invalid: the valid records are verified, each malformed one is named; without it, exit 2', async () => {
+  const bad = join(import.meta.dirname, '..', 'fixtures', 'datasets', 'malformed.jsonl');
+  const c = capture();
+  assert.equal(await verifyCommand({ dataset: bad, predictions: 'gold' }, c.io), 2);
+  assert.match(c.err.join(''), /malformed\.jsonl:2/);
+  const d = capture();
+  // empty predictions: graded without a container, so the moto/mypy records need no image here
+  const code = await verifyCommand({ dataset: bad, predictions: 'empty', skipInvalid: true, runId: 'skip-invalid', report: join(cwd, 'si.json') }, d.io);
+  assert.equal(code, 0, d.err.join(''));
+  for (const line of [2, 3, 4, 6, 7]) assert.match(d.err.join(''), new RegExp(`skipped invalid record: .*malformed\\.jsonl:${line}: `));
+  assert.deepEqual(JSON.parse(readFileSync(join(cwd, 'si.json'), 'utf8')).empty_patch_ids, ['getmoto__moto-101', 'getmoto__moto-304']);
 });

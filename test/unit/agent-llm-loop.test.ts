@@ -21,7 +21,7 @@ test('native tool calls: explore, edit, finish; events, patch, usage, exact prom
       { tool_calls: [edit('x = 1', 'x = 2')], usage },
       { tool_calls: [finish], usage },
     ],
-    { temperature: 0, seed: 7, max_tokens: 512, apiKeyEnv: 'SWEGYM_TEST_KEY' },
+    { temperature: 0, top_p: 0.95, seed: 7, max_tokens: 512, stop: ['<END>'], apiKeyEnv: 'SWEGYM_TEST_KEY' },
     { tools: swegymTestTools(), env: { SWEGYM_TEST_KEY: 'sk-very-secret-123' } },
   );
   const { result, server } = run;
@@ -36,6 +36,8 @@ test('native tool calls: explore, edit, finish; events, patch, usage, exact prom
   assert.equal(first.temperature, 0);
   assert.equal(first.seed, 7);
   assert.equal(first.max_tokens, 512);
+  assert.equal(first.top_p, 0.95);
+  assert.deepEqual(first.stop, ['<END>']);
   assert.deepEqual(first.tools.map((t: any) => t.function.name), ['execute_bash', 'finish', 'str_replace_editor']);
   const ed = first.tools[2].function.parameters;
   assert.deepEqual(ed.required, ['command', 'path']);
@@ -425,4 +427,15 @@ test('an API key echoed back by the endpoint in an error never reaches the event
   assert.match(run.of('model_retry')[0].error, /\[REDACTED\]/);
   assert.equal(JSON.stringify(run.events).includes(key), false);
   assert.equal(run.result.message.includes(key), false);
+});
+
+test('credentials inside the base URL are masked in the recorded agent info', async () => {
+  const { LlmAgent, publicUrl } = await import('../../src/core/agent/llm/agent.js');
+  const a = new LlmAgent({ model: 'm', baseURL: 'https://user:sk-url-secret@llm.example.com/v1?api-key=sk-q-secret&x=1' });
+  const recorded = JSON.stringify(a.info);
+  assert.equal(recorded.includes('sk-url-secret'), false);
+  assert.equal(recorded.includes('sk-q-secret'), false);
+  assert.equal(a.info.base_url, 'https://***:***@llm.example.com/v1?api-key=***&x=1');
+  assert.equal(a.config.baseURL, 'https://user:sk-url-secret@llm.example.com/v1?api-key=sk-q-secret&x=1', 'the client still gets the real URL');
+  assert.equal(publicUrl('http://127.0.0.1:8000/v1'), 'http://127.0.0.1:8000/v1');
 });

@@ -14,6 +14,9 @@ export interface TuiCommandOptions {
   plain?: boolean;
   sessionsDir?: string;
   envSpec?: string[];
+  /** The LLM agent's model and OpenAI-compatible endpoint (the key comes from OPENAI_API_KEY, never a flag). */
+  model?: string;
+  baseUrl?: string;
 }
 
 /**
@@ -35,7 +38,7 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
     process.stderr.write(`swegym tui: ${sanitize((e as Error).message)}\n`);
     return 2;
   }
-  const backend = new CoreBackend({ dataset: opts.dataset ?? 'samples', sessionsDir: opts.sessionsDir, envSpec: opts.envSpec });
+  const backend = new CoreBackend({ dataset: opts.dataset ?? 'samples', sessionsDir: opts.sessionsDir, envSpec: opts.envSpec, model: opts.model, baseUrl: opts.baseUrl });
 
   if (opts.plain || !isTTY) {
     try {

@@ -17,6 +17,8 @@ export interface ValidateCommandOptions extends ImageCliOptions {
   profile?: string;
   offline?: boolean;
   envSpec?: string[];
+  /** Load the valid records and report the malformed ones. */
+  skipInvalid?: boolean;
   /** Where per-instance results go (default logs/run_evaluation/<run_id>/validation). */
   out?: string;
   runId?: string;
@@ -42,7 +44,9 @@ export async function validateCommand(opts: ValidateCommandOptions, io: CommandI
     profile = parseProfile(opts.profile);
     if (opts.runs !== undefined && (!Number.isInteger(opts.runs) || opts.runs < 1)) throw new Error(`--runs must be a positive integer (got ${opts.runs})`);
     checkImageOptions(opts);
-    tasks = (await loadTasks(opts.dataset, { ids: opts.instances })).tasks;
+    const loaded = await loadTasks(opts.dataset, { ids: opts.instances, skipInvalid: opts.skipInvalid });
+    tasks = loaded.tasks;
+    for (const e of loaded.errors) io.err(`swegym validate: skipped invalid record: ${sanitize(e.message)}\n`);
     registry = loadSpecRegistry(opts.envSpec ?? []);
   } catch (e) {
     io.err(`swegym validate: ${sanitize((e as Error).message)}\n`);

@@ -40,6 +40,8 @@ export interface VerifyCommandOptions extends ImageCliOptions {
   runId?: string;
   offline?: boolean;
   envSpec?: string[];
+  /** Load the valid records and report the malformed ones. */
+  skipInvalid?: boolean;
   repoSource?: string;
 }
 
@@ -155,7 +157,9 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
   try {
     profile = parseProfile(opts.profile);
     checkImageOptions(opts);
-    tasks = (await loadTasks(opts.dataset, { ids: opts.instances })).tasks;
+    const loaded = await loadTasks(opts.dataset, { ids: opts.instances, skipInvalid: opts.skipInvalid });
+    tasks = loaded.tasks;
+    for (const e of loaded.errors) io.err(`swegym verify: skipped invalid record: ${sanitize(e.message)}\n`);
     registry = loadSpecRegistry(opts.envSpec ?? []);
     predictions = loadPredictions(opts.predictions ?? 'gold', tasks);
     if (opts.instances?.length) predictions = predictions.filter((p) => opts.instances!.includes(p.instance_id));

@@ -49,7 +49,8 @@ export class LlmAgent implements Agent {
     this.toolsOpt = opts.tools;
     this.env = opts.env ?? process.env;
     this.fetchImpl = opts.fetch;
-    this.info = { kind: 'llm', model: this.config.model, base_url: this.config.baseURL, config: { ...this.config } };
+    const baseUrl = publicUrl(this.config.baseURL);
+    this.info = { kind: 'llm', model: this.config.model, base_url: baseUrl, config: { ...this.config, baseURL: baseUrl } };
   }
 
   private async resolveTools(): Promise<Tool[]> {
@@ -398,6 +399,29 @@ class Run {
     }
     return patch;
   }
+}
+
+/** The endpoint URL as it may be recorded: credentials in the user-info part or in key-like query parameters masked. */
+export function publicUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  let masked = false;
+  if (u.username || u.password) {
+    if (u.username) u.username = '***';
+    if (u.password) u.password = '***';
+    masked = true;
+  }
+  for (const k of [...u.searchParams.keys()]) {
+    if (!/key|token|secret|sig|auth/i.test(k)) continue;
+    u.searchParams.set(k, '***');
+    masked = true;
+  }
+  // Unchanged URLs are returned as written (a resumed session re-creates the agent from the recorded config).
+  return masked ? u.toString().replace(/%2A%2A%2A/g, '***') : url;
 }
 
 function mayChangeFiles(tool: string, args: Record<string, unknown>, result: ToolResult): boolean {

@@ -1,0 +1,52 @@
+/**
+ * Runs last (scripts/test.sh passes the files in name order, e2e after integration, one file at a time):
+ * after the whole suite, no container with the swegym label may remain.
+ *
+ * In CI (SWEGYM_STRICT_LEFTOVERS=1, set by .ci/run) the machine is ours alone: every labelled container counts.
+ * On a shared dev machine other people's swegym processes may be running, so there a container counts when it
+ * was created since the suite started (SWEGYM_SUITE_START, set by scripts/test.sh) and its creating process is
+ * gone — or it carries no owner at all. A container that disappears within a few seconds belonged to something
+ * still running and is not a leftover.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { hostname } from 'node:os';
+import Dockerode from 'dockerode';
+import { SWEGYM_LABEL } from '../../src/core/runtime/types.js';
+
+const docker = new Dockerode();
+const strict = process.env.SWEGYM_STRICT_LEFTOVERS === '1';
+const since = Number(process.env.SWEGYM_SUITE_START ?? 0);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function leftovers(): Promise<Dockerode.ContainerInfo[]> {
+  const all = await docker.listContainers({ all: true, filters: { label: [`${SWEGYM_LABEL}=1`] } });
+  if (strict) return all;
+  return all.filter((c) => {
+    if (c.Created < since) return false;
+    const host = c.Labels['io.swegym.host'];
+    if (host && host !== hostname()) return false;
+    const pid = Number(c.Labels['io.swegym.pid']);
+    return !pid || !alive(pid);
+  });
+}
+
+test('after the suite, no container with the io.swegym.managed label remains', async () => {
+  let found = await leftovers();
+  for (let i = 0; i < 10 && found.length > 0; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const still = new Set((await leftovers()).map((c) => c.Id));
+    found = found.filter((c) => still.has(c.Id));
+  }
+  const describe = (c: Dockerode.ContainerInfo) =>
+    `${c.Id.slice(0, 12)} ${c.Image} ${c.State} ${Object.entries(c.Labels).filter(([k]) => k.startsWith('io.swegym.')).map(([k, v]) => `${k}=${v}`).join(' ')}`;
+  assert.deepEqual(found.map(describe), [], `containers left behind by the suite (strict: ${strict})`);
+});
