@@ -24,7 +24,7 @@ const repoSource: OptSpec = { type: 'string', help: 'local git directory, mirror
 /** How instance images are found: the record's image_name, then these names, then a local build. */
 const imageOptions: Record<string, OptSpec> = {
   'image-template': { type: 'string', help: "instance image name: a template ('myreg/{id_s}:latest'; {id} {id_lower} {id_s} {id_1776} {arch} {repo} {version}) or a prefix ('myreg/')" },
-  'image-naming': { type: 'string', help: "official image names to look for: swegym (xingyaoww/sweb.eval.x86_64.*, default) | swebench (swebench/sweb.eval.x86_64.*)" },
+  'image-naming': { type: 'string', help: "official image names to look for: swegym (xingyaoww/sweb.eval.x86_64.*) | swebench (swebench/sweb.eval.x86_64.*); default by dataset" },
   'no-pull': { type: 'boolean', help: 'never try docker pull (default: try when no local image exists; no registry is not an error)' },
 };
 const sessionsDir: OptSpec = { type: 'string', help: 'session store (default: ./sessions)' };

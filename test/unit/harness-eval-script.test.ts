@@ -6,6 +6,7 @@ import { TaskRecord } from '../../src/core/dataset/schema.js';
 import { EnvSpec } from '../../src/core/runtime/env-spec.js';
 import { getTestDirectives, makeApplyCommands, makeEvalScript, makeTestCommand } from '../../src/core/harness/eval-script.js';
 import { getProfile } from '../../src/core/harness/profiles.js';
+import { loadSpecRegistry } from '../../src/core/runtime/spec-registry.js';
 import { openhandsCleanPatch, unidiffModifiedFiles, unidiffNewFiles, regexModifiedFiles } from '../../src/core/harness/patch-files.js';
 import type { ProfileName } from '../../src/core/harness/types.js';
 
@@ -24,6 +25,16 @@ for (const repo of ['moto', 'mypy', 'conan', 'dask']) {
     });
   }
 }
+
+test('the goldens were made with the shipped specs: the fixture specs equal specs/swe-gym.json for those versions', () => {
+  const shipped = loadSpecRegistry();
+  for (const t of records.values()) {
+    const s = shipped.lookup(t.repo, t.version);
+    for (const key of ['test_cmd', 'pre_install', 'install', 'eval_commands', 'env_patches', 'packages', 'python'] as const) {
+      assert.deepEqual(specOf(t)[key], s[key], `${t.instance_id}: ${key}`);
+    }
+  }
+});
 
 test('offline eval.sh drops the install line that needs the network (conan, swegym)', () => {
   const task = records.get('conan')!;

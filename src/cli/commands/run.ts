@@ -19,7 +19,7 @@ import { sanitize } from '../../core/util/sanitize.js';
 import { ensureInstanceImage } from '../../core/runtime/images.js';
 import { sampleRepoSource } from '../../core/dataset/samples.js';
 import { defaultProfileFor } from '../../core/harness/profiles.js';
-import { checkImageOptions, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
+import { checkImageOptions, namingFor, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
 
 export interface RunCommandOptions extends ImageCliOptions {
   dataset: string;
@@ -89,7 +89,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
         offline: opts.offline,
         pull: !opts.offline && !opts.noPull,
         template: images.template,
-        naming: images.naming,
+        naming: images.naming ?? namingFor(task),
         repoSource: opts.repoSource ?? sampleRepoSource(task.repo),
         docker: provider.docker,
         onLog: (m) => {

@@ -10,6 +10,7 @@ import { sweepLeftovers } from '../../core/runtime/sweep.js';
 import { loadPredictions } from '../../core/harness/predictions.js';
 import { ProfileName, type Verdict } from '../../core/harness/types.js';
 import { runEvaluation } from '../../core/harness/verify.js';
+import { defaultProfileFor } from '../../core/harness/profiles.js';
 import { runSummaryFileName } from '../../core/harness/report.js';
 import { sanitize } from '../../core/util/sanitize.js';
 
@@ -27,6 +28,11 @@ export function checkImageOptions(o: ImageCliOptions): { template?: string; nami
   }
   if (o.imageTemplate !== undefined) applyImageTemplate(o.imageTemplate, { instance_id: 'owner__repo-1', repo: 'owner/repo', version: '1.0' });
   return { template: o.imageTemplate, naming: o.imageNaming as ImageNaming | undefined };
+}
+
+/** Official image names by dataset, like the profile: SWE-bench records look for SWE-bench's, the rest for SWE-Gym's. */
+export function namingFor(task: TaskRecord): ImageNaming {
+  return defaultProfileFor(task) === 'swebench' ? 'swebench' : 'swegym';
 }
 
 export interface VerifyCommandOptions extends ImageCliOptions {
@@ -81,7 +87,7 @@ export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptio
       offline: opts.offline ?? true,
       pull: !opts.noPull && !opts.offline,
       template,
-      naming,
+      naming: naming ?? namingFor(t),
       onLog: (l) => opts.log(l),
     });
     if (source === 'built') opts.log(`[swegym] built ${image}`);
