@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Progress, checkImageOptions, type CommandIo } from '../../src/cli/commands/verify.js';
+import { Progress, checkImageOptions, namingFor, type CommandIo } from '../../src/cli/commands/verify.js';
+import type { TaskRecord } from '../../src/core/dataset/schema.js';
 import { COMMANDS } from '../../src/cli/commands-table.js';
 import { parseCommandArgs } from '../../src/cli/parse-args.js';
 
@@ -45,4 +46,12 @@ test('image options reach verify, validate and run from the command line, and ar
   assert.deepEqual(checkImageOptions({ imageTemplate: 'myreg/', imageNaming: 'swegym' }), { template: 'myreg/', naming: 'swegym' });
   assert.throws(() => checkImageOptions({ imageNaming: 'dockerhub' }), /--image-naming must be swegym or swebench/);
   assert.throws(() => checkImageOptions({ imageTemplate: 'r/{nope}' }), /unknown placeholder \{nope\}/);
+});
+
+test('official image names by dataset: SWE-bench records look for swebench/..._1776_..., SWE-Gym ones for xingyaoww/..._s_...', () => {
+  const rec = (repo: string, environment_setup_commit?: string) => ({ instance_id: 'x__y-1', repo, environment_setup_commit }) as TaskRecord;
+  assert.equal(namingFor(rec('django/django', 'a'.repeat(40))), 'swebench');
+  assert.equal(namingFor(rec('getmoto/moto')), 'swegym');
+  assert.equal(namingFor(rec('getmoto/moto', 'a'.repeat(40))), 'swegym');
+  assert.equal(namingFor(rec('swegym-samples/ledger')), 'swegym');
 });
