@@ -16,7 +16,8 @@ import { byInstance, sessionCurves } from './state/compare.js';
 import { patchAtStep, type RolloutViewModel } from './state/rollout-view-model.js';
 import { Home, Item } from './screens/home.js';
 import { Picker } from './screens/picker.js';
-import { RolloutView } from './screens/rollout-view.js';
+import { RolloutView, type PagerKind } from './screens/rollout-view.js';
+import { LOG_EVAL_SCRIPT, LOG_INSTANCE, LOG_TEST_OUTPUT } from '../core/harness/report.js';
 import { BatchDashboard } from './screens/batch.js';
 import { BestOfN } from './screens/best-of-n.js';
 import { RunCompare } from './screens/run-compare.js';
@@ -27,7 +28,7 @@ import { basename } from 'node:path';
 
 type Screen =
   | { kind: 'home' }
-  | { kind: 'picker'; sessionDir?: string; batch?: boolean }
+  | { kind: 'picker'; sessionDir?: string; batch?: boolean; query?: string }
   | { kind: 'agent'; task: TaskInfo; batch?: TaskInfo[] }
   | { kind: 'rollout'; rolloutId: string; list: string[] }
   | { kind: 'batch' }
@@ -69,6 +70,8 @@ export function App(props: AppProps): React.JSX.Element {
   const [message, setMessage] = useState<string>();
   const [batch, setBatch] = useState<LiveBatch>();
   const live = useRef(new Map<string, { interrupt(): void; sessionDir: string }>());
+  /** Rollouts started from this workbench (running or not), for the new-run picker's verdicts. */
+  const started = useRef(new Map<string, string>());
   const [, setTick] = useState(0);
   const screen = stack[stack.length - 1];
   /** Session followers (file watchers): stopped when the workbench closes, or the process would stay alive. */
@@ -127,15 +130,16 @@ export function App(props: AppProps): React.JSX.Element {
 
   const sessionOfRollout = (id: string): string | undefined => {
     for (const [dir, s] of open) if (s.summaries.some((r) => r.rollout_id === id)) return dir;
-    return live.current.get(id)?.sessionDir;
+    return started.current.get(id);
   };
 
-  const liveSummaries = (): RolloutSummary[] => registry.ids().filter((id) => live.current.has(id)).map((id) => summaryFromView(registry.store(id).get()));
+  const liveSummaries = (): RolloutSummary[] => [...started.current.keys()].map((id) => summaryFromView(registry.store(id).get()));
 
   const startRollout = async (task: TaskInfo, agent: AgentId) => {
     try {
       const r = await backend.startRollout(task, agent, registry.push);
       live.current.set(r.rolloutId, { interrupt: r.interrupt, sessionDir: r.sessionDir });
+      started.current.set(r.rolloutId, r.sessionDir);
       void r.done.finally(() => {
         live.current.delete(r.rolloutId);
         void refreshSessions();
@@ -174,7 +178,7 @@ export function App(props: AppProps): React.JSX.Element {
   useInput((input, key) => {
     if (key.ctrl && input === 'c') return requestQuit();
     if (help && (key.escape || input === 'q' || input === '?')) return setHelp(false);
-    if (input === '?' && screen.kind !== 'picker' && screen.kind !== 'agent') return setHelp(true);
+    if (input === '?' && screen.kind !== 'agent' && !(screen.kind === 'picker' && screen.query)) return setHelp(true);
     if (message && !help) setMessage(undefined);
     if (screen.kind === 'confirmQuit') {
       if (input === 's') quit('stop');
@@ -186,11 +190,11 @@ export function App(props: AppProps): React.JSX.Element {
 
   const bodyH = height - 1 - (message ? 1 : 0);
   const active = !help;
-  const pagerFor = async (kind: 'events' | 'eval' | 'testlog', vm: RolloutViewModel, events: unknown[]): Promise<string | undefined> => {
+  const pagerFor = async (kind: PagerKind, vm: RolloutViewModel, events: unknown[]): Promise<string | undefined> => {
     let file: string | undefined;
     if (kind === 'events') file = tempFile(`${vm.rolloutId}.events.jsonl`, events.map((e) => JSON.stringify(e)).join('\n') + '\n');
     else if (!vm.verdict?.log_dir) return 'no verification logs for this rollout yet';
-    else file = join(vm.verdict.log_dir, kind === 'eval' ? 'eval.sh' : 'test_output.txt');
+    else file = join(vm.verdict.log_dir, kind === 'eval' ? LOG_EVAL_SCRIPT : kind === 'testlog' ? LOG_TEST_OUTPUT : LOG_INSTANCE);
     let result: { ok: boolean; error?: string } = { ok: false };
     await app.suspendTerminal(() => {
       result = runPager(file!);
@@ -246,6 +250,13 @@ export function App(props: AppProps): React.JSX.Element {
           onBatch={(chosen) => push({ kind: 'agent', task: chosen[0], batch: chosen })}
           onBestOfN={(task) => push({ kind: 'bestofn', sessionDir: screen.sessionDir, instanceId: task.instance_id })}
           onBack={pop}
+          initialQuery={screen.query}
+          onQueryChange={(q) =>
+            setStack((st) => {
+              const top = st[st.length - 1];
+              return top.kind === 'picker' ? [...st.slice(0, -1), { ...top, query: q }] : st;
+            })
+          }
         />
       );
       break;

@@ -53,7 +53,8 @@ export const KEY_DEFS: KeyDef[] = [
   { id: 'rollout.attach', screen: 'rollout', keys: ['s'], description: 'Show the command that opens a shell in the environment', hint: 'shell' },
   { id: 'rollout.rawEvents', screen: 'rollout', keys: ['e'], description: 'Open the raw events in $PAGER' },
   { id: 'rollout.evalScript', screen: 'rollout', keys: ['E'], description: "Open the verification's eval.sh in $PAGER" },
-  { id: 'rollout.testLog', screen: 'rollout', keys: ['t'], description: 'Open the test log (and patch-apply output) in $PAGER' },
+  { id: 'rollout.testLog', screen: 'rollout', keys: ['t'], description: 'Open the test log in $PAGER' },
+  { id: 'rollout.applyLog', screen: 'rollout', keys: ['A'], description: "Open the verification's run log (patch-apply output) in $PAGER" },
   { id: 'rollout.interrupt', screen: 'rollout', keys: ['x'], description: 'Interrupt the running rollout' },
 
   { id: 'batch.open', screen: 'batch', keys: ['return'], description: 'Open the selected rollout', hint: 'open' },

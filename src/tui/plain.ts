@@ -12,28 +12,39 @@ export function printEvent(e: RolloutEvent, out: Out): void {
 }
 
 /** Plain mode: one session's rollouts as event lines (following it while it is written), or the home screen as text. */
-export async function runPlain(backend: Backend, opts: { session?: string; follow?: boolean }, out: Out): Promise<number> {
+export async function runPlain(backend: Backend, opts: { session?: string; follow?: boolean; idleMs?: number }, out: Out): Promise<number> {
   if (opts.session) {
     const reader = await backend.openSession(opts.session);
     const summaries = reader.summaries();
     for (const s of summaries) for (const e of await reader.events(s.rollout_id)) printEvent(e, out);
-    const running = summaries.filter((s) => s.status === 'running' || s.status === 'queued');
+    // Queued rows are planned pairs that never started: only rollouts under way are followed.
+    const running = summaries.filter((s) => s.status === 'running');
     if (opts.follow && running.length) {
       out(`-- following ${running.length} running rollout(s); Ctrl-C stops following`);
       await new Promise<void>((resolve) => {
         const pending = new Set(running.map((s) => s.rollout_id));
-        const off = reader.follow((e) => {
-          printEvent(e, out);
-          if (e.type === 'rollout_ended') pending.delete(e.rollout);
-          if (pending.size === 0) {
-            off();
-            resolve();
-          }
-        });
-        process.once('SIGINT', () => {
+        // A writer that died leaves rollouts 'running' forever: stop after a long silence.
+        let idle: NodeJS.Timeout;
+        const done = () => {
+          clearTimeout(idle);
           off();
           resolve();
+        };
+        const arm = () => {
+          clearTimeout(idle);
+          idle = setTimeout(() => {
+            out(`-- no event for ${Math.round((opts.idleMs ?? 600_000) / 1000)}s; stopped following`);
+            done();
+          }, opts.idleMs ?? 600_000);
+        };
+        const off = reader.follow((e) => {
+          printEvent(e, out);
+          arm();
+          if (e.type === 'rollout_ended') pending.delete(e.rollout);
+          if (pending.size === 0) done();
         });
+        arm();
+        process.once('SIGINT', done);
       });
     }
     const done = summaries.filter((s) => s.verdict !== undefined);

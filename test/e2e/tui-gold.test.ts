@@ -129,7 +129,7 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     await waitScreen(name, (x) => x.includes('SWEGYM_EXIT=0') && !x.includes('filter:'), 'exit on Ctrl-C');
 
     // Not a TTY: the same events as plain lines, no escape sequences.
-    const plain = spawnSync(process.execPath, ['bin/swegym.js', 'tui', '--dataset', 'samples', '--sessions-dir', sessionsDir, '--session', session], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, OPENAI_API_KEY: '' } });
+    const plain = spawnSync(process.execPath, ['bin/swegym.js', 'tui', '--dataset', 'samples', '--sessions-dir', sessionsDir, '--session', session], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, env: { ...process.env, OPENAI_API_KEY: '' } });
     assert.equal(plain.status, 0, plain.stderr);
     assert.match(plain.stdout, new RegExp(`== rollout .*${INSTANCE}`));
     assert.match(plain.stdout, /RESOLVED/i);

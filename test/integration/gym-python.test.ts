@@ -9,6 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { DockerProvider, PID_LABEL } from '../../src/core/runtime/docker.js';
 import { openSession } from '../../src/core/session/store.js';
 import { showCommand } from '../../src/cli/commands/show.js';
+import { exportCommand } from '../../src/cli/commands/export.js';
+import { loadSessionTasks } from '../../src/core/verifier/candidates.js';
+import { readFileSync } from 'node:fs';
 
 // `swegym serve` (serveCommand, in its own process) driven by the Python client and the gold-patch example, then
 // stopped with SIGTERM: every episode recorded, every container removed.
@@ -122,4 +125,17 @@ print(g.env_id)
   }
   const interrupted = rows.find((r) => r.instance_id === 'swegym-samples__ledger-8');
   assert.equal(interrupted?.status, 'interrupted');
+
+  // The export commands work on it unchanged: the session's tasks load again, and the SFT lines of the resolved
+  // episodes start from the agent's system prompt and first user message (an episode has no model calls).
+  assert.equal((await loadSessionTasks(reader)).error, undefined);
+  const sft = join(sessionsDir, 'sft.jsonl');
+  const quiet = { out: () => undefined, err: () => undefined };
+  assert.equal(await exportCommand({ kind: 'sft', session: 'py', sessionsDir, out: sft, io: quiet }), 0);
+  const lines = readFileSync(sft, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, ids.length);
+  for (const l of lines) {
+    assert.deepEqual(l.messages.slice(0, 3).map((m: { role: string }) => m.role), ['system', 'user', 'assistant']);
+    assert.match(l.messages[1].content, /<uploaded_files>\n\/testbed\n<\/uploaded_files>/);
+  }
 });

@@ -15,7 +15,12 @@ import { loadTasks } from '../../src/core/dataset/load.js';
 import { openSession } from '../../src/core/session/store.js';
 import { parseRolloutId } from '../../src/core/session/ids.js';
 import { DockerProvider } from '../../src/core/runtime/docker.js';
-import { scriptedPolicy, expectedResolved, pairOfSeed } from './scheduler-scripted-model.js';
+import { VERSION } from '../../src/core/version.js';
+import { readManifest } from '../../src/core/session/manifest.js';
+import { sessionReport } from '../../src/cli/commands/report.js';
+import { compareSessions } from '../../src/cli/commands/compare.js';
+import { showCommand } from '../../src/cli/commands/show.js';
+import { scriptedPolicy, expectedResolved, pairOfSeed, ensureSampleImages } from './scheduler-scripted-model.js';
 
 const NODE = process.execPath;
 const BIN = join(process.cwd(), 'bin', 'swegym.js');
@@ -43,7 +48,9 @@ async function exitOf(p: ChildProcess): Promise<{ code: number | null; out: stri
 
 /** Records every container Docker creates for a session, with its labels: independent of swegym's own logs. */
 function watchCreates(session: string): { stop: () => Promise<Array<Record<string, string>>> } {
-  const p = spawn('docker', ['events', '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=io.swegym.session=${session}`, '--format', '{{json .Actor.Attributes}}']);
+  // --since: events from before the subscription is in place are replayed, so none can be missed.
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  const p = spawn('docker', ['events', '--since', since, '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=io.swegym.session=${session}`, '--format', '{{json .Actor.Attributes}}']);
   let buf = '';
   p.stdout.on('data', (d) => (buf += d));
   const exited = new Promise((r) => p.on('exit', r));
@@ -73,8 +80,14 @@ function verdicts(dir: string): Record<string, string> {
 
 test('SIGKILL mid-batch, resume: same results as an uninterrupted run; finished rollouts never re-run; no container left', { timeout: 600_000 }, async () => {
   const { tasks } = await loadTasks('samples', { ids: IDS });
-  // Sample 0 of the first instance is quick; every other rollout sleeps in its first tool call.
-  const server = await startScriptedServer(scriptedPolicy(tasks, SAMPLES, SEED, (p) => (p.task.instance_id === IDS[0] && p.sample === 0 ? 0 : 8)));
+  // Image preparation (minutes when an image is missing) happens before any clock below starts.
+  await ensureSampleImages(tasks);
+  // Until the kill, sample 0 of the first instance is quick and every other rollout sleeps 600 s in its first tool
+  // call: whatever the machine's load, the batch reaches "one finished, one in a tool call, the rest queued" and stays
+  // there (concurrency 2). After the kill, every rollout sleeps 1 s. Outcomes depend only on the sample's parity.
+  let phase: 'crash' | 'after' = 'crash';
+  const quick = (p: { task: { instance_id: string }; sample: number }) => p.task.instance_id === IDS[0] && p.sample === 0;
+  const server = await startScriptedServer(scriptedPolicy(tasks, SAMPLES, SEED, (p) => (phase === 'after' ? 1 : quick(p) ? 0 : 600)));
   const base = mkdtempSync(join(tmpdir(), 'swegym-crash-'));
   const crashed = `crash-${Date.now().toString(36)}`;
   const clean = `clean-${Date.now().toString(36)}`;
@@ -83,10 +96,12 @@ test('SIGKILL mid-batch, resume: same results as an uninterrupted run; finished 
   try {
     // --- run 1: killed with SIGKILL at the right moment ---
     const p1 = swegym(batchArgs(crashed, base, `${server.url}/v1`), server.url);
+    let p1Exited = false;
+    p1.on('exit', () => (p1Exited = true));
     const exit1 = exitOf(p1);
     let atKill: ReturnType<ReturnType<typeof openSession>['summaries']> | undefined;
-    const deadline = Date.now() + 240_000;
-    while (Date.now() < deadline) {
+    const deadline = Date.now() + 300_000;
+    while (Date.now() < deadline && !p1Exited) {
       await sleep(150);
       let rows;
       try {
@@ -94,10 +109,11 @@ test('SIGKILL mid-batch, resume: same results as an uninterrupted run; finished 
         rows = r.summaries();
         const attempts = r.attempts();
         const finished = rows.filter((s) => s.status === 'completed');
-        const inTool = attempts.filter((s) => s.status === 'running' && s.current_step?.startsWith('execute_bash sleep 8'));
+        const inTool = attempts.filter((s) => s.status === 'running' && s.current_step?.startsWith('execute_bash sleep 600'));
         const queued = rows.filter((s) => s.status === 'queued');
         if (finished.length >= 1 && inTool.length >= 1 && queued.length >= 1) {
           p1.kill('SIGKILL');
+          phase = 'after';
           atKill = rows;
           break;
         }
@@ -105,8 +121,10 @@ test('SIGKILL mid-batch, resume: same results as an uninterrupted run; finished 
         continue; // session not created yet
       }
     }
+    const why = p1Exited ? 'exited on its own' : 'still running at the deadline';
+    if (!atKill) p1.kill('SIGKILL');
     const r1 = await exit1;
-    assert.ok(atKill, `never reached the kill condition; batch output:\n${r1.out}`);
+    assert.ok(atKill, `never reached the kill condition (batch ${why}); batch output:\n${r1.out}`);
     assert.equal(r1.code, null, 'killed by a signal');
     const finishedBefore = atKill.filter((s) => s.status === 'completed').map((s) => `${s.instance_id}#${s.sample}`);
     assert.ok(containersOf(crashed).length >= 1, 'SIGKILL left the running rollout container behind (resume must remove it)');
@@ -168,6 +186,47 @@ test('SIGKILL mid-batch, resume: same results as an uninterrupted run; finished 
       assert.ok(who, `request with unknown seed ${q.body.seed}`);
       assert.equal(q.body.temperature, who.sample === 0 ? 0 : 0.5);
     }
+
+    // Resume kept the earlier tallies: its last progress line counts the pairs finished before the kill.
+    const lastLine = r2.out.split('\n').filter((l) => / done \d+\/\d+ /.test(l)).pop() ?? '';
+    assert.match(lastLine, new RegExp(`done ${IDS.length * SAMPLES}/${IDS.length * SAMPLES} .*\\| resolved ${IDS.length * 2} \\|`), r2.out);
+
+    // The manifest holds what it takes to reproduce the run.
+    const m = readManifest(crashDir);
+    assert.equal(m.swegym_version, VERSION);
+    assert.equal(m.dataset.ref, 'samples');
+    assert.match(m.dataset.sha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.deepEqual(m.dataset.instance_ids, IDS);
+    for (const id of IDS) assert.match(m.images[id]?.digest ?? '', /^sha256:[0-9a-f]{64}$/, `image digest of ${id}`);
+    assert.equal(m.harness_profile, 'swegym');
+    assert.deepEqual(Object.keys(m.env_spec_hashes ?? {}).sort(), tasks.map((t) => `${t.repo}@${t.version}`).sort());
+    for (const h of Object.values(m.env_spec_hashes ?? {})) assert.match(h, /^[0-9a-f]{16,64}$/);
+    assert.ok(Object.keys(m.prompt_template_hashes ?? {}).length >= 2, 'prompt template hashes recorded');
+    for (const h of Object.values(m.prompt_template_hashes ?? {})) assert.match(h, /^[0-9a-f]{64}$/);
+    assert.equal(m.agent.kind, 'llm');
+    assert.equal(m.agent.model, 'scripted-model');
+    assert.ok(m.verifier, 'verifier configuration recorded');
+    assert.deepEqual(m.sampling, { samples: SAMPLES, temperatures: [0, 0.5], seed: SEED });
+    assert.ok(Date.parse(m.updated_at) > Date.parse(m.created_at), 'updated_at moved on with the resume');
+
+    // Reports and the comparison agree with the uninterrupted run; the denominator is the whole selection.
+    const repA = sessionReport(crashDir);
+    const repB = sessionReport(join(base, clean));
+    assert.equal(repA.resolve_rate.of, IDS.length);
+    assert.equal(repA.resolve_rate.percent, 100);
+    assert.deepEqual(repA.pass_at_k, repB.pass_at_k);
+    assert.deepEqual(repA.rollouts, { ...repB.rollouts });
+    const cmp = compareSessions(crashDir, join(base, clean));
+    assert.equal(cmp.rows.length, IDS.length);
+    assert.deepEqual(cmp.rows.filter((x) => x.differs), []);
+
+    // `swegym show <session> --instance ID --sample k` prints both attempts of the interrupted pair.
+    const shown: string[] = [];
+    assert.equal(await showCommand({ session: crashed, sessionsDir: base, instance: inst!, sample: Number(sample), out: (l) => shown.push(l) }), 0);
+    const text = shown.join('\n');
+    assert.match(text, / started .* attempt 0/);
+    assert.match(text, / started .* attempt 1/);
+    assert.match(text, / VERDICT /);
 
     // No container left; no key in the session files.
     assert.deepEqual(containersOf(crashed), []);

@@ -6,6 +6,9 @@
  */
 import type { TaskRecord } from '../../src/core/dataset/schema.js';
 import { seedFor } from '../../src/core/scheduler/queue.js';
+import { ensureInstanceImage } from '../../src/core/runtime/images.js';
+import { loadSpecRegistry } from '../../src/core/runtime/spec-registry.js';
+import { sampleRepoSource } from '../../src/core/dataset/samples.js';
 import type { RecordedRequest, Step } from '../helpers/scripted-openai-server.js';
 
 export interface Pair {
@@ -31,7 +34,7 @@ export function scriptedPolicy(tasks: TaskRecord[], samples: number, baseSeed: n
     const who = bySeed.get(req.body?.seed);
     if (!who) return { status: 400, body: { error: { message: `unknown seed ${req.body?.seed}` } } };
     if (hang?.(who)) return { hang: true };
-    const turn = (req.body.messages as Array<{ role: string }>).filter((m) => m.role === 'assistant').length;
+    const turn = turnOf(req);
     if (turn === 0) return call('execute_bash', { command: `sleep ${sleepFor(who)}` });
     if (turn === 1 && expectedResolved(who.sample)) {
       const b64 = Buffer.from(who.task.patch).toString('base64');
@@ -44,4 +47,24 @@ export function scriptedPolicy(tasks: TaskRecord[], samples: number, baseSeed: n
 export function pairOfSeed(tasks: TaskRecord[], samples: number, baseSeed: number, seed: number): Pair | undefined {
   for (const task of tasks) for (let sample = 0; sample < samples; sample++) if (seedFor(baseSeed, task.instance_id, sample) === seed) return { task, sample };
   return undefined;
+}
+
+/**
+ * Builds (or finds) the sample images before a test starts its clock: on a fresh machine, or after someone removed
+ * them, preparing an image takes minutes, and that must not count against a test's "the batch reached state X" wait.
+ */
+export async function ensureSampleImages(tasks: TaskRecord[]): Promise<void> {
+  const specs = loadSpecRegistry([]);
+  for (const t of tasks) await ensureInstanceImage(t, specs.lookup(t.repo, String(t.version)), { repoSource: sampleRepoSource(t.repo), pull: false });
+}
+
+export function turnOf(req: RecordedRequest): number {
+  return ((req.body?.messages ?? []) as Array<{ role: string }>).filter((m) => m.role === 'assistant').length;
+}
+
+/** A promise with its resolve exposed. */
+export function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

@@ -39,6 +39,8 @@ test('no API key: home says how to point at a model, a new run reaches a live ro
   // back to the picker: the instance now shows its verdict; back home: the session is listed
   await press(r, 'q');
   f = await waitFrame(r, (p) => p.includes('filter:'));
+  assert.match(stripAnsi(f), /filter: calc/, 'the filter survives the trip to the rollout and back');
+  assert.match(stripAnsi(f), /acme__calc-1 .* resolved 0\.91/, 'the picker shows the new verdict');
   await press(r, KEYS.esc);
   await tick(30);
   await press(r, KEYS.esc);
@@ -75,6 +77,15 @@ test('? shows the help of the current screen; Esc closes it', async () => {
   assert.match(stripAnsi(f), /New batch: mark instances, then start/);
   await press(r, KEYS.esc);
   f = await waitFrame(r, (p) => p.includes('New run'));
+  // In the picker `?` is help while the filter is empty, a filter character otherwise.
+  await press(r, 'n');
+  await waitFrame(r, (p) => p.includes('filter:'));
+  await press(r, '?');
+  await waitFrame(r, (p) => p.includes('keys · picker'));
+  await press(r, KEYS.esc);
+  await waitFrame(r, (p) => p.includes('filter:'));
+  await press(r, 'a', '?');
+  f = await waitFrame(r, (p) => p.includes('filter: a?'));
 });
 
 test('user key overrides change behaviour, help and status bar', async () => {
@@ -152,4 +163,33 @@ test('40x15: every screen fills exactly the rows it has', async () => {
   f = await waitFrame(r, (p) => p.includes('2 steps'));
   assert.equal(rows(f).length, 15);
   for (const l of rows(f)) assert.ok([...l].length <= 40, l);
+});
+
+test('e opens the raw events in $PAGER; E says when there are no verification logs', async () => {
+  const { mkdtempSync, readdirSync, readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const out = mkdtempSync(join(tmpdir(), 'swegym-pager-'));
+  const saved = process.env.PAGER;
+  process.env.PAGER = `cp -t ${out}`;
+  try {
+    const { r } = app();
+    await waitFrame(r, (p) => p.includes('New run'));
+    await press(r, 'n');
+    await waitFrame(r, (p) => p.includes('filter:'));
+    await press(r, KEYS.enter);
+    await waitFrame(r, (p) => p.includes('with'));
+    await press(r, KEYS.enter);
+    await waitFrame(r, (p) => p.includes('RESOLVED'));
+    await press(r, 'e');
+    await waitFrame(r, () => readdirSync(out).length === 1);
+    const lines = readFileSync(join(out, readdirSync(out)[0]), 'utf8').trim().split('\n');
+    assert.equal(JSON.parse(lines[0]).type, 'rollout_started');
+    assert.equal(JSON.parse(lines.at(-1)!).type, 'rollout_ended');
+    await press(r, 'E');
+    await waitFrame(r, (p) => p.includes('no verification logs for this rollout yet'));
+  } finally {
+    if (saved === undefined) delete process.env.PAGER;
+    else process.env.PAGER = saved;
+  }
 });

@@ -151,6 +151,21 @@ test('export verifier: balanced YES/NO judgement lines, reproducible with the se
   const all = join(dir, 'ver3.jsonl');
   await run({ kind: 'verifier', session: dir, out: all, ratio: 2 });
   assert.equal(meta(all).stats.negatives, 4, 'capped at the negatives available');
+  // Negatives are the scarce side at 2 per positive: positives are sampled down (4 / 2 = 2) so the ratio holds.
+  assert.equal(meta(all).stats.positives, 2);
+  assert.equal(meta(all).stats.positives_available, 3);
+  const allLines = jsonl(all);
+  assert.equal(allLines.filter((l) => l.messages[2].content === '<judgement>YES</judgement>').length, 2);
+  assert.equal(allLines.filter((l) => l.messages[2].content === '<judgement>NO</judgement>').length, 4);
+  // Half a negative per positive: 3 positives, round(1.5) = 2 negatives.
+  const half = join(dir, 'ver5.jsonl');
+  await run({ kind: 'verifier', session: dir, out: half, ratio: 0.5 });
+  assert.deepEqual([meta(half).stats.positives, meta(half).stats.negatives], [3, 2]);
+  // Another seed samples other negatives (of the 4 choose 3 subsets, seeds 42 and 5 pick different ones).
+  const other = join(dir, 'ver6.jsonl');
+  await run({ kind: 'verifier', session: dir, out: other, seed: 5 });
+  const negIds = (f: string) => meta(f).lines.filter((l: { resolved: boolean }) => !l.resolved).map((l: { rollout_id: string }) => l.rollout_id).sort().join(',');
+  assert.notEqual(negIds(other), negIds(out));
   const tight = join(dir, 'ver4.jsonl');
   await run({ kind: 'verifier', session: dir, out: tight, maxTokens: 100 });
   assert.equal(meta(tight).stats.dropped_over_budget, 7);

@@ -164,10 +164,10 @@ test('mini-swe-agent .traj.json: messages, info.submission, exit status, instanc
 test('malformed input: a clear error naming the file, line and field; no session is written', async () => {
   const cases: Array<[string, string, RegExp]> = [
     ['malformed-swegym.jsonl', 'swegym', /malformed-swegym\.jsonl:2: field 'messages\[2\]\.role' must be system, user, assistant or tool \(got "function"\)/],
-    ['malformed-openhands.jsonl', 'openhands', /malformed-openhands\.jsonl:3: field 'test_result\.git_patch' must be a string \(got undefined/],
+    ['malformed-openhands.jsonl', 'openhands', /malformed-openhands\.jsonl:3: field 'test_result\.git_patch' must be a string \(got nothing: the field is missing/],
     ['malformed-mini.traj.json', 'mini-swe-agent', /malformed-mini\.traj\.json: field 'info\.submission' must be a string \(got number 42\)/],
     ['openhands-output.jsonl', 'swe-agent', /openhands-output\.jsonl(:\d+)?: field '\(file\)' is not valid JSON/],
-    ['swegym-sampled-trajectories.jsonl', 'openhands', /swegym-sampled-trajectories\.jsonl:1: field 'history' must be a list \(got undefined/],
+    ['swegym-sampled-trajectories.jsonl', 'openhands', /swegym-sampled-trajectories\.jsonl:1: field 'history' must be a list \(got nothing: the field is missing/],
     ['openhands-output.jsonl', 'sweagent', /field '--format' must be one of swegym, openhands, swe-agent, mini-swe-agent/],
   ];
   for (const [file, format, re] of cases) {

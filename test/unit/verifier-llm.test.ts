@@ -28,6 +28,7 @@ const RENDERED = [
   '*** Turn 2 - USER ***',
   'EXECUTION RESULT of [execute_bash]:\n[Command finished with exit code 0]',
   SEP,
+  '', // format_traj ends the last separator line with a newline too
 ].join('\n');
 const USER =
   'Please evaluate the following interaction between an AI assistant and a user:\n\n=== INTERACTION LOG ===\n' +

@@ -76,9 +76,12 @@ export async function exportCommand(opts: ExportOptions): Promise<number> {
       }
       const { stats } = await exportVerifier(reader, opts.out, { negativeRatio: opts.ratio ?? 1, seed: opts.seed ?? 42, maxTokens: opts.maxTokens ?? 32768, template });
       print(
-        `wrote ${stats.positives} positive and ${stats.negatives} negative judgement(s) to ${opts.out} (${stats.negatives_available} negatives available, ${stats.dropped_over_budget} over the token budget dropped); metadata: ${metaPath(opts.out)}`,
+        `wrote ${stats.positives} positive and ${stats.negatives} negative judgement(s) to ${opts.out} (${stats.positives_available} positives and ${stats.negatives_available} negatives available, ${stats.dropped_over_budget} over the token budget dropped); metadata: ${metaPath(opts.out)}`,
         { out: opts.out, meta: metaPath(opts.out), stats },
       );
+      if (stats.positives < stats.positives_available) {
+        err(`note: positives sampled down to ${stats.positives} of ${stats.positives_available} to keep ${opts.ratio ?? 1} negative(s) per positive; --ratio changes the balance`);
+      }
       return 0;
     }
     case 'predictions': {

@@ -86,7 +86,9 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   const dir = resolve(join(sessionsDir, name));
   const recorder = EpisodeRecorder.openOrCreate(dir, {
     name,
-    datasetRef: existsSync(datasetRef) ? resolve(datasetRef) : datasetRef,
+    // 'samples' is the bundled dataset's name, not a path (the checkout has a samples/ folder too): keep it as batch
+    // does, so that score / export can load the session's tasks again.
+    datasetRef: datasetRef !== 'samples' && existsSync(datasetRef) ? resolve(datasetRef) : datasetRef,
     datasetSha: loaded.source.sha256,
     tasks: loaded.tasks,
     config: { max_envs: maxEnvs, profile: profile ?? 'default per dataset', reward: opts.reward ?? 'binary' },

@@ -6,20 +6,29 @@ import { buildSftData, type SftExample, type SftOptions } from './sft.js';
 import { buildVerifierData, type VerifierDataOptions } from './verifier-data.js';
 import { toPredictionLines } from './predictions.js';
 import { toSwegymText } from './text-trajectory.js';
+import { taskPreambles } from './preamble.js';
+import { loadSessionTasks } from '../verifier/candidates.js';
 
-/** Finished rollouts of a session with their trajectory and oracle verdict (undefined when never verified). */
+/**
+ * Finished rollouts of a session with their trajectory and oracle verdict (undefined when never verified).
+ * Rollouts without model calls (gold, replay, Gym episodes) get the agent's system prompt and first user message
+ * when the session's tasks can be loaded.
+ */
 export async function sessionExamples(reader: SessionReader): Promise<Array<SftExample & { verified: boolean; patch: string }>> {
   const out: Array<SftExample & { verified: boolean; patch: string }> = [];
+  let preambles: Awaited<ReturnType<typeof taskPreambles>> | undefined;
   for (const s of reader.summaries()) {
     if (!isFinished(s) || s.status === 'infra_error') continue;
     const events = await reader.events(s.rollout_id);
+    const toolOnly = !events.some((e) => e.type === 'model_request');
+    if (toolOnly && !preambles) preambles = await taskPreambles((await loadSessionTasks(reader)).tasks);
     out.push({
       rolloutId: s.rollout_id,
       instance_id: s.instance_id,
       sample: s.sample,
       resolved: s.resolved === true,
       verified: s.resolved !== undefined,
-      messages: messagesFromEvents(events),
+      messages: messagesFromEvents(events, toolOnly ? preambles?.get(s.instance_id) : undefined),
       patch: patchFromEvents(events),
     });
   }

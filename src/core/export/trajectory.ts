@@ -1,12 +1,22 @@
 import type { ChatMessage, RolloutEvent } from '../events.js';
 
 /**
+ * The prompt an agent would have started from, for rollouts without model calls (gold, replay, Gym episodes
+ * driven by a trainer): without it their trajectory would open with an assistant turn, useless as SFT or verifier
+ * data. `user` gets the repository directory the rollout's environment reported.
+ */
+export interface Preamble {
+  system: string;
+  user: (repoDir: string) => string;
+}
+
+/**
  * The chat messages of a rollout, rebuilt from its events. As SWE-Gym did (facts §5), the trajectory is the
  * message list of the LAST model request plus the final reply; a `history_reset` (context truncation) starts over.
  * Rollouts without model calls (gold, replay, imported tool logs) get assistant tool calls and tool results
- * synthesised from their tool events.
+ * synthesised from their tool events, after the `preamble` (system prompt and first user message) when one is given.
  */
-export function messagesFromEvents(events: readonly RolloutEvent[]): ChatMessage[] {
+export function messagesFromEvents(events: readonly RolloutEvent[], preamble?: Preamble): ChatMessage[] {
   const requests = events.filter((e) => e.type === 'model_request');
   if (requests.length) {
     let msgs: ChatMessage[] = [];
@@ -30,6 +40,11 @@ export function messagesFromEvents(events: readonly RolloutEvent[]): ChatMessage
     return msgs;
   }
   const out: ChatMessage[] = [];
+  if (preamble) {
+    const ready = events.find((e) => e.type === 'env_ready');
+    const repoDir = ready && ready.type === 'env_ready' ? ready.repo_dir : '/testbed';
+    out.push({ role: 'system', content: preamble.system }, { role: 'user', content: preamble.user(repoDir) });
+  }
   for (const e of events) {
     if (e.type === 'tool_start') {
       out.push({ role: 'assistant', content: '', tool_calls: [{ id: e.call_id, type: 'function', function: { name: e.tool, arguments: JSON.stringify(e.args) } }] });

@@ -23,8 +23,8 @@ export interface VerifierDataOptions {
 
 /**
  * Verifier training data as SWE-Gym built it (facts §6.4): system / user (rendered trajectory) / assistant
- * (`<judgement>YES</judgement>` or `NO`) chat lines; over-long examples dropped, negatives sampled at random to the
- * requested ratio.
+ * (`<judgement>YES</judgement>` or `NO`) chat lines; over-long examples dropped, the larger class sampled at random
+ * down to the requested negatives-per-positive ratio.
  */
 export function buildVerifierData(examples: readonly VerifierExample[], opts: VerifierDataOptions = {}) {
   const maxTokens = opts.maxTokens ?? 32768;
@@ -44,11 +44,35 @@ export function buildVerifierData(examples: readonly VerifierExample[], opts: Ve
     }
     kept.push({ ex, messages });
   }
-  const pos = kept.filter((k) => k.ex.resolved);
+  const posAll = kept.filter((k) => k.ex.resolved);
   const negAll = kept.filter((k) => !k.ex.resolved);
   const ratio = opts.negativeRatio ?? 1;
-  const nNeg = Number.isFinite(ratio) ? Math.min(negAll.length, Math.round(pos.length * ratio)) : negAll.length;
-  const neg = shuffled(negAll, seededRandom(opts.seed ?? 42)).slice(0, nNeg);
-  const lines = [...pos, ...neg].map((k) => ({ messages: k.messages, metadata: { rollout_id: k.ex.rolloutId, instance_id: k.ex.instance_id, resolved: k.ex.resolved } }));
-  return { lines, stats: { positives: pos.length, negatives: neg.length, negatives_available: negAll.length, dropped_over_budget: droppedLong, tokenizer: TOKENIZER_NAME } };
+  if (!(ratio >= 0)) throw new Error(`negative ratio must be >= 0 (got ${ratio})`);
+  const rand = seededRandom(opts.seed ?? 42);
+  // SWE-Gym had far more negatives and sampled them down to `ratio` x positives; when negatives are the scarce side,
+  // positives are sampled down instead, so the ratio holds either way. `Infinity` keeps every negative.
+  let nPos = posAll.length;
+  let nNeg = negAll.length;
+  if (Number.isFinite(ratio)) {
+    if (negAll.length >= Math.round(posAll.length * ratio)) nNeg = Math.round(posAll.length * ratio);
+    else nPos = Math.min(posAll.length, Math.round(negAll.length / ratio));
+  }
+  const pos = shuffled(posAll, rand).slice(0, nPos);
+  const neg = shuffled(negAll, rand).slice(0, nNeg);
+  // Interleaved at random (same seed), so a consumer reading the head of the file sees both classes.
+  const lines = shuffled([...pos, ...neg], rand).map((k) => ({
+    messages: k.messages,
+    metadata: { rollout_id: k.ex.rolloutId, instance_id: k.ex.instance_id, resolved: k.ex.resolved },
+  }));
+  return {
+    lines,
+    stats: {
+      positives: pos.length,
+      negatives: neg.length,
+      positives_available: posAll.length,
+      negatives_available: negAll.length,
+      dropped_over_budget: droppedLong,
+      tokenizer: TOKENIZER_NAME,
+    },
+  };
 }

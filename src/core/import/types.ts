@@ -88,6 +88,7 @@ export class Reader {
 
 export function kind(v: unknown): string {
   if (v === null) return 'null';
+  if (v === undefined) return 'nothing: the field is missing';
   if (Array.isArray(v)) return 'a list';
   return typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
 }

@@ -4,6 +4,7 @@ import type { Verdict } from '../harness/types.js';
 import type { RolloutSummary, SessionReader } from '../session/types.js';
 import { isFinished } from '../session/summary-fold.js';
 import { messagesFromEvents, patchFromEvents } from '../export/trajectory.js';
+import { taskPreambles } from '../export/preamble.js';
 import type { Candidate } from './types.js';
 
 /** The last verification verdict of a rollout, if any. */
@@ -46,6 +47,7 @@ export async function loadCandidates(reader: SessionReader, tasks: Map<string, T
   const rows = reader.summaries().filter((s) => isFinished(s) && s.status !== 'infra_error');
   const byInstance = new Map<string, Candidate[]>();
   const summaries = new Map<string, RolloutSummary>();
+  const preambles = await taskPreambles(tasks);
   for (const s of rows) {
     const events = await reader.events(s.rollout_id);
     const c: Candidate = {
@@ -54,7 +56,7 @@ export async function loadCandidates(reader: SessionReader, tasks: Map<string, T
       task: tasks.get(s.instance_id),
       sample: s.sample,
       patch: patchFromEvents(events),
-      messages: messagesFromEvents(events),
+      messages: messagesFromEvents(events, preambles.get(s.instance_id)),
       verdict: verdictFromEvents(events),
     };
     summaries.set(s.rollout_id, s);

@@ -22,6 +22,9 @@ export interface PickerProps {
   onBatch(tasks: TaskInfo[]): void;
   onBestOfN?(task: TaskInfo): void;
   onBack(): void;
+  /** The filter survives leaving and coming back (the app keeps it). */
+  initialQuery?: string;
+  onQueryChange?(q: string): void;
 }
 
 /** Type-to-filter on instance id, repo and problem text; every word must match. */
@@ -40,7 +43,15 @@ export function filterTasks(tasks: TaskInfo[], query: string): TaskInfo[] {
  */
 export function Picker(props: PickerProps): React.JSX.Element {
   const { tasks, width, height } = props;
-  const [query, setQuery] = useState('');
+  const [query, setQueryState] = useState(props.initialQuery ?? '');
+  // A ref as well: several keys can arrive before the next render.
+  const queryRef = useRef(query);
+  const setQuery = (q: string | ((prev: string) => string)) => {
+    const next = typeof q === 'function' ? q(queryRef.current) : q;
+    queryRef.current = next;
+    setQueryState(next);
+    props.onQueryChange?.(next);
+  };
   const [index, setIndex] = useState(0);
   const [marked, setMarked] = useState<Set<string>>(new Set());
   const start = useRef(0);
@@ -81,6 +92,8 @@ export function Picker(props: PickerProps): React.JSX.Element {
       if (name === 'pageup') return setIndex(Math.max(0, sel - 10));
       if (name === 'pagedown') return setIndex(sel + 10);
       if (name === 'backspace') return setQuery((q) => q.slice(0, -1));
+      // With an empty filter `?` is the help key (handled by the app), not a filter character.
+      if (input === '?' && !query) return;
       // Typed text may arrive in one chunk (fast typing, tmux send-keys, paste).
       if (input && (name.length === 1 || name === input) && !/[\x00-\x1f\x7f]/.test(input)) {
         setQuery((q) => q + input);

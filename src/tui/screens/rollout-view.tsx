@@ -10,6 +10,8 @@ import { actionLines, diffLines, scoreLines, shellLines, taskLines, verdictLabel
 import { PANES, rolloutLayout, type PaneId } from './rollout-layout.js';
 import { findLine, fmtCost, fmtDuration, safe, truncate } from '../text.js';
 
+export type PagerKind = 'events' | 'eval' | 'testlog' | 'applylog';
+
 export interface RolloutViewProps {
   store: RolloutStore;
   task?: TaskInfo;
@@ -24,7 +26,7 @@ export interface RolloutViewProps {
   onInterrupt?(rolloutId: string): void;
   attachCommand?(vm: RolloutViewModel): string;
   /** Opens raw events / eval.sh / test log in $PAGER; returns a message to show (e.g. what was missing). */
-  openPager?(kind: 'events' | 'eval' | 'testlog', vm: RolloutViewModel, events: unknown[]): Promise<string | undefined> | string | undefined;
+  openPager?(kind: PagerKind, vm: RolloutViewModel, events: unknown[]): Promise<string | undefined> | string | undefined;
 }
 
 const PATCH_KINDS: PatchKind[] = ['model', 'gold', 'test'];
@@ -163,8 +165,10 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
           return;
         case 'rollout.rawEvents':
         case 'rollout.evalScript':
-        case 'rollout.testLog': {
-          const kind = action === 'rollout.rawEvents' ? 'events' : action === 'rollout.evalScript' ? 'eval' : 'testlog';
+        case 'rollout.testLog':
+        case 'rollout.applyLog': {
+          const kinds: Record<string, PagerKind> = { 'rollout.rawEvents': 'events', 'rollout.evalScript': 'eval', 'rollout.testLog': 'testlog', 'rollout.applyLog': 'applylog' };
+          const kind = kinds[action];
           const r = props.openPager?.(kind, vm, store.events);
           Promise.resolve(r).then((m) => m && setMessage(m));
           return;

@@ -3,7 +3,7 @@ import type { ChatMessage } from '../../events.js';
 /**
  * Renders a trajectory the way SWE-Gym's verifier data did (`format_traj`, facts §6.1):
  * the system message under its own header, consecutive user messages merged, then every remaining message as a
- * numbered turn between lines of 100 dashes. Native tool calls are appended as `### Tool Call k` blocks.
+ * numbered turn between lines of 100 dashes, every line (the last separator too) ending in a newline. Native tool calls are appended as `### Tool Call k` blocks.
  */
 export const SEPARATOR = '-'.repeat(100);
 export const SYSTEM_HEADER = "*** System Message that describes the assistant's behavior ***";
@@ -58,5 +58,7 @@ export function renderTrajectory(messages: ChatMessage[]): string {
     });
   });
   lines.push(SEPARATOR);
-  return lines.join('\n');
+  // format_traj ends every line, the last separator included, with a newline: the judge prompt then shows a blank
+  // line before `=== END INTERACTION ===`, as in SWE-Gym's verifier data.
+  return lines.join('\n') + '\n';
 }
