@@ -12,6 +12,8 @@ export interface CommandSpec {
   summary: string;
   positionals?: string[];
   options: Record<string, OptSpec>;
+  /** Printed after the options in `--help` (environment variables, config files). */
+  notes?: string[];
 }
 
 const dataset: OptSpec = { type: 'string', default: 'samples', help: "tasks: a .json/.jsonl/.parquet file, a Hugging Face dataset name, or 'samples' (bundled)" };
@@ -40,7 +42,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     module: './commands/tui.js',
     export: 'tuiCommand',
     summary: 'open the workbench (the default when no command is given)',
-    options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec },
+    options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec, model: llm.model, 'base-url': llm['base-url'] },
   },
   instances: {
     module: './commands/instances.js',
@@ -71,7 +73,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     export: 'batchCommand',
     summary: 'run every (instance, sample) pair with a pool of workers, saved as a session',
     options: {
-      dataset, instances, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm,
+      dataset, instances, agent: { type: 'string', default: 'gold', help: 'llm | gold' }, ...llm,
       samples: { type: 'number', default: 1, help: 'samples per instance' }, concurrency: { type: 'number', default: 2, help: 'workers' },
       temperatures: { type: 'list', help: 'sample 0 at the first, the rest at the second (e.g. 0,0.5)' },
       'budget-usd': { type: 'number', help: 'hard stop at this spend' }, 'budget-tokens': { type: 'number', help: 'hard stop at this many tokens' },
@@ -79,6 +81,15 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'stall-after': { type: 'number', help: 'seconds without events before a rollout counts as stalled' }, session: { type: 'string', help: 'session name' },
       'sessions-dir': sessionsDir, profile, offline, 'env-spec': envSpec, seed: { type: 'number', help: 'base seed' },
     },
+    notes: [
+      'Docker engines: workers are spread over every engine listed in SWEGYM_ENGINES ("name=host,name2=host2", hosts as',
+      '  DOCKER_HOST values: unix:///var/run/docker.sock, tcp://host:2375, ssh://user@host) or in "engines" of',
+      '  swegym.config.json (or the file named by SWEGYM_CONFIG): {"engines": [{"name": "local"}, {"name": "gpu1",',
+      '  "host": "ssh://me@gpu1"}], "image_disk_budget_gb": 200}. Neither: the local engine only.',
+      'Ctrl-C: take no new rollouts, let running ones finish; a second Ctrl-C stops them at once. No container is left.',
+      'Progress goes to stdout: one plain line per change when stdout is not a terminal, a live status line when it is.',
+      "Continue a stopped or killed batch with 'swegym resume <session>'.",
+    ],
   },
   resume: {
     module: './commands/resume.js',
@@ -86,6 +97,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'continue a session: finished rollouts are kept, interrupted ones start over',
     positionals: ['session'],
     options: { 'retry-failed': { type: 'boolean', help: 're-run infrastructure failures' }, concurrency: { type: 'number', help: 'workers' }, 'sessions-dir': sessionsDir },
+    notes: [
+      'Finished rollouts (a final verdict) are never re-run and their tallies are kept; interrupted ones start over in a',
+      'fresh environment; containers left by a crashed run of the session are removed first. Engines: as for batch.',
+    ],
   },
   sessions: { module: './commands/sessions.js', export: 'sessionsCommand', summary: 'list sessions', options: { 'sessions-dir': sessionsDir, json } },
   show: {

@@ -10,6 +10,7 @@ export function printHelp(command?: string): void {
       const def = o.default !== undefined ? ` (default: ${String(o.default)})` : '';
       console.log(`  --${flag}${arg}`.padEnd(34) + `${o.help}${def}`);
     }
+    if (spec.notes?.length) console.log(`\n${spec.notes.map((l) => `  ${l}`).join('\n')}`);
     return;
   }
   console.log('swegym — train and evaluate software-engineering agents and their verifiers\n');

@@ -89,7 +89,7 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     const lines = live.split('\n');
     assert.equal(lines.filter((l) => l !== '').length <= 24, true);
 
-    await press(name, 'q', 'Escape');
+    await press(name, 'q', 'Escape', 'Escape'); // rollout -> picker, clear the kept filter, home
     await waitScreen(name, (x) => x.includes('New run'), 'home again');
     await press(name, 'q');
     await waitScreen(name, (x) => x.includes('SWEGYM_EXIT=0'), 'a clean exit');
@@ -116,7 +116,7 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     const big = await waitScreen(name, (x) => x.split('\n')[29]?.includes('rollout') ?? false, 'a redraw at 100x30');
     assert.match(big.split('\n')[0], /RESOLVED/);
     assert.match(big, /verdict {2}RESOLVED/);
-    await press(name, 'q', 'Escape', 'q');
+    await press(name, 'q', 'Escape', 'Escape', 'q');
     await waitScreen(name, (x) => x.includes('SWEGYM_EXIT=0'), 'a clean exit');
     await killSession(name);
 
@@ -137,6 +137,7 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     assert.ok(!plain.stdout.includes('\x1b'), 'no escape sequences in plain output');
   } finally {
     spawnSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+    rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
     rmSync(sessionsDir, { recursive: true, force: true });
     rmSync(stderrFile, { force: true });
   }

@@ -14,7 +14,7 @@ import { openSession } from '../../src/core/session/store.js';
 import { batchCommand } from '../../src/cli/commands/batch.js';
 import type { Scheduler } from '../../src/core/scheduler/scheduler.js';
 import type { SchedulerSnapshot } from '../../src/core/scheduler/types.js';
-import { scriptedPolicy } from './scheduler-scripted-model.js';
+import { scriptedPolicy, ensureSampleImages } from './scheduler-scripted-model.js';
 
 const IDS = ['swegym-samples__durations-12', 'swegym-samples__ledger-8', 'swegym-samples__ledger-15'];
 const HANGS = 'swegym-samples__durations-12';
@@ -22,6 +22,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a hanging rollout is flagged stalled while the others finish; kill ends it; no container left', { timeout: 300_000 }, async () => {
   const { tasks } = await loadTasks('samples', { ids: IDS });
+  await ensureSampleImages(tasks); // before any clock starts
   const server = await startScriptedServer(scriptedPolicy(tasks, 1, 5, () => 1, (p) => p.task.instance_id === HANGS));
   const base = mkdtempSync(join(tmpdir(), 'swegym-stall-'));
   const name = `stall-${Date.now().toString(36)}`;

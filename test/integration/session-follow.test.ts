@@ -12,7 +12,7 @@ import { startScriptedServer } from '../helpers/scripted-openai-server.js';
 import { loadTasks } from '../../src/core/dataset/load.js';
 import { openSession } from '../../src/core/session/store.js';
 import type { RolloutEvent } from '../../src/core/events.js';
-import { scriptedPolicy } from './scheduler-scripted-model.js';
+import { scriptedPolicy, ensureSampleImages } from './scheduler-scripted-model.js';
 
 const BIN = join(process.cwd(), 'bin', 'swegym.js');
 const IDS = ['swegym-samples__durations-19', 'swegym-samples__ledger-15', 'swegym-samples__ledger-21'];
@@ -20,6 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 test('a second process follows a running batch and sees every event as it is written', { timeout: 300_000 }, async () => {
   const { tasks } = await loadTasks('samples', { ids: IDS });
+  await ensureSampleImages(tasks); // before any clock starts
   const server = await startScriptedServer(scriptedPolicy(tasks, 1, 3, () => 2));
   const base = mkdtempSync(join(tmpdir(), 'swegym-follow-'));
   const name = `follow-${Date.now().toString(36)}`;

@@ -211,6 +211,29 @@ test('workers spread over several engines; no image is its own status', async ()
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('a transient image failure is an infra failure retried with a new preparation; "no image" is never retried', async () => {
+  const ids = ['flaky', 'none'];
+  const { dir, w } = session(ids, 1);
+  const calls: Record<string, number> = {};
+  const images = new ImagePrefetcher({
+    async ensure(t) {
+      calls[t.instance_id] = (calls[t.instance_id] ?? 0) + 1;
+      if (t.instance_id === 'none') throw new NoImageError('no image');
+      if (calls[t.instance_id] === 1) throw new Error('docker: connection reset while building');
+      return { image: `img-${t.instance_id}`, digest: 'sha256:1' };
+    },
+  });
+  const s = new Scheduler({ session: w, items: planWork(ids.map(task), 1, [], 1), images, runner: (ctx) => scripted(ctx), engines: [{ name: 'e', provider: new FakeProvider() }], concurrency: 1, backoffBaseMs: 5, backoffMaxMs: 10 });
+  const res = await s.run();
+  w.close();
+  const rows = openSession(dir).summaries();
+  assert.equal(rows.find((x) => x.instance_id === 'flaky')!.status, 'completed', 'the retry prepared the image again');
+  assert.equal(rows.find((x) => x.instance_id === 'none')!.status, 'no_image');
+  assert.equal(res.snapshot.infra_failures, 1);
+  assert.equal(calls.none, 1, 'no image is final: not prepared again');
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('image LRU prune under a disk budget never removes images in use or wanted soon', async () => {
   const removed: string[] = [];
   const pf = new ImagePrefetcher({ ensure: async (t) => ({ image: t.instance_id }), size: async () => 100, remove: async (img) => void removed.push(img) }, { diskBudgetBytes: 250 });

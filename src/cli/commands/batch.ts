@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadTasks } from '../../core/dataset/load.js';
 import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
 import { ProfileName } from '../../core/harness/types.js';
+import { defaultProfileFor } from '../../core/harness/profiles.js';
 import { VERSION } from '../../core/version.js';
 import { SessionWriter } from '../../core/session/writer.js';
 import { acquireSessionLock } from '../../core/session/lock.js';
@@ -100,6 +101,9 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     stall_after_sec: opts.stallAfter,
   };
   const seed = opts.seed ?? 0;
+  // The profile each instance is verified with (the default depends on the dataset the instance comes from).
+  const profiles = [...new Set(loaded.tasks.map((t) => profile ?? defaultProfileFor(t)))];
+  const harnessProfile = profiles.length === 1 ? profiles[0]! : `per instance: ${profiles.join(', ')}`;
   const writer = SessionWriter.create(dir, {
     name,
     swegym_version: VERSION,
@@ -112,11 +116,11 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
       ...(opts.instances ? { filter_ids: opts.instances } : {}),
     },
     images: {},
-    harness_profile: profile ?? 'default per dataset',
+    harness_profile: harnessProfile,
     env_spec_hashes: envSpecHashes(specs, loaded.tasks),
-    prompt_template_hashes: agentKind === 'llm' ? promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : 'prompts') : {},
+    prompt_template_hashes: agentKind === 'llm' ? await promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : undefined) : {},
     agent: scrubSecrets({ kind: agentKind, model: llm?.model, base_url: llm?.baseURL, config: llm ?? {} }),
-    verifier: { profile: profile ?? 'default per dataset', offline: !!opts.offline },
+    verifier: { kind: 'harness', profile: harnessProfile, offline: !!opts.offline },
     sampling: { samples, temperatures, seed },
     scheduler: scrubSecrets({ ...settings }) as Record<string, unknown>,
   });

@@ -1,5 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { loadPrompts } from '../agent/prompts.js';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { ProfileName } from '../harness/types.js';
 import type { LlmAgentConfigInput } from '../agent/llm/config.js';
@@ -11,7 +12,7 @@ import { EndpointLimiter } from './semaphore.js';
 import { ImagePrefetcher } from './images.js';
 import { makeDefaultRunner, makeImageOps } from './runner.js';
 import { loadBatchConfig, makeEngines } from './engines.js';
-import { plainProgress } from './progress.js';
+import { formatProgressLine, plainProgress, ttyStatusLine } from './progress.js';
 import type { WorkItem } from './queue.js';
 import { SESSION_LABEL } from './scheduler.js';
 
@@ -42,21 +43,17 @@ export interface ExecuteIO {
   /** Tests and the workbench can inject a runner; default: runRollout + verifyPatch on Docker. */
   runner?: RolloutRunner;
   onScheduler?: (s: Scheduler) => void;
+  /** Draw a live status line on this terminal instead of printing plain progress lines (default: stdout is a TTY). */
+  tty?: { write(s: string): unknown; columns?: number } | false;
 }
 
-export function promptTemplateHashes(dir = 'prompts'): Record<string, string> {
+/**
+ * sha256 of every prompt template the LLM agent will use: the user's override where it has one, the bundled file
+ * otherwise (resolved like the agent does, so the hashes do not depend on the current directory).
+ */
+export async function promptTemplateHashes(overrideDir?: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  try {
-    for (const f of readdirSync(dir)) {
-      try {
-        out[f] = sha256(readFileSync(join(dir, f)));
-      } catch {
-        /* a folder */
-      }
-    }
-  } catch {
-    /* no prompts folder */
-  }
+  for (const t of Object.values(await loadPrompts(overrideDir))) out[basename(t.file)] = sha256(readFileSync(t.file));
   return out;
 }
 
@@ -114,6 +111,11 @@ export async function executeSession(
       diskBudgetBytes: cfg.image_disk_budget_gb ? cfg.image_disk_budget_gb * 1024 ** 3 : undefined,
     });
   }
+  // On a terminal: one live status line, log lines printed above it. Otherwise (logs, CI, nohup): plain lines.
+  const term = io.tty ?? (process.stdout.isTTY ? process.stdout : false);
+  const status = term ? ttyStatusLine(term) : undefined;
+  const out = status ? (l: string) => status.above(() => io.out(l)) : io.out;
+  const err = status ? (l: string) => status.above(() => io.err(l)) : io.err;
   const limiter = new EndpointLimiter(settings.endpoint_max_inflight ?? Number.MAX_SAFE_INTEGER);
   const sched = new Scheduler({
     session: writer,
@@ -132,18 +134,26 @@ export async function executeSession(
     budgetTokens: settings.budget_tokens,
     previous,
     containersSwept: swept,
-    log: (level, m) => (level === 'info' ? io.out : io.err)(`${level}: ${m}`),
+    log: (level, m) => (level === 'info' ? out : err)(`${level}: ${m}`),
   });
   io.onScheduler?.(sched);
-  const finish = plainProgress((cb) => sched.onSnapshot(cb), io.out, process.stdout.isTTY ? 1000 : 2000);
+  let finish: (final?: SchedulerResult['snapshot']) => void;
+  if (status) {
+    const unsub = sched.onSnapshot((s) => status.update(s));
+    finish = (final) => {
+      unsub();
+      status.close();
+      if (final) io.out(formatProgressLine(final));
+    };
+  } else finish = plainProgress((cb) => sched.onSnapshot(cb), io.out, 2000);
   let sigints = 0;
   const onSigint = () => {
     sigints++;
     if (sigints === 1) {
-      io.err('Stopping: no new rollouts; running ones finish. Ctrl-C again to stop now.');
+      err('Stopping: no new rollouts; running ones finish. Ctrl-C again to stop now.');
       void sched.stop('graceful');
     } else {
-      io.err('Stopping now: interrupting running rollouts and removing their containers.');
+      err('Stopping now: interrupting running rollouts and removing their containers.');
       void sched.stop('now');
     }
   };

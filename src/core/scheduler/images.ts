@@ -68,8 +68,12 @@ export class ImagePrefetcher {
           release();
         }
       })();
-      // A failed preparation is reported when a worker asks for it; don't crash the process meanwhile.
-      entry.promise.catch((err) => this.opts.onError?.(id, err));
+      // A failed preparation is reported when a worker asks for it; don't crash the process meanwhile. It is not
+      // remembered (unless the instance has no image at all): the infra retry of the rollout tries again.
+      entry.promise.catch((err) => {
+        if (this.entries.get(id) === entry && !isNoImageError(err)) this.entries.delete(id);
+        this.opts.onError?.(id, err);
+      });
       this.entries.set(id, entry);
       e = entry;
     }

@@ -52,3 +52,76 @@ export function plainProgress(subscribe: (cb: (s: SchedulerSnapshot) => void) =>
     if (s && key(s) !== last) write(formatProgressLine(s));
   };
 }
+
+/** The live status line for a terminal: a bar and the main figures, cut to the terminal's width. */
+export function formatStatusLine(s: SchedulerSnapshot, width = 80): string {
+  const barWidth = Math.max(8, Math.min(24, width - 60));
+  const filled = s.total > 0 ? Math.round((s.done / s.total) * barWidth) : 0;
+  const bar = `[${'#'.repeat(filled)}${'.'.repeat(barWidth - filled)}]`;
+  const parts = [
+    `${bar} ${s.done}/${s.total}`,
+    `${s.running} running`,
+    `${s.queued} queued`,
+    `${s.resolved} resolved`,
+    `${s.throughput_per_min.toFixed(1)}/min`,
+    `ETA ${dur(s.eta_ms)}`,
+    `${tok(s.tokens)} tok $${s.cost_usd.toFixed(2)}` + (s.projected_cost_usd !== undefined ? ` (proj $${s.projected_cost_usd.toFixed(2)})` : ''),
+  ];
+  if (s.infra_failures) parts.push(`${s.infra_failures} infra`);
+  if (s.stalled.length) parts.push(`${s.stalled.length} STALLED`);
+  if (s.state !== 'running') parts.unshift(s.state.toUpperCase());
+  const line = parts.join(' · ');
+  // Code points, not UTF-16 units: the separator is one column.
+  const chars = [...line];
+  return chars.length > width - 1 ? chars.slice(0, width - 2).join('') + '…' : line;
+}
+
+export interface StatusLine {
+  /** Redraws the line (at most every `everyMs`). */
+  update(s: SchedulerSnapshot): void;
+  /** Prints a log line above the status line. */
+  above(print: () => void): void;
+  /** Clears the line for good. */
+  close(): void;
+}
+
+/**
+ * One status line redrawn in place (carriage return + erase line, no cursor movement up), so it survives resizes and
+ * SSH; log lines are printed above it by clearing it first and redrawing it after.
+ */
+export function ttyStatusLine(stream: { write(s: string): unknown; columns?: number }, everyMs = 250): StatusLine {
+  let latest: SchedulerSnapshot | undefined;
+  let shown = '';
+  let lastAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const draw = () => {
+    if (closed || !latest) return;
+    lastAt = Date.now();
+    shown = formatStatusLine(latest, stream.columns ?? 80);
+    stream.write(`\r\x1b[2K${shown}`);
+  };
+  const clear = () => {
+    if (shown) stream.write('\r\x1b[2K');
+    shown = '';
+  };
+  return {
+    update(s) {
+      latest = s;
+      const wait = everyMs - (Date.now() - lastAt);
+      if (wait <= 0) draw();
+      else timer ??= setTimeout(() => ((timer = undefined), draw()), wait);
+    },
+    above(print) {
+      const had = shown !== '';
+      clear();
+      print();
+      if (had) draw();
+    },
+    close() {
+      if (timer) clearTimeout(timer);
+      clear();
+      closed = true;
+    },
+  };
+}

@@ -8,6 +8,7 @@ import type { SchedulerControl, SchedulerSnapshot } from './types.js';
 import { EndpointLimiter } from './semaphore.js';
 import { ImagePrefetcher, isNoImageError, type ImageInfo } from './images.js';
 import { backoffMs, type WorkItem } from './queue.js';
+import { SnapshotPublisher } from './snapshot-publisher.js';
 
 /** Label on every container of a rollout attempt (unique per attempt), in addition to the session label. */
 export const ROLLOUT_LABEL = 'io.swegym.rollout';
@@ -85,6 +86,8 @@ interface Active {
   lastEventAt: number;
   ended: boolean;
   engine: Engine;
+  /** The agent's stop message (why it stopped with 'error'). */
+  stopMessage?: string;
 }
 
 export interface SchedulerResult {
@@ -103,7 +106,6 @@ const ENDPOINT_DOWN = /(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|so
 export class Scheduler implements SchedulerControl {
   private readonly queue: WorkItem[];
   private readonly active = new Map<string, Active>();
-  private readonly listeners = new Set<(s: SchedulerSnapshot) => void>();
   private state: SchedulerSnapshot['state'] = 'running';
   private paused = false;
   private stopMode: 'graceful' | 'now' | undefined;
@@ -119,8 +121,7 @@ export class Scheduler implements SchedulerControl {
   private costUsd = 0;
   private tokens = 0;
   private startedAt = 0;
-  private lastPublish = 0;
-  private publishTimer: NodeJS.Timeout | undefined;
+  private readonly publisher: SnapshotPublisher;
   private ticker: NodeJS.Timeout | undefined;
   private readonly stalled = new Set<string>();
   private runPromise: Promise<SchedulerResult> | undefined;
@@ -132,6 +133,7 @@ export class Scheduler implements SchedulerControl {
     if (!(opts.concurrency >= 1)) throw new Error(`scheduler: concurrency must be >= 1, got ${opts.concurrency}`);
     this.queue = [...opts.items];
     this.limiter = opts.limiter ?? new EndpointLimiter(Number.MAX_SAFE_INTEGER);
+    this.publisher = new SnapshotPublisher(() => this.snapshot(), opts.snapshotIntervalMs ?? 100);
     const p = opts.previous;
     this.total = (p?.total ?? p?.done ?? 0) + this.queue.length;
     this.done = p?.done ?? 0;
@@ -188,8 +190,7 @@ export class Scheduler implements SchedulerControl {
   }
 
   onSnapshot(cb: (s: SchedulerSnapshot) => void): () => void {
-    this.listeners.add(cb);
-    return () => this.listeners.delete(cb);
+    return this.publisher.subscribe(cb);
   }
 
   pause(): void {
@@ -257,23 +258,7 @@ export class Scheduler implements SchedulerControl {
   }
 
   private publish(force = false): void {
-    if (this.listeners.size === 0) return;
-    const interval = this.opts.snapshotIntervalMs ?? 100;
-    const now = Date.now();
-    if (!force && now - this.lastPublish < interval) {
-      this.publishTimer ??= setTimeout(() => {
-        this.publishTimer = undefined;
-        this.publish(true);
-      }, interval - (now - this.lastPublish));
-      return;
-    }
-    if (this.publishTimer) {
-      clearTimeout(this.publishTimer);
-      this.publishTimer = undefined;
-    }
-    this.lastPublish = now;
-    const s = this.snapshot();
-    for (const l of this.listeners) l(s);
+    this.publisher.publish(force);
   }
 
   private tick(): void {
@@ -345,7 +330,7 @@ export class Scheduler implements SchedulerControl {
     await this.sweepSession();
     this.state = this.stopMode || this.queue.length > 0 ? 'stopped' : 'done';
     this.publish(true);
-    if (this.publishTimer) clearTimeout(this.publishTimer);
+    this.publisher.cancelPending();
     return { state: this.state === 'done' ? 'done' : 'stopped', reason: this.stopReason, snapshot: this.snapshot() };
   }
 
@@ -379,6 +364,7 @@ export class Scheduler implements SchedulerControl {
       this.tokens += e.usage.prompt_tokens + e.usage.completion_tokens;
       this.checkBudget();
     }
+    if (e.type === 'agent_stopped') a.stopMessage = e.message;
     if (e.type === 'rollout_ended') a.ended = true;
     this.publish();
   }
@@ -459,6 +445,10 @@ export class Scheduler implements SchedulerControl {
     const s = a.log.summary;
     if (e.status === 'completed' && s.stop_reason === 'error' && s.turns === 0) {
       return { ...e, status: 'infra_error', error: e.error ?? 'agent failed before its first turn (endpoint unreachable?)' };
+    }
+    // The endpoint went away mid-run (the client's own retries exhausted): not something the agent did.
+    if (e.status === 'completed' && s.stop_reason === 'error' && ENDPOINT_DOWN.test(a.stopMessage ?? '')) {
+      return { ...e, status: 'infra_error', error: e.error ?? `LLM endpoint failed: ${a.stopMessage}` };
     }
     return e;
   }
