@@ -1,11 +1,11 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
 import SelectInput from 'ink-select-input';
-import type { Backend, AgentId, LiveBatch, SessionListing } from './backend.js';
+import type { Backend, AgentChoice, AgentId, LiveBatch, SessionListing } from './backend.js';
 import type { SessionReader, RolloutSummary } from '../core/session/types.js';
 import type { TaskInfo } from './panes/lines.js';
 import type { Theme } from './theme.js';
-import type { Bindings, ScreenId } from './keys.js';
+import { actionFor, helpRows, keyName, type Bindings, type ScreenId } from './keys.js';
 import { ThemeContext, T } from './components/theme-context.js';
 import { KeysContext } from './components/keys-context.js';
 import { StatusBar } from './components/status-bar.js';
@@ -50,7 +50,20 @@ export interface AppProps {
 
 interface OpenSession { reader: SessionReader; summaries: RolloutSummary[] }
 
-const SCREEN_ID: Record<Screen['kind'], ScreenId> = { home: 'home', picker: 'picker', agent: 'picker', rollout: 'rollout', batch: 'batch', bestofn: 'bestofn', compare: 'compare', confirmQuit: 'home' };
+/** Events after which a rollout's summary (status, verdict, scores, cost) may have changed. */
+const SUMMARY_EVENTS = new Set(['rollout_started', 'agent_stopped', 'verification_verdict', 'verifier_score', 'rollout_ended']);
+
+const SCREEN_ID: Record<Screen['kind'], ScreenId> = { home: 'home', picker: 'picker', agent: 'agent', rollout: 'rollout', batch: 'batch', bestofn: 'bestofn', compare: 'compare', confirmQuit: 'home' };
+
+/** An agent can run a batch only if it can run every instance of it (replay needs a recording of each). */
+export function agentsForAll(backend: Backend, tasks: TaskInfo[]): AgentChoice[] {
+  const per = tasks.map((t) => backend.agents(t));
+  return per[0].map((c) => {
+    const missing = per.filter((cs) => !cs.find((x) => x.id === c.id)?.available).length;
+    if (!missing || !c.available) return c;
+    return { ...c, available: false, note: `${c.note ?? ''} for ${tasks.length - missing} of the ${tasks.length} instances`.trim() };
+  });
+}
 
 export function App(props: AppProps): React.JSX.Element {
   const { backend } = props;
@@ -62,6 +75,7 @@ export function App(props: AppProps): React.JSX.Element {
   useSyncExternalStore(registry.changed.subscribe, () => registry.ids().length);
   const [stack, setStack] = useState<Screen[]>([{ kind: 'home' }]);
   const [help, setHelp] = useState(false);
+  const [helpOffset, setHelpOffset] = useState(0);
   const [tasks, setTasks] = useState<TaskInfo[]>([]);
   const [sessions, setSessions] = useState<SessionListing[]>([]);
   const [open, setOpen] = useState<Map<string, OpenSession>>(new Map());
@@ -69,6 +83,8 @@ export function App(props: AppProps): React.JSX.Element {
   const [winners, setWinners] = useState<Map<string, string>>(new Map());
   const [message, setMessage] = useState<string>();
   const [batch, setBatch] = useState<LiveBatch>();
+  const [batchEnded, setBatchEnded] = useState<Set<LiveBatch>>(new Set());
+  const batchRunning = !!batch && !batchEnded.has(batch);
   const live = useRef(new Map<string, { interrupt(): void; sessionDir: string }>());
   /** Rollouts started from this workbench (running or not), for the new-run picker's verdicts. */
   const started = useRef(new Map<string, string>());
@@ -96,12 +112,28 @@ export function App(props: AppProps): React.JSX.Element {
       // Queued rows are instances of the selection that never ran: nothing to show or open.
       const ran = () => reader.summaries().filter((r) => r.status !== 'queued');
       const entry: OpenSession = { reader, summaries: ran() };
-      // Follow appends from this or another process: route events to their rollouts, refresh the summaries.
-      follows.current.push(reader.follow((e) => {
+      // Follow appends from this or another process: route events to their rollouts; re-read the session's index
+      // (what the summaries come from) when an event that changes a summary arrives, at most every 200 ms.
+      const refresh = (reader as { refresh?(): void }).refresh?.bind(reader);
+      let pending: ReturnType<typeof setTimeout> | undefined;
+      const off = reader.follow((e) => {
         if (registry.has(e.rollout)) registry.push(e);
-        entry.summaries = ran();
-        setTick((t) => t + 1);
-      }));
+        if (!SUMMARY_EVENTS.has(e.type) || pending) return;
+        pending = setTimeout(() => {
+          pending = undefined;
+          try {
+            refresh?.();
+          } catch (err) {
+            setMessage(`could not re-read ${dir}: ${(err as Error).message}`);
+          }
+          entry.summaries = ran();
+          setTick((t) => t + 1);
+        }, 200);
+      });
+      follows.current.push(() => {
+        off();
+        if (pending) clearTimeout(pending);
+      });
       setOpen((m) => new Map(m).set(dir, entry));
       return entry;
     },
@@ -157,8 +189,9 @@ export function App(props: AppProps): React.JSX.Element {
       const b = await backend.startBatch(chosen, agent, registry.push);
       setBatch(b);
       await openSession(b.sessionDir);
+      // The finished batch's dashboard stays open (final figures, the finished table); only quitting stops asking.
       void b.done.finally(() => {
-        setBatch(undefined);
+        setBatchEnded((e) => new Set(e).add(b));
         void refreshSessions();
       });
       // The batch replaces the picker it was started from: back from the dashboard is home.
@@ -173,22 +206,34 @@ export function App(props: AppProps): React.JSX.Element {
     props.onExit?.(mode);
     app.exit();
   };
-  const requestQuit = () => (batch ? push({ kind: 'confirmQuit' }) : quit('stop'));
+  const requestQuit = () => (batchRunning ? push({ kind: 'confirmQuit' }) : quit('stop'));
 
+  const bodyH = height - 1 - (message ? 1 : 0);
   useInput((input, key) => {
-    if (key.ctrl && input === 'c') return requestQuit();
-    if (help && (key.escape || input === 'q' || input === '?')) return setHelp(false);
-    if (input === '?' && screen.kind !== 'agent' && !(screen.kind === 'picker' && screen.query)) return setHelp(true);
-    if (message && !help) setMessage(undefined);
+    const name = keyName(input, key);
+    const action = actionFor(props.bindings, SCREEN_ID[screen.kind], name);
+    if (action === 'global.quit') return requestQuit();
+    if (help) {
+      if (action === 'global.help' || name === 'escape' || name === 'q') return setHelp(false);
+      const rows = helpRows(props.bindings, SCREEN_ID[screen.kind]).length;
+      const page = Math.max(1, bodyH - 3);
+      const d = name === 'down' || name === 'j' ? 1 : name === 'up' || name === 'k' ? -1 : name === 'pagedown' || name === 'space' ? page : name === 'pageup' ? -page : 0;
+      if (d) setHelpOffset((o) => Math.max(0, Math.min(o + d, rows - (bodyH - 2))));
+      return;
+    }
+    if (action === 'global.help' && screen.kind !== 'confirmQuit') {
+      setHelpOffset(0);
+      return setHelp(true);
+    }
+    if (message) setMessage(undefined);
     if (screen.kind === 'confirmQuit') {
       if (input === 's') quit('stop');
       else if (input === 'k') quit('detach');
-      else if (key.escape || input === 'q') pop();
+      else if (name === 'escape' || input === 'q') pop();
     }
-    if (screen.kind === 'agent' && (key.escape || input === 'q')) pop();
+    if (screen.kind === 'agent' && action === 'global.back') pop();
   });
 
-  const bodyH = height - 1 - (message ? 1 : 0);
   const active = !help;
   const pagerFor = async (kind: PagerKind, vm: RolloutViewModel, events: unknown[]): Promise<string | undefined> => {
     let file: string | undefined;
@@ -215,7 +260,8 @@ export function App(props: AppProps): React.JSX.Element {
           width={width}
           height={bodyH}
           active={active && screen.kind === 'home'}
-          batchRunning={!!batch}
+          batchRunning={batchRunning}
+          batchEnded={!!batch && !batchRunning}
           marked={marked}
           onNewRun={() => push({ kind: 'picker' })}
           onNewBatch={() => push({ kind: 'picker', batch: true })}
@@ -248,7 +294,12 @@ export function App(props: AppProps): React.JSX.Element {
             } else push({ kind: 'agent', task, batch: screen.batch ? [task] : undefined });
           }}
           onBatch={(chosen) => push({ kind: 'agent', task: chosen[0], batch: chosen })}
-          onBestOfN={(task) => push({ kind: 'bestofn', sessionDir: screen.sessionDir, instanceId: task.instance_id })}
+          onBestOfN={(task) => {
+            const dir = screen.sessionDir;
+            // Winners marked earlier (in this or another run of the workbench) show again.
+            if (dir && backend.winners) void backend.winners(dir).then((w) => setWinners((m) => { const n = new Map(m); for (const [i, r] of w) n.set(`${dir}:${i}`, r); return n; }), () => undefined);
+            push({ kind: 'bestofn', sessionDir: dir, instanceId: task.instance_id });
+          }}
           onBack={pop}
           initialQuery={screen.query}
           onQueryChange={(q) =>
@@ -262,7 +313,7 @@ export function App(props: AppProps): React.JSX.Element {
       break;
     }
     case 'agent': {
-      const choices = backend.agents(screen.task);
+      const choices = screen.batch ? agentsForAll(backend, screen.batch) : backend.agents(screen.task);
       where = screen.batch ? `batch of ${screen.batch.length}: choose an agent` : `${screen.task.instance_id}: choose an agent`;
       body = (
         <Box flexDirection="column" width={width} height={bodyH}>
@@ -303,7 +354,7 @@ export function App(props: AppProps): React.JSX.Element {
           onBack={pop}
           onPrevInstance={() => move(-1)}
           onNextInstance={() => move(1)}
-          onInterrupt={(id) => (live.current.get(id)?.interrupt() ?? (batch ? batch.control.kill(id) : undefined))}
+          onInterrupt={(id) => (live.current.get(id)?.interrupt() ?? (batchRunning ? batch!.control.kill(id) : undefined))}
           attachCommand={(v) => backend.attachCommand({ ...v, patch: v.patch || patchAtStep(v, v.steps.length - 1) }, sessionOfRollout(v.rolloutId))}
           openPager={pagerFor}
         />
@@ -380,7 +431,7 @@ export function App(props: AppProps): React.JSX.Element {
     <ThemeContext.Provider value={props.theme}>
       <KeysContext.Provider value={props.bindings}>
         <Box flexDirection="column" width={width} height={height}>
-          {help ? <HelpOverlay screen={SCREEN_ID[screen.kind]} width={width} height={bodyH} /> : body}
+          {help ? <HelpOverlay screen={SCREEN_ID[screen.kind]} width={width} height={bodyH} offset={helpOffset} /> : body}
           {message && (
             <Box height={1} width={width}>
               <Text wrap="truncate-end"><T role="status.error">{safe(message)}</T></Text>

@@ -60,6 +60,8 @@ export interface Backend {
   attachCommand(vm: RolloutViewModel, sessionDir?: string): string;
   /** Persists the winner of a best-of-n comparison. */
   markWinner?(sessionDir: string, instanceId: string, rolloutId: string): Promise<void>;
+  /** The winners marked so far in a session: instance id -> rollout id (the latest mark wins). */
+  winners?(sessionDir: string): Promise<Map<string, string>>;
   /** Stops every running rollout and batch and removes their containers. */
   shutdown(mode: 'stop' | 'detach'): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RolloutEvent } from '../core/events.js';
 import type { TaskRecord } from '../core/dataset/schema.js';
@@ -241,6 +241,22 @@ export class CoreBackend implements Backend {
   async markWinner(sessionDir: string, instanceId: string, rolloutId: string): Promise<void> {
     const file = join(sessionDir, 'winners.jsonl');
     writeFileSync(file, JSON.stringify({ instance_id: instanceId, rollout_id: rolloutId, ts: Date.now() }) + '\n', { flag: 'a' });
+  }
+
+  async winners(sessionDir: string): Promise<Map<string, string>> {
+    const file = join(sessionDir, 'winners.jsonl');
+    const out = new Map<string, string>();
+    if (!existsSync(file)) return out;
+    for (const l of readFileSync(file, 'utf8').split('\n')) {
+      if (!l.trim()) continue;
+      try {
+        const w = JSON.parse(l) as { instance_id?: unknown; rollout_id?: unknown };
+        if (typeof w.instance_id === 'string' && typeof w.rollout_id === 'string') out.set(w.instance_id, w.rollout_id);
+      } catch {
+        // A line cut short by a crash: the marks before it still count.
+      }
+    }
+    return out;
   }
 
   get batchRunning(): boolean {

@@ -4,7 +4,7 @@
  */
 import type { Key } from 'ink';
 
-export type ScreenId = 'global' | 'home' | 'picker' | 'rollout' | 'batch' | 'bestofn' | 'compare';
+export type ScreenId = 'global' | 'home' | 'picker' | 'agent' | 'rollout' | 'batch' | 'bestofn' | 'compare';
 
 export interface KeyDef {
   id: string;
@@ -13,6 +13,8 @@ export interface KeyDef {
   description: string;
   /** Shown in the status bar. */
   hint?: string;
+  /** A global binding this screen's binding stands in for (that one is neither listed nor active here). */
+  replaces?: string;
 }
 
 export const KEY_DEFS: KeyDef[] = [
@@ -20,6 +22,7 @@ export const KEY_DEFS: KeyDef[] = [
   { id: 'global.back', screen: 'global', keys: ['q', 'escape'], description: 'Back (quit on the home screen)', hint: 'back' },
   { id: 'global.quit', screen: 'global', keys: ['ctrl+c'], description: 'Quit (stops running rollouts and their containers)' },
 
+  { id: 'home.quit', screen: 'home', keys: ['q', 'escape'], description: 'Quit (asks first while a batch runs)', hint: 'quit', replaces: 'global.back' },
   { id: 'home.open', screen: 'home', keys: ['return'], description: 'Open the selected session', hint: 'open' },
   { id: 'home.newRun', screen: 'home', keys: ['n'], description: 'New run: pick an instance and an agent', hint: 'new run' },
   { id: 'home.newBatch', screen: 'home', keys: ['b'], description: 'New batch: mark instances, then start', hint: 'batch' },
@@ -27,12 +30,17 @@ export const KEY_DEFS: KeyDef[] = [
   { id: 'home.mark', screen: 'home', keys: ['space'], description: 'Mark a session for run compare' },
   { id: 'home.batch', screen: 'home', keys: ['d'], description: 'Open the batch dashboard of the running batch' },
 
+  // Every printable key types into the filter here, so `q` is text and only Esc goes back.
+  { id: 'picker.back', screen: 'picker', keys: ['escape'], description: 'Clear the filter, or go back when it is empty', hint: 'back', replaces: 'global.back' },
   { id: 'picker.open', screen: 'picker', keys: ['return'], description: 'Open the instance (its latest rollout, or start one)', hint: 'open/run' },
   { id: 'picker.mark', screen: 'picker', keys: ['space'], description: 'Mark / unmark for a batch', hint: 'mark' },
   { id: 'picker.run', screen: 'picker', keys: ['ctrl+r'], description: 'Start a new rollout of the selected instance' },
   { id: 'picker.batch', screen: 'picker', keys: ['ctrl+b'], description: 'Start a batch over the marked instances', hint: 'batch' },
   { id: 'picker.bestofn', screen: 'picker', keys: ['ctrl+n'], description: 'Best-of-n compare of the selected instance' },
   { id: 'picker.clear', screen: 'picker', keys: ['ctrl+u'], description: 'Clear the filter' },
+
+  { id: 'agent.run', screen: 'agent', keys: ['return'], description: 'Start with the highlighted agent', hint: 'run' },
+  { id: 'agent.move', screen: 'agent', keys: ['up', 'down', 'j', 'k'], description: 'Highlight another agent' },
 
   { id: 'rollout.nextStep', screen: 'rollout', keys: ['l', 'right'], description: 'Next step', hint: 'step' },
   { id: 'rollout.prevStep', screen: 'rollout', keys: ['h', 'left'], description: 'Previous step' },
@@ -73,6 +81,8 @@ export const KEY_DEFS: KeyDef[] = [
   { id: 'bestofn.pickLeft', screen: 'bestofn', keys: ['a'], description: 'Show the selected candidate on the left', hint: 'left' },
   { id: 'bestofn.pickRight', screen: 'bestofn', keys: ['b'], description: 'Show the selected candidate on the right', hint: 'right' },
   { id: 'bestofn.winner', screen: 'bestofn', keys: ['w'], description: 'Mark the selected candidate as the winner', hint: 'winner' },
+  { id: 'bestofn.scrollDown', screen: 'bestofn', keys: ['pagedown', 'J'], description: 'Scroll both diffs down' },
+  { id: 'bestofn.scrollUp', screen: 'bestofn', keys: ['pageup', 'K'], description: 'Scroll both diffs up' },
   { id: 'bestofn.open', screen: 'bestofn', keys: ['return'], description: 'Open the selected candidate' },
 
   { id: 'compare.down', screen: 'compare', keys: ['j', 'down'], description: 'Next instance' },
@@ -118,9 +128,10 @@ export function keyName(input: string, key: Key): string {
 
 /** The binding id for a key on a screen (screen bindings win over global ones), or undefined. */
 export function actionFor(bindings: Bindings, screen: ScreenId, name: string): string | undefined {
+  const replaced = replacedOn(screen);
   for (const scope of [screen, 'global'] as const) {
     for (const d of KEY_DEFS) {
-      if (d.screen !== scope) continue;
+      if (d.screen !== scope || replaced.has(d.id)) continue;
       if (bindings.get(d.id)?.includes(name)) return d.id;
     }
   }
@@ -134,8 +145,22 @@ export function displayKey(k: string): string {
 
 export interface HelpRow { keys: string; description: string; screen: ScreenId }
 
+/** Global bindings that a screen's own binding stands in for. */
+function replacedOn(screen: ScreenId): Set<string> {
+  return new Set(KEY_DEFS.filter((d) => d.screen === screen && d.replaces).map((d) => d.replaces!));
+}
+
+/** The bindings in force on a screen: its own, then the global ones it does not replace. */
+function defsOn(screen: ScreenId): KeyDef[] {
+  const replaced = replacedOn(screen);
+  const own = KEY_DEFS.filter((d) => d.screen === screen);
+  const global = KEY_DEFS.filter((d) => d.screen === 'global' && !replaced.has(d.id));
+  // Globals first (help, back), in the slot of the one a screen binding replaces.
+  return [...global.slice(0, 1), ...own.filter((d) => d.replaces), ...global.slice(1), ...own.filter((d) => !d.replaces)];
+}
+
 export function helpRows(bindings: Bindings, screen: ScreenId): HelpRow[] {
-  return KEY_DEFS.filter((d) => d.screen === screen || d.screen === 'global').map((d) => ({
+  return defsOn(screen).map((d) => ({
     keys: (bindings.get(d.id) ?? []).map(displayKey).join(' '),
     description: d.description,
     screen: d.screen,
@@ -143,7 +168,7 @@ export function helpRows(bindings: Bindings, screen: ScreenId): HelpRow[] {
 }
 
 export function hints(bindings: Bindings, screen: ScreenId): Array<{ key: string; label: string }> {
-  return KEY_DEFS.filter((d) => (d.screen === screen || d.screen === 'global') && d.hint).map((d) => ({
+  return defsOn(screen).filter((d) => d.hint).map((d) => ({
     key: displayKey((bindings.get(d.id) ?? [])[0] ?? ''),
     label: d.hint!,
   }));

@@ -11,7 +11,7 @@ export function tempFile(name: string, text: string): string {
   return file;
 }
 
-/** Runs $PAGER (default `less -R`) on a file in the foreground; the caller suspends Ink around it. */
+/** Runs $PAGER (default `less`, which shows escape sequences of untrusted logs as text) in the foreground; the caller suspends Ink around it. */
 export function runPager(file: string, env: NodeJS.ProcessEnv = process.env): { ok: boolean; error?: string } {
   if (!existsSync(file)) return { ok: false, error: `${file} does not exist` };
   const pager = env.PAGER || 'less';

@@ -110,6 +110,32 @@ test('bounded pool; infra failures retried with backoff and counted apart; agent
   rmSync(dir, { recursive: true, force: true });
 });
 
+test('an LLM endpoint that goes down mid-rollout is an infra failure (retried); other agent errors are results', async () => {
+  const ids = ['down', 'bad'];
+  const { dir, w } = session(ids, 1);
+  let downAttempts = 0;
+  const usage = { prompt_tokens: 100, completion_tokens: 10, estimated: false };
+  const runner: RolloutRunner = async (ctx) => {
+    const em = ctx.emitter;
+    if (ctx.task.instance_id === 'down' && downAttempts++ > 0) return scripted(ctx);
+    em.emit({ type: 'rollout_started', instance_id: ctx.task.instance_id, sample: ctx.sample, attempt: ctx.attempt, agent: { kind: 'llm', config: {} } });
+    em.emit({ type: 'model_response', turn: 0, content: null, tool_calls: [], usage, cost_usd: 0, latency_ms: 1 });
+    const message = ctx.task.instance_id === 'down' ? 'model call failed after 4 attempt(s): Connection error.' : 'model call failed after 1 attempt(s): 400 This model\'s maximum context length is 32768 tokens';
+    em.emit({ type: 'agent_stopped', reason: 'error', message, turns: 3, usage, cost_usd: 0 });
+    em.emit({ type: 'verification_verdict', verdict: { instance_id: ctx.task.instance_id, profile: 'swegym', status: 'unresolved', resolved: false } });
+    em.emit({ type: 'rollout_ended', status: 'completed', duration_ms: 5 });
+    return { status: 'completed' };
+  };
+  const s = new Scheduler({ session: w, items: planWork(ids.map(task), 1, [], 1), runner, engines: [{ name: 'e', provider: new FakeProvider() }], concurrency: 1, backoffBaseMs: 5, backoffMaxMs: 10 });
+  const res = await s.run();
+  w.close();
+  const r = openSession(dir);
+  assert.deepEqual(r.attemptsOf('down', 0).map((x) => x.status), ['infra_error', 'completed']);
+  assert.deepEqual(r.attemptsOf('bad', 0).map((x) => x.status), ['completed'], 'a context-length error is the agent\'s result');
+  assert.equal(res.snapshot.infra_failures, 1);
+  rmSync(dir, { recursive: true, force: true });
+});
+
 test('a hanging rollout is flagged stalled while the others finish; kill ends it; a runner ignoring abort is abandoned', async () => {
   const ids = ['h', 'a', 'b', 'c'];
   const { dir, w } = session(ids, 1);
@@ -137,6 +163,40 @@ test('a hanging rollout is flagged stalled while the others finish; kill ends it
   // Snapshots were throttled (~<= 1 per 20 ms) and saw the stall.
   assert.ok(snaps.some((x) => x.stalled.length === 1));
   rmSync(dir, { recursive: true, force: true });
+});
+
+test('the user retries a stalled rollout: a fresh attempt runs; pause holds new work; token budget stops the batch', async () => {
+  const ids = ['h', 'a', 'b'];
+  const { dir, w } = session(ids, 1);
+  const runner: RolloutRunner = (ctx) => scripted(ctx, ctx.task.instance_id === 'h' && ctx.attempt === 0 ? { hang: true } : { delayMs: 10 });
+  const s = new Scheduler({ session: w, items: planWork(ids.map(task), 1, [], 1), runner, engines: [{ name: 'e', provider: new FakeProvider() }], concurrency: 1, stallAfterMs: 100 });
+  const done = s.run();
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline && !s.snapshot().stalled.includes('h.s0.a0')) await sleep(20);
+  s.pause();
+  s.retry('h.s0.a0');
+  await sleep(300);
+  const paused = s.snapshot();
+  assert.equal(paused.state, 'paused');
+  assert.equal(paused.running, 0, 'the retried rollout ended; nothing new started while paused');
+  assert.equal(paused.queued, 3, 'the retry is queued first, with the others');
+  s.resume();
+  const res = await done;
+  w.close();
+  assert.equal(res.state, 'done');
+  assert.equal(res.snapshot.retries, 1);
+  const r = openSession(dir);
+  assert.deepEqual(r.attemptsOf('h', 0).map((x) => x.status), ['interrupted', 'completed']);
+  rmSync(dir, { recursive: true, force: true });
+
+  const t = session(['x', 'y', 'z'], 2);
+  const s2 = new Scheduler({ session: t.w, items: planWork(['x', 'y', 'z'].map(task), 2, [], 1), runner: (ctx) => scripted(ctx, { delayMs: 10 }), engines: [{ name: 'e', provider: new FakeProvider() }], concurrency: 1, budgetTokens: 300 });
+  const res2 = await s2.run();
+  t.w.close();
+  assert.equal(res2.state, 'stopped');
+  assert.match(res2.reason ?? '', /token budget reached \(330 >= 300\)/);
+  assert.equal(res2.snapshot.tokens, 330, 'stopped at the first response past the budget');
+  rmSync(t.dir, { recursive: true, force: true });
 });
 
 test('per-rollout wall-clock limit: a timed-out rollout is an infra failure and does not block the batch', async () => {

@@ -16,7 +16,7 @@ const pct = (x: number) => `${x.toFixed(1)}%`;
 export function sessionReport(dir: string): SessionReport & { session: string } {
   const r = openSession(dir);
   const m = r.typedManifest();
-  return { session: m.name, ...buildReport(r.summaries(), m.dataset.instance_ids, m.sampling.samples, { repos: m.dataset.repos }) };
+  return { session: m.name, ...buildReport(r.summaries(), m.dataset.instance_ids, m.sampling.samples, { repos: m.dataset.repos, allAttempts: r.attempts() }) };
 }
 
 export function formatReport(rep: SessionReport & { session: string }): string {
@@ -27,7 +27,7 @@ export function formatReport(rep: SessionReport & { session: string }): string {
   lines.push(`Resolve rate (sample 0, all ${rep.resolve_rate.of} instances): ${pct(rep.resolve_rate.percent)} ± ${rep.resolve_rate.bootstrap_std.toFixed(1)} (bootstrap std, 1000 x half)  [${rep.resolve_rate.resolved}/${rep.resolve_rate.of}]`);
   if (rep.samples > 1) lines.push(`Resolve rate over all samples: ${pct(rep.resolve_rate_all_samples)}`);
   lines.push(`Empty patches: ${pct(rep.empty_patch_rate)} of completed   Average turns: ${rep.avg_turns.toFixed(1)}`);
-  lines.push(`Tokens: ${rep.tokens.total} (${rep.tokens.prompt} prompt + ${rep.tokens.completion} completion)   Cost: $${rep.cost_usd.toFixed(4)}`);
+  lines.push(`Tokens: ${rep.tokens.total} (${rep.tokens.prompt} prompt + ${rep.tokens.completion} completion)   Cost: $${rep.cost_usd.toFixed(4)} (every attempt)`);
   const stops = Object.entries(rep.stop_reasons).sort((a, b) => b[1] - a[1]);
   if (stops.length) lines.push(`Stop reasons: ${stops.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const verdicts = Object.entries(rep.verdicts).sort((a, b) => b[1] - a[1]);

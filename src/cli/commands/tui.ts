@@ -68,7 +68,9 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
         exitMode = mode;
       },
     }),
-    { exitOnCtrlC: false, alternateScreen: true, maxFps: 10, incrementalRendering: true, patchConsole: true },
+    // interactive: we only get here with a terminal on stdout (else plain mode); Ink would otherwise turn itself
+    // non-interactive whenever CI is set, and draw nothing until exit.
+    { exitOnCtrlC: false, alternateScreen: true, maxFps: 10, incrementalRendering: true, patchConsole: true, interactive: true },
   );
   const onSignal = () => ink.unmount();
   process.once('SIGTERM', onSignal);

@@ -41,7 +41,12 @@ export function repoOf(instanceId: string, repos?: Record<string, string>): stri
  * Builds the report from the decisive row of each (instance, sample) of the plan. `instanceIds` is the dataset
  * selection: it is the denominator, whether or not an instance ran.
  */
-export function buildReport(rows: RolloutSummary[], instanceIds: string[], samples: number, opts: { repos?: Record<string, string>; trials?: number; seed?: number } = {}): SessionReport {
+export function buildReport(
+  rows: RolloutSummary[],
+  instanceIds: string[],
+  samples: number,
+  opts: { repos?: Record<string, string>; trials?: number; seed?: number; /** Every attempt (killed, retried too): what was spent. */ allAttempts?: RolloutSummary[] } = {},
+): SessionReport {
   const byInstance = new Map<string, Array<RolloutSummary | undefined>>();
   for (const id of instanceIds) byInstance.set(id, new Array(samples).fill(undefined));
   for (const r of rows) {
@@ -78,6 +83,12 @@ export function buildReport(rows: RolloutSummary[], instanceIds: string[], sampl
         if (r.verdict === 'empty_patch' || r.patch_lines === 0) empty++;
       }
     }
+  }
+  if (opts.allAttempts) {
+    // Spend is what every attempt cost, including interrupted and retried ones, not only the decisive attempts.
+    prompt = opts.allAttempts.reduce((a, r) => a + r.prompt_tokens, 0);
+    completion = opts.allAttempts.reduce((a, r) => a + r.completion_tokens, 0);
+    cost = opts.allAttempts.reduce((a, r) => a + r.cost_usd, 0);
   }
   const outcomes0 = instanceIds.map((id) => byInstance.get(id)?.[0]?.resolved === true);
   const rr = resolveRateWithBootstrap(outcomes0, { seed: opts.seed ?? 42 });

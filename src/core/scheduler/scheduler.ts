@@ -1,77 +1,17 @@
 import { RolloutEmitter, type RolloutEvent } from '../events.js';
 import type { TaskRecord } from '../dataset/schema.js';
-import type { RuntimeProvider } from '../runtime/types.js';
 import { rolloutId as makeRolloutId } from '../session/ids.js';
-import type { RolloutLog, SessionWriter } from '../session/writer.js';
+import type { RolloutLog } from '../session/writer.js';
 import type { IndexedSummary } from '../session/summary-fold.js';
 import type { SchedulerControl, SchedulerSnapshot } from './types.js';
 import { EndpointLimiter } from './semaphore.js';
 import { ImagePrefetcher, isNoImageError, type ImageInfo } from './images.js';
 import { backoffMs, type WorkItem } from './queue.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
+import { ROLLOUT_LABEL, SESSION_LABEL, type Engine, type RunnerContext, type RunnerOutcome, type SchedulerOptions, type SchedulerResult } from './scheduler-api.js';
 
-/** Label on every container of a rollout attempt (unique per attempt), in addition to the session label. */
-export const ROLLOUT_LABEL = 'io.swegym.rollout';
-export const SESSION_LABEL = 'io.swegym.session';
-
-export interface Engine {
-  name: string;
-  provider: RuntimeProvider;
-  /** Images live per engine: each engine prepares its own (default: the scheduler's `images`). */
-  images?: ImagePrefetcher;
-}
-
-export interface RunnerContext {
-  task: TaskRecord;
-  sample: number;
-  temperature?: number;
-  seed: number;
-  attempt: number;
-  rolloutId: string;
-  session: string;
-  emitter: RolloutEmitter;
-  signal: AbortSignal;
-  engine: Engine;
-  image?: ImageInfo;
-  /** Put on every container this rollout creates. */
-  labels: Record<string, string>;
-  limiter: EndpointLimiter;
-}
-
-export interface RunnerOutcome {
-  status: 'completed' | 'infra_error' | 'interrupted' | 'no_image';
-  error?: string;
-}
-
-/** Runs one rollout attempt: environment up, agent, patch, verification, environment down; emits every event. */
-export type RolloutRunner = (ctx: RunnerContext) => Promise<RunnerOutcome>;
-
-export interface SchedulerOptions {
-  session: SessionWriter;
-  items: WorkItem[];
-  runner: RolloutRunner;
-  engines: Engine[];
-  concurrency: number;
-  images?: ImagePrefetcher;
-  /** How many distinct upcoming instances to prepare images for. */
-  imageLookahead?: number;
-  limiter?: EndpointLimiter;
-  maxInfraRetries?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  rolloutTimeoutMs?: number;
-  stallAfterMs?: number;
-  /** After an abort, how long a runner gets to return before it is abandoned (its containers swept). */
-  abandonAfterMs?: number;
-  budgetUsd?: number;
-  budgetTokens?: number;
-  /** Totals of earlier runs of this session (resume keeps the tallies). */
-  previous?: { done: number; resolved: number; cost_usd: number; tokens: number; infra_failures: number; retries: number; total?: number };
-  snapshotIntervalMs?: number;
-  /** Containers found and removed before the run (shown in snapshots). */
-  containersSwept?: number;
-  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
-}
+export { ROLLOUT_LABEL, SESSION_LABEL } from './scheduler-api.js';
+export type { Engine, RunnerContext, RunnerOutcome, RolloutRunner, SchedulerOptions, SchedulerResult } from './scheduler-api.js';
 
 type KillReason = 'kill' | 'retry' | 'timeout' | 'stop' | 'budget';
 
@@ -88,12 +28,6 @@ interface Active {
   engine: Engine;
   /** The agent's stop message (why it stopped with 'error'). */
   stopMessage?: string;
-}
-
-export interface SchedulerResult {
-  state: 'done' | 'stopped';
-  reason?: string;
-  snapshot: SchedulerSnapshot;
 }
 
 /** Errors that mean the LLM endpoint (not the agent) failed: the rollout says nothing about the agent. */

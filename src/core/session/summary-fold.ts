@@ -98,7 +98,10 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
   return s;
 }
 
-/** A rollout is finished (never re-run) when it ended completed or recorded a final verdict. */
+/**
+ * A rollout is finished (never re-run) when it ended completed or recorded a final verdict, unless the scheduler
+ * ruled the attempt an infrastructure failure (e.g. the LLM endpoint died mid-run, then the patch was verified).
+ */
 export function isFinished(s: RolloutSummary): boolean {
-  return s.status === 'completed' || s.verdict !== undefined;
+  return s.status === 'completed' || (s.verdict !== undefined && s.status !== 'infra_error');
 }

@@ -15,7 +15,7 @@ export function HelpOverlay({ screen, width, height, offset = 0 }: { screen: Scr
   const lines: Line[] = rows.map((r) => [seg(padEnd(r.keys, kw), 'title'), seg(r.description), seg(r.screen === 'global' ? '  (everywhere)' : '', 'muted')]);
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Pane title={`keys · ${screen}  (? or Esc to close)`} width={width} height={height} focused lines={lines} offset={offset} />
+      <Pane title={`keys · ${screen}  (? or Esc to close${lines.length > height - 2 ? ', j/k scroll' : ''})`} width={width} height={height} focused lines={lines} offset={offset} />
     </Box>
   );
 }

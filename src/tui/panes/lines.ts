@@ -2,6 +2,7 @@ import type { Line } from '../components/line.js';
 import { seg, line } from '../components/line.js';
 import type { RolloutViewModel, StepView } from '../state/rollout-view-model.js';
 import { isLive } from '../state/rollout-view-model.js';
+import { isShellTool } from '../state/tool-call.js';
 import { scoreRole, verdictRole, type Role } from '../theme.js';
 import { fmtCost, fmtDuration, fmtTokens, padEnd, parseDiff, safe, wrapLines } from '../text.js';
 
@@ -61,19 +62,37 @@ export function stepLines(step: StepView, width: number, expanded: boolean): Lin
   ];
   const out: Line[] = [head];
   const msgLines = wrapLines(step.message.trim(), width - 2).filter((l, i, a) => l !== '' || i < a.length - 1);
-  const argLines = step.tool ? wrapLines(step.tool.args, width - 4) : [];
   const maxMsg = expanded ? Infinity : 2;
   const maxArgs = expanded ? Infinity : 2;
   for (const l of msgLines.slice(0, maxMsg)) out.push([seg('  '), seg(l)]);
   if (msgLines.length > maxMsg) out.push(line(`  … ${msgLines.length - maxMsg} more lines`, 'muted'));
-  for (const l of argLines.slice(0, maxArgs)) out.push([seg('  $ ', 'muted'), seg(l, 'diff.hunk')]);
-  if (argLines.length > maxArgs) out.push(line(`    … ${argLines.length - maxArgs} more lines`, 'muted'));
+  if (step.tool) out.push(...callLines(step.tool, width, maxArgs));
   if (expanded && step.observation) {
     out.push(line('  ── observation ──', 'muted'));
     for (const l of wrapLines(step.observation, width - 2)) out.push([seg('  '), seg(l, 'muted')]);
   }
   if (!byKey) stepCache.set(step, (byKey = new Map()));
   byKey.set(key, out);
+  return out;
+}
+
+/** A tool call as it reads: `$ command` for the shell, `view /path` and -/+ lines for the editor. */
+function callLines(tool: NonNullable<StepView['tool']>, width: number, max: number): Line[] {
+  const out: Line[] = [];
+  const shell = isShellTool(tool.name);
+  const summary = tool.args ? wrapLines(tool.args, width - 4) : [];
+  summary.slice(0, max).forEach((l, i) => {
+    if (shell) out.push([seg(i ? '    ' : '  $ ', 'muted'), seg(l, 'diff.hunk')]);
+    else if (i === 0) {
+      const sp = l.indexOf(' ');
+      // Editor calls: the command stands out, the path follows.
+      out.push(tool.name === 'str_replace_editor' && sp > 0 ? [seg('  '), seg(l.slice(0, sp), 'title'), seg(l.slice(sp))] : [seg('  '), seg(l)]);
+    } else out.push([seg('    '), seg(l)]);
+  });
+  if (summary.length > max) out.push(line(`    … ${summary.length - max} more lines`, 'muted'));
+  const detail = (tool.detail ?? []).flatMap((d) => wrapLines(d, width - 4));
+  detail.slice(0, max).forEach((l) => out.push([seg('    '), seg(l, l.startsWith('- ') ? 'diff.del' : l.startsWith('+ ') ? 'diff.add' : undefined)]));
+  if (detail.length > max) out.push(line(`    … ${detail.length - max} more lines`, 'muted'));
   return out;
 }
 
@@ -98,9 +117,16 @@ export function actionLines(vm: RolloutViewModel, width: number, selected: numbe
 export function shellLines(vm: RolloutViewModel, width: number, selected: number, follow: boolean): Line[] {
   const step = vm.steps[selected];
   // While following a live rollout, show the live tail; when stepping through history, the step's own output.
-  const text = follow || !step ? vm.shell : `$ ${step.tool?.args ?? ''}\n${step.observation ?? '(no output)'}`;
-  if (!text) return [line(vm.containerId ? '(no output yet)' : '(no container yet)', 'muted')];
-  return wrapLines(text.replace(/\n$/, ''), width).map((l) => (l.startsWith('$ ') ? line(l, 'diff.hunk') : line(l)));
+  let text = vm.shell;
+  if (!follow && step) {
+    if (!isShellTool(step.tool?.name)) {
+      const what = step.tool ? `a ${step.tool.name} call` : 'a message';
+      return wrapLines(`step ${selected + 1} is ${what}, not a shell command: the agent pane shows it`, width).map((l) => line(l, 'muted'));
+    }
+    text = `${(step.tool?.args ?? '').split('\n').map((l, j) => `${j ? '> ' : '$ '}${l}`).join('\n')}\n${step.observation ?? '(no output)'}`;
+  }
+  if (!text) return [line(vm.containerId ? '(no command run yet)' : '(no container yet)', 'muted')];
+  return wrapLines(text.replace(/\n$/, ''), width).map((l) => (l.startsWith('$ ') || l.startsWith('> ') ? line(l, 'diff.hunk') : line(l)));
 }
 
 export type PatchKind = 'model' | 'gold' | 'test';
@@ -148,7 +174,8 @@ export function scoreLines(vm: RolloutViewModel, width: number): Line[] {
     ]);
   }
   for (const [name, s] of Object.entries(vm.scores)) {
-    out.push([seg(`${padEnd(name, 9)}`), seg(s.score.toFixed(2), scoreRole(s.score)), seg(s.flags.length ? `  [${s.flags.join(', ')}]` : '', 'warn'), seg(s.explanation ? `  ${s.explanation.split('\n')[0]}` : '', 'muted')]);
+    // "score <verifier>": a verifier may be named like a row of this pane (the `tests` verifier).
+    out.push([seg('score    '), seg(`${name} `, 'title'), seg(s.score.toFixed(2), scoreRole(s.score)), seg(s.flags.length ? `  [${s.flags.join(', ')}]` : '', 'warn'), seg(s.explanation ? `  ${s.explanation.split('\n')[0]}` : '', 'muted')]);
   }
   out.push([seg('stop     '), seg(vm.stopReason ?? (isLive(vm) ? '-' : 'n/a'), vm.stopReason && vm.stopReason !== 'finished' ? 'warn' : undefined), seg(vm.stopMessage ? `  ${vm.stopMessage.split('\n')[0]}` : '', 'muted')]);
   out.push([

@@ -141,7 +141,7 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
         <Text wrap="truncate-end">
           <ProgressBar done={snap.done} total={snap.total} width={barW} />
           <T>{` ${snap.total ? Math.floor((100 * snap.done) / snap.total) : 0}%`}</T>
-          <T role="muted">{` ETA ${fmtDuration(snap.eta_ms)}`}</T>
+          <T role="muted">{` ETA ${snap.state === 'running' ? fmtDuration(snap.eta_ms) : '-'}`}</T>
         </Text>
       </Box>
       <Box height={1}>

@@ -7,7 +7,8 @@ import { useBoundInput } from '../components/keys-context.js';
 import { windowStart, clampIndex } from '../components/list-window.js';
 import { diffLines } from '../panes/lines.js';
 import { equivalenceGroups, meanScore, rankCandidates } from '../state/compare.js';
-import { scoreRole, verdictRole } from '../theme.js';
+import { scoreRole, verdictRole, type Role } from '../theme.js';
+import { renderChart } from '../../core/verifier/chart.js';
 import { fmtCost, padEnd, padStart, safe } from '../text.js';
 
 export interface BestOfNProps {
@@ -34,6 +35,49 @@ export function curveRows(curves: BestOfNProps['curves'], width: number): Array<
   return Array.from({ length: n }, (_, i) => ({ k: i + 1, pass: curves.passAtK[i], best: curves.bestAtK[i], passBar: bar(curves.passAtK[i]), bestBar: bar(curves.bestAtK[i]) }));
 }
 
+const SERIES_ROLES: Role[] = ['progress.done', 'score.high'];
+
+/** pass@k and best@k as a braille line chart, each curve in its own colour, with the values of each k above it. */
+export function CurveChart({ curves, width, height }: { curves: BestOfNProps['curves']; width: number; height: number }): React.JSX.Element {
+  const pts = (v: Array<number | undefined>) => v.flatMap((y, i) => (y === undefined ? [] : [{ x: i + 1, y }]));
+  const series = [
+    { name: 'pass@k', points: pts(curves.passAtK) },
+    { name: 'best@k', points: pts(curves.bestAtK) },
+  ];
+  const chart = renderChart(series, { width: Math.max(10, width - 8), height: Math.max(2, height - 4), yMin: 0, yMax: 1, yFormat: (v) => v.toFixed(1) });
+  const values = curves.passAtK.map((p, i) => `k=${i + 1} ${p?.toFixed(2) ?? '-'}/${curves.bestAtK[i]?.toFixed(2) ?? '-'}`).join('  ');
+  return (
+    <Box flexDirection="column" width={width} height={height}>
+      <Text wrap="truncate-end"><T role="muted">{`  pass@k / best@k of the session  ${values}`}</T></Text>
+      {chart.lines.map((l, r) => {
+        const row = chart.cells[r];
+        if (!row) return <Text key={r} wrap="truncate-end"><T role="muted">{r === chart.lines.length - 1 ? '' : l}</T>{r === chart.lines.length - 1 && <ChartLegend line={l} />}</Text>;
+        return (
+          <Text key={r} wrap="truncate-end">
+            <T role="muted">{l.slice(0, chart.axisWidth)}</T>
+            {row.map((c, x) => <T key={x} role={c.series >= 0 ? SERIES_ROLES[c.series % SERIES_ROLES.length] : undefined}>{c.ch}</T>)}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
+/** The legend line: each series' swatch in its colour. */
+function ChartLegend({ line }: { line: string }): React.JSX.Element {
+  const parts = line.split('⣿');
+  return (
+    <>
+      {parts.map((p, i) => (
+        <React.Fragment key={i}>
+          {i > 0 && <T role={SERIES_ROLES[(i - 1) % SERIES_ROLES.length]}>⣿</T>}
+          <T role="muted">{p}</T>
+        </React.Fragment>
+      ))}
+    </>
+  );
+}
+
 export function BestOfN(props: BestOfNProps): React.JSX.Element {
   const { width, height } = props;
   const ranked = useMemo(() => rankCandidates(props.candidates), [props.candidates]);
@@ -41,6 +85,8 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
   const [left, setLeft] = useState<string | undefined>(ranked[0]?.rollout_id);
   const [right, setRight] = useState<string | undefined>(ranked[1]?.rollout_id);
   const [patches, setPatches] = useState<Map<string, string>>(new Map());
+  /** Both diffs scroll together (PgUp / PgDn, J / K): j / k move through the candidates. */
+  const [diffOffset, setDiffOffset] = useState(0);
   const startRef = useRef(0);
   const index = clampIndex(sel, ranked.length);
 
@@ -67,8 +113,10 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
       if (action === 'global.back') props.onBack();
       else if (action === 'bestofn.down') setSel(index + 1);
       else if (action === 'bestofn.up') setSel(Math.max(0, index - 1));
-      else if (action === 'bestofn.pickLeft' && cur) setLeft(cur);
-      else if (action === 'bestofn.pickRight' && cur) setRight(cur);
+      else if (action === 'bestofn.pickLeft' && cur) (setLeft(cur), setDiffOffset(0));
+      else if (action === 'bestofn.pickRight' && cur) (setRight(cur), setDiffOffset(0));
+      else if (action === 'bestofn.scrollDown') setDiffOffset((o) => Math.min(o + diffPage, maxDiffOffset));
+      else if (action === 'bestofn.scrollUp') setDiffOffset((o) => Math.max(0, o - diffPage));
       else if (action === 'bestofn.winner' && cur) props.onMarkWinner(cur);
       else if (action === 'bestofn.open' && cur) props.onOpen(cur);
     },
@@ -77,7 +125,9 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
 
   const curves = curveRows(props.curves, width);
   const listRows = Math.max(2, Math.min(ranked.length, Math.floor(height / 4)));
-  const curveH = Math.min(curves.length + 1, Math.max(0, Math.floor(height / 5)));
+  // A braille line chart (the engine's chart, as `swegym score` draws it) when there is room; bars otherwise.
+  const asChart = curves.length >= 2 && height >= 30;
+  const curveH = asChart ? 9 : Math.min(curves.length + 1, Math.max(0, Math.floor(height / 5)));
   const diffH = height - 2 - listRows - curveH;
   const sideBySide = width >= 100;
   startRef.current = windowStart(index, listRows, ranked.length, startRef.current);
@@ -86,11 +136,16 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
     const c = cand(id);
     if (!c) return `${label}: (none)`;
     const s = meanScore(c);
-    return `${label}: #${c.sample} ${c.verdict ?? c.status} ${s !== undefined ? s.toFixed(2) : ''}${props.winner === c.rollout_id ? ' ★' : ''}`;
+    return `${label}: #${c.sample} ${c.verdict ?? c.status} ${s !== undefined ? s.toFixed(2) : ''}${props.winner === c.rollout_id ? ' ★ winner' : ''}`;
   };
   const paneW = sideBySide ? Math.floor(width / 2) : width;
   const paneH = sideBySide ? diffH : Math.floor(diffH / 2);
   const lw = (id: string | undefined, w: number) => diffLines(id ? patches.get(id) ?? '' : '', w - 2);
+  const leftLines = lw(left, paneW);
+  const rightLines = lw(right, sideBySide ? width - paneW : width);
+  const diffRows = Math.max(1, paneH - 2);
+  const diffPage = Math.max(1, diffRows - 1);
+  const maxDiffOffset = Math.max(0, Math.max(leftLines.length, rightLines.length) - diffRows);
 
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -114,20 +169,26 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
         })}
       </Box>
       <Box flexDirection={sideBySide ? 'row' : 'column'} height={diffH}>
-        <Pane title={title(left, 'a')} width={paneW} height={paneH} lines={lw(left, paneW)} offset={0} />
-        <Pane title={title(right, 'b')} width={sideBySide ? width - paneW : width} height={sideBySide ? diffH : diffH - paneH} lines={lw(right, paneW)} offset={0} />
+        <Pane title={title(left, 'a')} width={paneW} height={paneH} lines={leftLines} offset={diffOffset} />
+        <Pane title={title(right, 'b')} width={sideBySide ? width - paneW : width} height={sideBySide ? diffH : diffH - paneH} lines={rightLines} offset={diffOffset} />
       </Box>
       <Box height={curveH} flexDirection="column" overflow="hidden">
-        <Text wrap="truncate-end"><T role="muted">{`  k  ${padEnd('pass@k', Math.floor((width - 24) / 2) + 6)}best@k`}</T></Text>
-        {curves.slice(0, Math.max(0, curveH - 1)).map((r) => (
-          <Text key={r.k} wrap="truncate-end">
-            <T role="muted">{padStart(String(r.k), 3)}  </T>
-            <T role="progress.done">{r.passBar}</T>
-            <T>{` ${r.pass !== undefined ? r.pass.toFixed(2) : '  - '} `}</T>
-            <T role="score.high">{r.bestBar}</T>
-            <T>{` ${r.best !== undefined ? r.best.toFixed(2) : '  - '}`}</T>
-          </Text>
-        ))}
+        {asChart ? (
+          <CurveChart curves={props.curves} width={width} height={curveH} />
+        ) : (
+          <>
+            <Text wrap="truncate-end"><T role="muted">{`  k  ${padEnd('pass@k', Math.floor((width - 24) / 2) + 6)}best@k`}</T></Text>
+            {curves.slice(0, Math.max(0, curveH - 1)).map((r) => (
+              <Text key={r.k} wrap="truncate-end">
+                <T role="muted">{padStart(String(r.k), 3)}  </T>
+                <T role="progress.done">{r.passBar}</T>
+                <T>{` ${r.pass !== undefined ? r.pass.toFixed(2) : '  - '} `}</T>
+                <T role="score.high">{r.bestBar}</T>
+                <T>{` ${r.best !== undefined ? r.best.toFixed(2) : '  - '}`}</T>
+              </Text>
+            ))}
+          </>
+        )}
       </Box>
     </Box>
   );

@@ -14,6 +14,8 @@ export interface HomeProps {
   height: number;
   active?: boolean;
   batchRunning?: boolean;
+  /** The batch started here has finished: its dashboard can still be opened. */
+  batchEnded?: boolean;
   marked?: string;
   onNewRun(): void;
   onNewBatch(): void;
@@ -26,11 +28,18 @@ export interface HomeProps {
 
 type Value = { kind: 'run' } | { kind: 'batch' } | { kind: 'dashboard' } | { kind: 'session'; dir: string };
 
+const cols = (status: string, resolved: string, rate: string, cost: string): string => `${padEnd(status, 10)} ${padStart(resolved, 8)} ${padStart(rate, 5)} ${padStart(cost, 9)}`;
+/** The session name gets what the other columns leave (the list's pointer and the mark take 4 columns). */
+const nameWidth = (width: number): number => Math.max(8, width - cols('', '', '', '').length - 6);
+
 export function sessionRow(s: SessionListing, width: number, marked: boolean): string {
   const rate = s.done ? `${((100 * s.resolved) / s.done).toFixed(0)}%` : '-';
-  const cols = `${padEnd(s.status, 10)} ${padStart(`${s.resolved}/${s.done}`, 7)} ${padStart(rate, 5)} ${padStart(fmtCost(s.costUsd), 9)}`;
-  const nameW = Math.max(8, width - cols.length - 6);
-  return `${marked ? '*' : ' '} ${padEnd(safe(s.name), nameW)} ${cols}`;
+  return `${marked ? '*' : ' '} ${padEnd(safe(s.name), nameWidth(width))} ${cols(s.status, `${s.resolved}/${s.done}`, rate, fmtCost(s.costUsd))}`;
+}
+
+/** The column header, aligned with sessionRow under ink-select-input's two-column pointer. */
+export function sessionHeader(width: number): string {
+  return `    ${padEnd('session', nameWidth(width))} ${cols('status', 'resolved', 'rate', 'cost')}`;
 }
 
 export function Item({ isSelected, label }: { isSelected?: boolean; label: string }): React.JSX.Element {
@@ -46,7 +55,7 @@ export function Home(props: HomeProps): React.JSX.Element {
   const items: Array<{ key: string; label: string; value: Value }> = [
     { key: 'run', label: '▸ New run: pick an instance and an agent', value: { kind: 'run' } },
     { key: 'batch', label: '▸ New batch: mark instances, run them all', value: { kind: 'batch' } },
-    ...(props.batchRunning ? [{ key: 'dash', label: '▸ Batch dashboard (running)', value: { kind: 'dashboard' } as Value }] : []),
+    ...(props.batchRunning || props.batchEnded ? [{ key: 'dash', label: `▸ Batch dashboard (${props.batchRunning ? 'running' : 'finished'})`, value: { kind: 'dashboard' } as Value }] : []),
     ...sessions.map((s) => ({ key: s.dir, label: sessionRow(s, width, props.marked === s.dir), value: { kind: 'session', dir: s.dir } as Value })),
   ];
   const [hl, setHl] = React.useState<Value>(items[0].value);
@@ -54,7 +63,7 @@ export function Home(props: HomeProps): React.JSX.Element {
   useBoundInput(
     'home',
     (action) => {
-      if (action === 'global.back') props.onBack();
+      if (action === 'home.quit') props.onBack();
       else if (action === 'home.newRun') props.onNewRun();
       else if (action === 'home.newBatch') props.onNewBatch();
       else if (action === 'home.batch') props.onDashboard?.();
@@ -74,7 +83,7 @@ export function Home(props: HomeProps): React.JSX.Element {
       ))}
       <Box height={1}><Text> </Text></Box>
       <Box height={1}>
-        <Text wrap="truncate-end"><T role="muted">{`    ${padEnd('session', Math.max(8, width - 42))} status      resolved  rate      cost`}</T></Text>
+        <Text wrap="truncate-end"><T role="muted">{sessionHeader(width)}</T></Text>
       </Box>
       <Box height={listRows} flexDirection="column" overflow="hidden">
         <SelectInput

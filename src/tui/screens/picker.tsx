@@ -63,7 +63,7 @@ export function Picker(props: PickerProps): React.JSX.Element {
   useBoundInput(
     'picker',
     (action, name, input) => {
-      if (name === 'escape') {
+      if (action === 'picker.back') {
         if (query) setQuery('');
         else props.onBack();
         return;
@@ -92,8 +92,8 @@ export function Picker(props: PickerProps): React.JSX.Element {
       if (name === 'pageup') return setIndex(Math.max(0, sel - 10));
       if (name === 'pagedown') return setIndex(sel + 10);
       if (name === 'backspace') return setQuery((q) => q.slice(0, -1));
-      // With an empty filter `?` is the help key (handled by the app), not a filter character.
-      if (input === '?' && !query) return;
+      // `?` is always the help key (handled by the app), so the status bar's "? help" holds here too.
+      if (action === 'global.help') return;
       // Typed text may arrive in one chunk (fast typing, tmux send-keys, paste).
       if (input && (name.length === 1 || name === input) && !/[\x00-\x1f\x7f]/.test(input)) {
         setQuery((q) => q + input);
@@ -106,8 +106,11 @@ export function Picker(props: PickerProps): React.JSX.Element {
   const rows = Math.max(1, height - 4);
   start.current = windowStart(sel, rows, filtered.length, start.current);
   const visible = filtered.slice(start.current, start.current + rows);
-  const idW = Math.max(12, Math.min(40, Math.floor(width * 0.3)));
-  const repoW = Math.max(8, Math.min(24, Math.floor(width * 0.17)));
+  // The instance id is what people look for: it gets its full length first, the repo what is left.
+  const fixed = 38; // marker, version, F2P, P2P, separators and room for "resolved 1.00 ×3"
+  const longest = (f: (t: TaskInfo) => string) => tasks.reduce((m, t) => Math.max(m, f(t).length), 8);
+  const idW = Math.min(longest((t) => t.instance_id), Math.max(12, width - fixed - 8));
+  const repoW = Math.max(8, Math.min(longest((t) => t.repo), width - fixed - idW));
   const header = `  ${padEnd('instance', idW)} ${padEnd('repo', repoW)} ${padEnd('ver', 6)} ${padStart('F2P', 4)} ${padStart('P2P', 4)}  best`;
   return (
     <Box flexDirection="column" width={width} height={height}>

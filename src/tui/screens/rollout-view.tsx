@@ -8,7 +8,7 @@ import { useBoundInput } from '../components/keys-context.js';
 import { lineText, type Line } from '../components/line.js';
 import { actionLines, diffLines, scoreLines, shellLines, taskLines, verdictLabel, type PatchKind, type TaskInfo } from '../panes/lines.js';
 import { PANES, rolloutLayout, type PaneId } from './rollout-layout.js';
-import { findLine, fmtCost, fmtDuration, safe, truncate } from '../text.js';
+import { findLine, fmtCost, fmtDuration, safe, wrapLines } from '../text.js';
 
 export type PagerKind = 'events' | 'eval' | 'testlog' | 'applylog';
 
@@ -46,7 +46,10 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
   const lastIndex = Math.max(0, vm.steps.length - 1 + (vm.streaming ? 1 : 0));
   const selected = sel === null ? lastIndex : Math.min(sel, lastIndex);
   const following = sel === null;
-  const bodyH = height - 1;
+  // A long message (the attach / recreate command) wraps over up to 4 rows instead of being cut off.
+  const messageLines = message && !search.editing ? wrapLines(safe(message), width).slice(0, 4) : [];
+  const topH = Math.max(1, messageLines.length);
+  const bodyH = height - topH;
   const layout = rolloutLayout(width, bodyH, focus, maximized);
   const boxes = new Map(layout.columns.flatMap((c) => c.panes.map((p) => [p.id, p] as const)));
   const inner = (id: PaneId): number => Math.max(10, (boxes.get(id)?.width ?? width) - 2);
@@ -201,7 +204,7 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
     </Text>
   ) : message ? (
     <Text wrap="truncate-end">
-      <T role="warn">{truncate(safe(message), width * 3)}</T>
+      <T role="warn">{messageLines.join('\n')}</T>
     </Text>
   ) : (
     <Text wrap="truncate-end">
@@ -214,7 +217,7 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
 
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Box height={1} width={width} overflow="hidden">{topLine}</Box>
+      <Box height={topH} width={width} overflow="hidden">{topLine}</Box>
       {layout.tabs && (
         <Box height={1} width={width} overflow="hidden">
           <Text wrap="truncate-end">

@@ -42,7 +42,8 @@ export function RunCompare(props: RunCompareProps): React.JSX.Element {
     return `${res.size}/${inst.size}`;
   };
   const differing = rows.filter((r) => r.differs).length;
-  const idW = Math.max(12, width - 34);
+  // Marker, id, two 16-column cells and their separators fill the row exactly; the id column is no wider than the ids.
+  const idW = Math.max(12, Math.min(rows.reduce((m, r) => Math.max(m, r.instanceId.length), 8), width - 37));
   const listRows = Math.max(1, height - 3);
   startRef.current = windowStart(index, listRows, rows.length, startRef.current);
   const cell = (s: RolloutSummary | undefined) => {

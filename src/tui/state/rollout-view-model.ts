@@ -1,6 +1,7 @@
 import type { RolloutEvent, EventOf } from '../../core/events.js';
 import type { Verdict } from '../../core/harness/types.js';
 import { sanitize } from '../../core/util/sanitize.js';
+import { describeCall, isShellTool } from './tool-call.js';
 
 /**
  * The rollout view model: a pure fold over RolloutEvents. The same reducer serves live rollouts and rollouts replayed
@@ -17,7 +18,8 @@ export interface StepView {
   /** The runtime's step number (tool_start.step). */
   step?: number;
   message: string;
-  tool?: { name: string; args: string; callId?: string };
+  /** args: the call as it reads on screen (a shell command; "view /path" for the editor); detail: -/+ lines of edits. */
+  tool?: ToolView;
   status: StepStatus;
   exitCode?: number;
   durationMs?: number;
@@ -27,6 +29,18 @@ export interface StepView {
   tokens?: number;
   costUsd?: number;
   startedTs: number;
+}
+
+export interface ToolView {
+  name: string;
+  args: string;
+  detail?: string[];
+  callId?: string;
+}
+
+function toolView(name: string, args: Record<string, unknown> | string, callId?: string): ToolView {
+  const d = describeCall(name, args);
+  return { name: sanitize(name), args: d.summary, ...(d.detail.length ? { detail: d.detail } : {}), callId };
 }
 
 export interface TestRow {
@@ -54,6 +68,8 @@ export interface RolloutViewModel {
   /** Tail of the live shell output (sanitised), capped at SHELL_CAP characters. */
   shell: string;
   shellCommand?: string;
+  /** The step whose command is running in the shell (tool_output of other tools never reaches the shell pane). */
+  shellStep?: number;
   patch: string;
   patchFiles: string[];
   verdict?: Verdict;
@@ -127,11 +143,6 @@ function findStep(steps: StepView[], pred: (s: StepView) => boolean): number {
   return -1;
 }
 
-function argsText(args: Record<string, unknown>): string {
-  if (typeof args.command === 'string' && Object.keys(args).length === 1) return args.command;
-  return JSON.stringify(args);
-}
-
 function testRows(v: Verdict): TestRow[] {
   const ts = v.tests_status;
   if (!ts) return [];
@@ -181,7 +192,7 @@ const handlers: Handlers = {
       index: s.steps.length,
       turn: e.turn,
       message: sanitize(e.content ?? ''),
-      tool: call ? { name: sanitize(call.name), args: sanitize(call.arguments), callId: call.id } : undefined,
+      tool: call ? toolView(call.name, call.arguments, call.id) : undefined,
       status: call ? 'pending' : 'done',
       tokens: e.usage.prompt_tokens + e.usage.completion_tokens,
       costUsd: e.cost_usd,
@@ -191,7 +202,7 @@ const handlers: Handlers = {
     const steps = [...s.steps, step];
     // Extra tool calls of the same turn become steps of their own, with an empty message.
     for (const c of e.tool_calls.slice(1)) {
-      steps.push({ index: steps.length, turn: e.turn, message: '', tool: { name: sanitize(c.name), args: sanitize(c.arguments), callId: c.id }, status: 'pending', startedTs: e.ts });
+      steps.push({ index: steps.length, turn: e.turn, message: '', tool: toolView(c.name, c.arguments, c.id), status: 'pending', startedTs: e.ts });
     }
     return {
       ...s,
@@ -211,19 +222,22 @@ const handlers: Handlers = {
     logs: [...s.logs, `retry ${e.attempt} (turn ${e.turn}${e.status ? `, HTTP ${e.status}` : ''}): ${sanitize(e.error)}`].slice(-LOG_CAP),
   }),
   tool_start: (s, e) => {
-    const args = sanitize(argsText(e.args));
+    const tool = toolView(e.tool, e.args, e.call_id);
     let i = findStep(s.steps, (st) => st.tool?.callId === e.call_id && st.status === 'pending');
     let steps: StepView[];
     if (i >= 0) {
-      steps = replaceStep(s.steps, i, { status: 'running', step: e.step, tool: { name: sanitize(e.tool), args, callId: e.call_id } });
+      steps = replaceStep(s.steps, i, { status: 'running', step: e.step, tool });
     } else {
       i = s.steps.length;
-      steps = [...s.steps, { index: i, step: e.step, message: '', tool: { name: sanitize(e.tool), args, callId: e.call_id }, status: 'running', startedTs: e.ts }];
+      steps = [...s.steps, { index: i, step: e.step, message: '', tool, status: 'running', startedTs: e.ts }];
     }
-    const header = `$ ${args.split('\n')[0]}\n`;
-    return { ...s, phase: s.phase === 'starting' ? 'running' : s.phase, steps, shellCommand: args, shell: tail(s.shell + header, SHELL_CAP) };
+    const phase = s.phase === 'starting' ? 'running' : s.phase;
+    // The shell pane is the container's shell: editor, finish and think calls are shown in the agent pane only.
+    if (!isShellTool(e.tool)) return { ...s, phase, steps, shellStep: undefined };
+    const header = tool.args.split('\n').map((l, j) => `${j ? '> ' : '$ '}${l}`).join('\n') + '\n';
+    return { ...s, phase, steps, shellCommand: tool.args, shellStep: e.step, shell: tail(s.shell + header, SHELL_CAP) };
   },
-  tool_output: (s, e) => ({ ...s, shell: tail(s.shell + sanitize(e.chunk), SHELL_CAP) }),
+  tool_output: (s, e) => (e.step === s.shellStep ? { ...s, shell: tail(s.shell + sanitize(e.chunk), SHELL_CAP) } : s),
   tool_end: (s, e) => {
     let i = findStep(s.steps, (st) => st.tool?.callId === e.call_id);
     if (i < 0) i = findStep(s.steps, (st) => st.step === e.step);
@@ -233,8 +247,9 @@ const handlers: Handlers = {
       i >= 0
         ? replaceStep(s.steps, i, fields)
         : [...s.steps, { index: s.steps.length, step: e.step, message: '', tool: { name: sanitize(e.tool), args: '', callId: e.call_id }, startedTs: e.ts, ...fields } as StepView];
+    if (e.step !== s.shellStep) return { ...s, steps };
     const shell = s.shell.length && !s.shell.endsWith('\n') ? `${s.shell}\n` : s.shell;
-    return { ...s, steps, shell };
+    return { ...s, steps, shell, shellStep: undefined };
   },
   patch_updated: (s, e) => {
     const patch = sanitize(e.patch);

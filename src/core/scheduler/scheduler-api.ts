@@ -1,0 +1,79 @@
+import type { RolloutEmitter } from '../events.js';
+import type { TaskRecord } from '../dataset/schema.js';
+import type { RuntimeProvider } from '../runtime/types.js';
+import type { SessionWriter } from '../session/writer.js';
+import type { SchedulerSnapshot } from './types.js';
+import type { EndpointLimiter } from './semaphore.js';
+import type { ImageInfo, ImagePrefetcher } from './images.js';
+import type { WorkItem } from './queue.js';
+
+/** The scheduler's plug points: engines, the rollout runner and its context, and the options of a run. */
+
+/** Label on every container of a rollout attempt (unique per attempt), in addition to the session label. */
+export const ROLLOUT_LABEL = 'io.swegym.rollout';
+export const SESSION_LABEL = 'io.swegym.session';
+
+export interface Engine {
+  name: string;
+  provider: RuntimeProvider;
+  /** Images live per engine: each engine prepares its own (default: the scheduler's `images`). */
+  images?: ImagePrefetcher;
+}
+
+export interface RunnerContext {
+  task: TaskRecord;
+  sample: number;
+  temperature?: number;
+  seed: number;
+  attempt: number;
+  rolloutId: string;
+  session: string;
+  emitter: RolloutEmitter;
+  signal: AbortSignal;
+  engine: Engine;
+  image?: ImageInfo;
+  /** Put on every container this rollout creates. */
+  labels: Record<string, string>;
+  limiter: EndpointLimiter;
+}
+
+export interface RunnerOutcome {
+  status: 'completed' | 'infra_error' | 'interrupted' | 'no_image';
+  error?: string;
+}
+
+/** Runs one rollout attempt: environment up, agent, patch, verification, environment down; emits every event. */
+export type RolloutRunner = (ctx: RunnerContext) => Promise<RunnerOutcome>;
+
+export interface SchedulerOptions {
+  session: SessionWriter;
+  items: WorkItem[];
+  runner: RolloutRunner;
+  engines: Engine[];
+  concurrency: number;
+  images?: ImagePrefetcher;
+  /** How many distinct upcoming instances to prepare images for. */
+  imageLookahead?: number;
+  limiter?: EndpointLimiter;
+  maxInfraRetries?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  rolloutTimeoutMs?: number;
+  stallAfterMs?: number;
+  /** After an abort, how long a runner gets to return before it is abandoned (its containers swept). */
+  abandonAfterMs?: number;
+  budgetUsd?: number;
+  budgetTokens?: number;
+  /** Totals of earlier runs of this session (resume keeps the tallies). */
+  previous?: { done: number; resolved: number; cost_usd: number; tokens: number; infra_failures: number; retries: number; total?: number };
+  snapshotIntervalMs?: number;
+  /** Containers found and removed before the run (shown in snapshots). */
+  containersSwept?: number;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+export interface SchedulerResult {
+  state: 'done' | 'stopped';
+  reason?: string;
+  snapshot: SchedulerSnapshot;
+}
