@@ -50,6 +50,9 @@ export interface AppProps {
 
 interface OpenSession { reader: SessionReader; summaries: RolloutSummary[] }
 
+const CONFIRM_QUIT = 'A batch is running: s stop it (containers removed) · k keep it running headless · Esc cancel';
+const CONFIRM_QUIT_SHORT = 'Batch running: s stop (removes containers) · k keep running headless · Esc cancel';
+
 /** Events after which a rollout's summary (status, verdict, scores, cost) may have changed. */
 const SUMMARY_EVENTS = new Set(['rollout_started', 'agent_stopped', 'verification_verdict', 'verifier_score', 'rollout_ended']);
 
@@ -439,7 +442,7 @@ export function App(props: AppProps): React.JSX.Element {
           )}
           {screen.kind === 'confirmQuit' ? (
             <Box height={1} width={width}>
-              <Text wrap="truncate-end"><T role="status.stalled">A batch is running: s stop it (containers removed) · k keep it running headless · Esc cancel</T></Text>
+              <Text wrap="truncate-end"><T role="status.stalled">{width >= 92 ? CONFIRM_QUIT : CONFIRM_QUIT_SHORT}</T></Text>
             </Box>
           ) : (
             <StatusBar where={where} screen={SCREEN_ID[screen.kind]} width={width} />

@@ -70,11 +70,15 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
   const index = clampIndex(sel, rowsOf);
   const selectedId = table === 'active' ? snap.active[index]?.rollout_id : finished[index]?.rollout_id;
   const stalled = new Set(snap.stalled);
+  const ended = snap.state === 'stopped' || snap.state === 'done';
 
   useBoundInput(
     'batch',
     (action) => {
       setMessage(undefined);
+      if (ended && (action === 'batch.pause' || action === 'batch.stop' || action === 'batch.stopNow' || action === 'batch.kill')) {
+        return setMessage(`the batch has ${snap.state === 'done' ? 'finished' : 'stopped'}`);
+      }
       switch (action) {
         case 'global.back':
           return props.onBack();
@@ -105,10 +109,11 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
           }
           return;
         case 'batch.retry':
-          if (selectedId) {
+          // The scheduler retries a running rollout (abort, run again); finished ones are resume's job.
+          if (table === 'active' && selectedId && !ended) {
             control.retry(selectedId);
-            setMessage(`retry queued for ${selectedId}`);
-          }
+            setMessage(`retrying ${selectedId}`);
+          } else if (selectedId) setMessage(`only running rollouts are retried here; \`swegym resume ${props.sessionName}\` starts interrupted ones over`);
           return;
         case 'batch.sort':
           setTable('finished');
@@ -126,7 +131,8 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
   const head = 7;
   const tableRows = Math.max(2, height - head);
   startRef.current = windowStart(index, tableRows, rowsOf, startRef.current);
-  const idW = Math.max(12, Math.floor(width * 0.35));
+  // Instance ids with their "#sample" in full where the row allows (the rest of a row takes about 44 columns).
+  const idW = Math.max(12, Math.min(Math.max(8, ...snap.active.map((a) => a.instance_id.length), ...finished.map((r) => r.instance_id.length)) + 4, width - 44));
 
   return (
     <Box flexDirection="column" width={width} height={height}>
