@@ -1,14 +1,7 @@
-/** Small seeded PRNG (mulberry32) so reported bootstrap and trial figures are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../util/rng.js';
+
+/** The project's seeded PRNG (mulberry32, util/rng.ts), under the name the metrics code uses. */
+export const mulberry32 = seededRandom;
 
 /** Fisher-Yates, in place. */
 export function shuffle<T>(xs: T[], rand: () => number): T[] {

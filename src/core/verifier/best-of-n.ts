@@ -1,4 +1,5 @@
 import { seededRandom, shuffled } from '../util/rng.js';
+import { passAtKUnbiased } from '../metrics/pass-at-k.js';
 
 /** One candidate of an instance for selection metrics: its verifier score and (for measuring) the oracle verdict. */
 export interface Scored {
@@ -41,13 +42,8 @@ export function bestAtKExact(cands: readonly Scored[], k: number): number {
   return expected;
 }
 
-/** Unbiased pass@k (Chen et al.): 1 - C(n-c, k) / C(n, k). */
-export function passAtKUnbiased(n: number, c: number, k: number): number {
-  if (n - c < k) return 1;
-  let prod = 1;
-  for (let i = n - c + 1; i <= n; i++) prod *= 1 - k / i;
-  return 1 - prod;
-}
+/** Unbiased pass@k (Chen et al.), the one implementation in metrics/; re-exported for selection code. */
+export { passAtKUnbiased };
 
 export interface CurvePoint {
   k: number;
