@@ -1,7 +1,6 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
-import SelectInput from 'ink-select-input';
-import type { Backend, AgentChoice, AgentId, LiveBatch, SessionListing } from './backend.js';
+import type { Backend, AgentId, LiveBatch, SessionListing } from './backend.js';
 import type { SessionReader, RolloutSummary } from '../core/session/types.js';
 import type { TaskInfo } from './panes/lines.js';
 import type { Theme } from './theme.js';
@@ -14,11 +13,13 @@ import { RolloutRegistry } from './state/rollout-store.js';
 import { summaryFromView } from './state/summary.js';
 import { byInstance, sessionCurves } from './state/compare.js';
 import { patchAtStep, type RolloutViewModel } from './state/rollout-view-model.js';
-import { Home, Item } from './screens/home.js';
+import { Home } from './screens/home.js';
 import { Picker } from './screens/picker.js';
 import { RolloutView, type PagerKind } from './screens/rollout-view.js';
 import { LOG_EVAL_SCRIPT, LOG_INSTANCE, LOG_TEST_OUTPUT } from '../core/harness/report.js';
 import { BatchDashboard } from './screens/batch.js';
+import { AgentChooser, agentsForAll } from './screens/agent-chooser.js';
+import { followSummaries } from './state/follow-summaries.js';
 import { BestOfN } from './screens/best-of-n.js';
 import { RunCompare } from './screens/run-compare.js';
 import { runPager, tempFile } from './pager.js';
@@ -50,23 +51,10 @@ export interface AppProps {
 
 interface OpenSession { reader: SessionReader; summaries: RolloutSummary[] }
 
-const CONFIRM_QUIT = 'A batch is running: s stop it (containers removed) · k keep it running headless · Esc cancel';
-const CONFIRM_QUIT_SHORT = 'Batch running: s stop (removes containers) · k keep running headless · Esc cancel';
-
-/** Events after which a rollout's summary (status, verdict, scores, cost) may have changed. */
-const SUMMARY_EVENTS = new Set(['rollout_started', 'agent_stopped', 'verification_verdict', 'verifier_score', 'rollout_ended']);
+const CONFIRM_QUIT = 'Batch running: s stop it (containers removed) · k keep it running headless · Esc cancel';
+const CONFIRM_QUIT_SHORT = 'Batch running: s stop it (containers removed) · k keep it headless · Esc back';
 
 const SCREEN_ID: Record<Screen['kind'], ScreenId> = { home: 'home', picker: 'picker', agent: 'agent', rollout: 'rollout', batch: 'batch', bestofn: 'bestofn', compare: 'compare', confirmQuit: 'home' };
-
-/** An agent can run a batch only if it can run every instance of it (replay needs a recording of each). */
-export function agentsForAll(backend: Backend, tasks: TaskInfo[]): AgentChoice[] {
-  const per = tasks.map((t) => backend.agents(t));
-  return per[0].map((c) => {
-    const missing = per.filter((cs) => !cs.find((x) => x.id === c.id)?.available).length;
-    if (!missing || !c.available) return c;
-    return { ...c, available: false, note: `${c.note ?? ''} for ${tasks.length - missing} of the ${tasks.length} instances`.trim() };
-  });
-}
 
 export function App(props: AppProps): React.JSX.Element {
   const { backend } = props;
@@ -115,28 +103,17 @@ export function App(props: AppProps): React.JSX.Element {
       // Queued rows are instances of the selection that never ran: nothing to show or open.
       const ran = () => reader.summaries().filter((r) => r.status !== 'queued');
       const entry: OpenSession = { reader, summaries: ran() };
-      // Follow appends from this or another process: route events to their rollouts; re-read the session's index
-      // (what the summaries come from) when an event that changes a summary arrives, at most every 200 ms.
-      const refresh = (reader as { refresh?(): void }).refresh?.bind(reader);
-      let pending: ReturnType<typeof setTimeout> | undefined;
-      const off = reader.follow((e) => {
-        if (registry.has(e.rollout)) registry.push(e);
-        if (!SUMMARY_EVENTS.has(e.type) || pending) return;
-        pending = setTimeout(() => {
-          pending = undefined;
-          try {
-            refresh?.();
-          } catch (err) {
-            setMessage(`could not re-read ${dir}: ${(err as Error).message}`);
-          }
-          entry.summaries = ran();
-          setTick((t) => t + 1);
-        }, 200);
-      });
-      follows.current.push(() => {
-        off();
-        if (pending) clearTimeout(pending);
-      });
+      // Follow appends from this or another process: events to their rollouts, summaries re-read as rollouts change.
+      follows.current.push(
+        followSummaries(reader, {
+          onEvent: (e) => registry.has(e.rollout) && registry.push(e),
+          onSummaries: () => {
+            entry.summaries = ran();
+            setTick((t) => t + 1);
+          },
+          onError: (m) => setMessage(`${dir}: ${m}`),
+        }),
+      );
       setOpen((m) => new Map(m).set(dir, entry));
       return entry;
     },
@@ -317,21 +294,18 @@ export function App(props: AppProps): React.JSX.Element {
     }
     case 'agent': {
       const choices = screen.batch ? agentsForAll(backend, screen.batch) : backend.agents(screen.task);
-      where = screen.batch ? `batch of ${screen.batch.length}: choose an agent` : `${screen.task.instance_id}: choose an agent`;
+      where = screen.batch ? `batch of ${screen.batch.length}: choose an agent` : `${safe(screen.task.instance_id)}: choose an agent`;
       body = (
-        <Box flexDirection="column" width={width} height={bodyH}>
-          <Text wrap="truncate-end"><T role="header">{screen.batch ? `Run ${screen.batch.length} instance(s) with` : `Run ${safe(screen.task.instance_id)} with`}</T></Text>
-          <SelectInput
-            items={choices.filter((c) => c.available).map((c) => ({ key: c.id, label: `${c.label}${c.note ? ` — ${c.note}` : ''}`, value: c.id }))}
-            isFocused={active}
-            itemComponent={Item}
-            onSelect={(item) => void (screen.batch ? startBatch(screen.batch, item.value) : startRollout(screen.task, item.value))}
-          />
-          {choices.filter((c) => !c.available).map((c) => (
-            <Text key={c.id} wrap="truncate-end"><T role="muted">{`  ${c.label}: ${c.note ?? 'unavailable'}`}</T></Text>
-          ))}
-          {backend.modelHint?.split('\n').map((l, i) => <Text key={i} wrap="truncate-end"><T role="warn">{l}</T></Text>)}
-        </Box>
+        <AgentChooser
+          task={screen.task}
+          batch={screen.batch}
+          choices={choices}
+          modelHint={backend.modelHint}
+          width={width}
+          height={bodyH}
+          active={active}
+          onChoose={(agent) => void (screen.batch ? startBatch(screen.batch, agent) : startRollout(screen.task, agent))}
+        />
       );
       break;
     }

@@ -58,6 +58,8 @@ export class CoreBackend implements Backend {
   private taskList?: TaskRecord[];
   private runSession?: SessionWriter;
   private readonly schedulers = new Set<Scheduler>();
+  /** Session folders of the batches still running (for the message when the workbench leaves them headless). */
+  private readonly batchDirs = new Map<Scheduler, string>();
   private readonly runs = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: CoreBackendOptions) {
@@ -222,7 +224,11 @@ export class CoreBackend implements Backend {
     for (const t of records) this.makeAgent(agent, t);
     const session = this.createSession('batch', records, agent);
     const sched = this.schedule(session, records, agent, onEvent);
-    const done = sched.run().finally(() => this.schedulers.delete(sched));
+    this.batchDirs.set(sched, session.dir);
+    const done = sched.run().finally(() => {
+      this.schedulers.delete(sched);
+      this.batchDirs.delete(sched);
+    });
     this.runs.add(done);
     return { sessionDir: session.dir, control: sched, done };
   }
@@ -257,6 +263,10 @@ export class CoreBackend implements Backend {
       }
     }
     return out;
+  }
+
+  get runningBatchDirs(): string[] {
+    return [...this.batchDirs.values()];
   }
 
   get batchRunning(): boolean {

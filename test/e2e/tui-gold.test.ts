@@ -77,7 +77,8 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     await press(name, 'Enter');
     await waitScreen(name, (x) => x.includes('filter:') && x.includes('/5 instances'), 'picker');
     typeText(name, 'ledger-15');
-    await waitScreen(name, (x) => x.includes('1/5 instances'), 'filtered picker');
+    s = await waitScreen(name, (x) => x.includes('1/5 instances'), 'filtered picker');
+    assert.match(s.trimEnd().split('\n').at(-1)!, / Esc back /, 'the picker status bar offers the key that goes back there');
     await press(name, 'Enter');
     s = await waitScreen(name, (x) => x.includes(`Run ${INSTANCE} with`), 'agent chooser');
     assert.match(s, /gold/);
@@ -86,6 +87,8 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     assert.match(live, /diff 1 file\(s\)/);
     assert.match(live, /diff --git a\/ledger\/rates\.py/);
     assert.match(live, /F2P 3\/3 {2}P2P 4\/4/);
+    // The gold agent edits with str_replace_editor: shown as "command path", never as raw JSON in any pane.
+    assert.ok(!live.includes('{"command"'), 'no raw JSON tool arguments on screen');
     const lines = live.split('\n');
     assert.equal(lines.filter((l) => l !== '').length <= 24, true);
 

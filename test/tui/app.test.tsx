@@ -77,7 +77,7 @@ test('? shows the help of the current screen; Esc closes it', async () => {
   assert.match(stripAnsi(f), /New batch: mark instances, then start/);
   await press(r, KEYS.esc);
   f = await waitFrame(r, (p) => p.includes('New run'));
-  // In the picker `?` is help while the filter is empty, a filter character otherwise.
+  // In the picker `?` is always help (as the status bar says), even with text in the filter.
   await press(r, 'n');
   await waitFrame(r, (p) => p.includes('filter:'));
   await press(r, '?');
@@ -85,7 +85,60 @@ test('? shows the help of the current screen; Esc closes it', async () => {
   await press(r, KEYS.esc);
   await waitFrame(r, (p) => p.includes('filter:'));
   await press(r, 'a', '?');
-  f = await waitFrame(r, (p) => p.includes('filter: a?'));
+  f = await waitFrame(r, (p) => p.includes('keys · picker'));
+  await press(r, KEYS.esc);
+  f = await waitFrame(r, (p) => p.includes('filter: a'));
+  assert.ok(!stripAnsi(f).includes('filter: a?'));
+});
+
+test('status bar: each screen lists the keys that work there (picker: Esc back, q is filter text; home: q quit)', async () => {
+  const { r, exits } = app();
+  let f = await waitFrame(r, (p) => p.includes('New run'));
+  assert.match(rows(f).at(-1)!, / q quit /);
+  assert.ok(!rows(f).at(-1)!.includes('back'));
+  await press(r, 'n');
+  f = await waitFrame(r, (p) => p.includes('filter:'));
+  const bar = rows(f).at(-1)!;
+  assert.match(bar, / Esc back /);
+  assert.ok(!/ q back /.test(bar), `picker status bar offers q: ${bar}`);
+  await press(r, 'q');
+  f = await waitFrame(r, (p) => p.includes('filter: q'));
+  assert.deepEqual(exits, []);
+  await press(r, KEYS.esc); // clears the filter
+  await waitFrame(r, (p) => p.includes('filter: ▏'));
+  await press(r, KEYS.enter);
+  f = await waitFrame(r, (p) => p.includes('Run acme__calc-1 with'));
+  assert.match(rows(f).at(-1)!, / q back .*Enter run/);
+  await press(r, '?');
+  f = await waitFrame(r, (p) => p.includes('keys · agent'));
+  assert.match(stripAnsi(f), /Start with the highlighted agent/);
+  await press(r, KEYS.esc);
+  await waitFrame(r, (p) => p.includes('Run acme__calc-1 with'));
+  await press(r, 'q');
+  await waitFrame(r, (p) => p.includes('filter:'));
+  await press(r, KEYS.esc);
+  await waitFrame(r, (p) => p.includes('New run'));
+  await press(r, 'q');
+  assert.deepEqual(exits, ['stop']);
+});
+
+test('the help overlay scrolls when the keys of a screen do not fit (rollout view at 80x24)', async () => {
+  const backend = new ScriptedBackend();
+  const { r } = app(backend, { columns: 80, rows: 24 });
+  await waitFrame(r, (p) => p.includes('New run'));
+  await press(r, 'n');
+  await waitFrame(r, (p) => p.includes('filter:'));
+  await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('Run acme__calc-1 with'));
+  await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('RESOLVED'));
+  await press(r, '?');
+  let f = await waitFrame(r, (p) => p.includes('keys · rollout'));
+  assert.match(stripAnsi(f), /j\/k scroll/);
+  assert.ok(!stripAnsi(f).includes('Interrupt the running rollout'), 'the last key is below the fold');
+  for (let i = 0; i < 12; i++) await press(r, 'j');
+  f = await waitFrame(r, (p) => p.includes('Interrupt the running rollout'));
+  assert.equal(rows(f).length, 24);
 });
 
 test('user key overrides change behaviour, help and status bar', async () => {
@@ -133,12 +186,13 @@ test('leaving while a batch runs asks: stop it or keep it running headless', asy
   await press(r, 'q');
   await waitFrame(r, (p) => p.includes('Batch dashboard (running)'));
   await press(r, KEYS.ctrlC);
-  f = await waitFrame(r, (p) => p.includes('A batch is running'));
+  f = await waitFrame(r, (p) => p.includes('Batch running: s stop it'));
+  assert.ok(rows(f).at(-1)!.includes('Esc back'), 'the whole question fits 80 columns');
   assert.deepEqual(exits, []);
   await press(r, KEYS.esc);
-  await waitFrame(r, (p) => !p.includes('A batch is running'));
+  await waitFrame(r, (p) => !p.includes('Batch running: s stop it'));
   await press(r, 'q');
-  await waitFrame(r, (p) => p.includes('A batch is running'));
+  await waitFrame(r, (p) => p.includes('Batch running: s stop it'));
   await press(r, 'k');
   assert.deepEqual(exits, ['detach']);
 });

@@ -43,7 +43,7 @@ test('80x24: five panes, header, exactly 24 rows, no row wider than 80', async (
   assert.match(plain, /divide\(\) truncates/);
   assert.match(plain, /#3 bash exit 0 1\.2s/);
   assert.match(plain, /F2P 1\/1 {2}P2P 2\/2/);
-  assert.match(plain, /critic {3}0\.91/);
+  assert.match(plain, /score {4}critic 0\.91/);
 });
 
 test('narrow terminal (50x20): one pane at a time with a tab strip, still exactly 20 rows', async () => {

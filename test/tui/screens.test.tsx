@@ -162,7 +162,7 @@ test('best-of-n: ranked candidates, equivalent patches marked, two diffs side by
   assert.equal((plain.match(/≡1/g) ?? []).length, 2, 'c1 and c2 are equivalent');
   assert.match(plain, /a: #1 resolved 0\.90/);
   assert.match(plain, /b: #2 resolved 0\.70/);
-  assert.match(plain, /1 +█+·* 0\.67 /);
+  assert.match(plain, /k=1 0\.67\/0\.50 {2}k=2 1\.00\/1\.00 {2}k=3 1\.00\/-/);
   // side by side: both pane titles on one row
   assert.ok(rows(f).some((l) => l.includes('a: #1') && l.includes('b: #2')));
   await press(r, KEYS.down, KEYS.down, 'b');

@@ -86,11 +86,14 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
     process.removeListener('SIGHUP', onSignal);
   }
   if (exitMode === 'detach' && backend.batchRunning) {
-    process.stdout.write('swegym: the batch keeps running headless in this process (Ctrl-C stops it; `swegym tui --session <dir>` follows it).\n');
+    const dirs = backend.runningBatchDirs;
+    process.stdout.write(`swegym: the batch keeps running headless in this process; Ctrl-C stops it (containers removed).\n`);
+    for (const d of dirs) process.stdout.write(`  follow it: swegym tui --session ${d}\n`);
     const stop = () => void backend.shutdown('stop');
     process.once('SIGINT', stop);
     await backend.shutdown('detach');
     process.removeListener('SIGINT', stop);
+    process.stdout.write(`swegym: the batch has ended${dirs.length ? `; report: swegym report ${dirs.join(' ')}` : ''}\n`);
   } else {
     await backend.shutdown('stop');
   }

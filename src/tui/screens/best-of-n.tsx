@@ -35,7 +35,8 @@ export function curveRows(curves: BestOfNProps['curves'], width: number): Array<
   return Array.from({ length: n }, (_, i) => ({ k: i + 1, pass: curves.passAtK[i], best: curves.bestAtK[i], passBar: bar(curves.passAtK[i]), bestBar: bar(curves.bestAtK[i]) }));
 }
 
-const SERIES_ROLES: Role[] = ['progress.done', 'score.high'];
+/** pass@k and best@k in two colours that differ in every theme (green and green would be one curve). */
+const SERIES_ROLES: Role[] = ['diff.hunk', 'warn'];
 
 /** pass@k and best@k as a braille line chart, each curve in its own colour, with the values of each k above it. */
 export function CurveChart({ curves, width, height }: { curves: BestOfNProps['curves']; width: number; height: number }): React.JSX.Element {
@@ -181,9 +182,9 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
             {curves.slice(0, Math.max(0, curveH - 1)).map((r) => (
               <Text key={r.k} wrap="truncate-end">
                 <T role="muted">{padStart(String(r.k), 3)}  </T>
-                <T role="progress.done">{r.passBar}</T>
+                <T role={SERIES_ROLES[0]}>{r.passBar}</T>
                 <T>{` ${r.pass !== undefined ? r.pass.toFixed(2) : '  - '} `}</T>
-                <T role="score.high">{r.bestBar}</T>
+                <T role={SERIES_ROLES[1]}>{r.bestBar}</T>
                 <T>{` ${r.best !== undefined ? r.best.toFixed(2) : '  - '}`}</T>
               </Text>
             ))}
