@@ -31,6 +31,7 @@ const imageOptions: Record<string, OptSpec> = {
 };
 const sessionsDir: OptSpec = { type: 'string', help: 'session store (default: ./sessions)' };
 const json: OptSpec = { type: 'boolean', help: 'print JSON' };
+const noRemoteControl: OptSpec = { type: 'boolean', help: "ignore 'swegym control' / workbench commands (live.json still shows the batch)" };
 const llm = {
   model: { type: 'string', help: 'model name at the endpoint' } as OptSpec,
   'base-url': { type: 'string', help: 'OpenAI-compatible endpoint (OpenAI, vLLM, OpenRouter, Ollama, ...)' } as OptSpec,
@@ -80,6 +81,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'endpoint-max-inflight': { type: 'number', help: 'max concurrent requests per LLM endpoint' }, 'rollout-timeout': { type: 'number', help: 'seconds per rollout' },
       'stall-after': { type: 'number', help: 'seconds without events before a rollout counts as stalled' }, session: { type: 'string', help: 'session name' },
       'sessions-dir': sessionsDir, profile, offline, 'env-spec': envSpec, seed: { type: 'number', help: 'base seed' },
+      'no-remote-control': noRemoteControl,
     },
     notes: [
       'Docker engines: workers are spread over every engine listed in SWEGYM_ENGINES ("name=host,name2=host2", hosts as',
@@ -89,6 +91,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'Ctrl-C: take no new rollouts, let running ones finish; a second Ctrl-C stops them at once. No container is left.',
       'Progress goes to stdout: one plain line per change when stdout is not a terminal, a live status line when it is.',
       "Continue a stopped or killed batch with 'swegym resume <session>'.",
+      "Other processes see the batch live in <session>/live.json and steer it with 'swegym control <session> ...'",
+      '  (or the workbench) unless --no-remote-control is given.',
     ],
   },
   resume: {
@@ -96,10 +100,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
     export: 'resumeCommand',
     summary: 'continue a session: finished rollouts are kept, interrupted ones start over',
     positionals: ['session'],
-    options: { 'retry-failed': { type: 'boolean', help: 're-run infrastructure failures' }, concurrency: { type: 'number', help: 'workers' }, 'sessions-dir': sessionsDir },
+    options: { 'retry-failed': { type: 'boolean', help: 're-run infrastructure failures' }, concurrency: { type: 'number', help: 'workers' }, 'sessions-dir': sessionsDir, 'no-remote-control': noRemoteControl },
     notes: [
       'Finished rollouts (a final verdict) are never re-run and their tallies are kept; interrupted ones start over in a',
       'fresh environment; containers left by a crashed run of the session are removed first. Engines: as for batch.',
+    ],
+  },
+  control: {
+    module: './commands/control.js',
+    export: 'controlCommand',
+    summary: 'pause, resume, stop or kill/retry a rollout of a batch another process is running',
+    positionals: ['session', 'action', 'rollout?'],
+    options: { timeout: { type: 'number', default: 10, help: 'seconds to wait for the answer' }, json, 'sessions-dir': sessionsDir },
+    notes: [
+      'Actions: pause | resume | stop (no new work, running rollouts finish) | stop-now | kill <rollout> | retry <rollout>.',
+      "The command is appended to <session>/control.jsonl; the batch process applies it once and answers in",
+      '  control-ack.jsonl. Exit: 0 done, 1 refused (or remote control disabled), 2 bad input, 3 no live process answered.',
     ],
   },
   sessions: { module: './commands/sessions.js', export: 'sessionsCommand', summary: 'list sessions', options: { 'sessions-dir': sessionsDir, json } },

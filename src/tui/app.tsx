@@ -1,6 +1,6 @@
 import React, { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useInput, useWindowSize } from 'ink';
-import type { Backend, AgentId, LiveBatch, SessionListing } from './backend.js';
+import type { Backend, AgentId, FollowedBatch, LiveBatch, SessionListing } from './backend.js';
 import type { SessionReader, RolloutSummary } from '../core/session/types.js';
 import type { TaskInfo } from './panes/lines.js';
 import type { Theme } from './theme.js';
@@ -32,7 +32,8 @@ type Screen =
   | { kind: 'picker'; sessionDir?: string; batch?: boolean; query?: string }
   | { kind: 'agent'; task: TaskInfo; batch?: TaskInfo[] }
   | { kind: 'rollout'; rolloutId: string; list: string[] }
-  | { kind: 'batch' }
+  /** followDir: the dashboard of a batch another process runs in that session (else: the one started here). */
+  | { kind: 'batch'; followDir?: string }
   | { kind: 'bestofn'; sessionDir?: string; instanceId: string }
   | { kind: 'compare'; a: string; b: string }
   | { kind: 'confirmQuit' };
@@ -84,6 +85,17 @@ export function App(props: AppProps): React.JSX.Element {
   /** Session followers (file watchers): stopped when the workbench closes, or the process would stay alive. */
   const follows = useRef<Array<() => void>>([]);
   useEffect(() => () => follows.current.splice(0).forEach((off) => off()), []);
+  /** Batches other processes run, by session folder (their live.json is polled while a dashboard shows them). */
+  const followed = useRef(new Map<string, FollowedBatch>());
+  useEffect(() => () => [...followed.current.values()].forEach((f) => f.close()), []);
+  const followBatchOf = (dir: string): FollowedBatch | undefined => {
+    let f = followed.current.get(dir);
+    if (!f) {
+      f = backend.followBatch?.(dir);
+      if (f) followed.current.set(dir, f);
+    }
+    return f;
+  };
 
   const push = (s: Screen) => setStack((st) => [...st, s]);
   const replaceTop = (s: Screen) => setStack((st) => [...st.slice(0, -1), s]);
@@ -120,8 +132,20 @@ export function App(props: AppProps): React.JSX.Element {
     [backend, open, registry],
   );
 
+  /** A session a live process is running opens on its batch dashboard; any other on its instance picker. */
+  const openSessionView = (dir: string) =>
+    openSession(dir).then(
+      () => {
+        const f = followBatchOf(dir);
+        if (f?.isLive()) return push({ kind: 'batch', followDir: dir });
+        push({ kind: 'picker', sessionDir: dir });
+        if (f && !f.hasEnded()) setMessage(`read-only: ${f.readOnlyReason() ?? 'no live process'}`);
+      },
+      (e) => setMessage(String(e.message ?? e)),
+    );
+
   useEffect(() => {
-    if (props.initialSession) void openSession(props.initialSession).then(() => push({ kind: 'picker', sessionDir: props.initialSession }));
+    if (props.initialSession) void openSessionView(props.initialSession);
   }, []);
 
   const loadRollout = async (rolloutId: string, sessionDir?: string): Promise<void> => {
@@ -245,7 +269,7 @@ export function App(props: AppProps): React.JSX.Element {
           marked={marked}
           onNewRun={() => push({ kind: 'picker' })}
           onNewBatch={() => push({ kind: 'picker', batch: true })}
-          onOpen={(dir) => void openSession(dir).then(() => push({ kind: 'picker', sessionDir: dir }), (e) => setMessage(String(e.message)))}
+          onOpen={(dir) => void openSessionView(dir)}
           onMark={(dir) => setMarked((m) => (m === dir ? undefined : dir))}
           onCompare={(a, b) => void Promise.all([openSession(a), openSession(b)]).then(() => push({ kind: 'compare', a, b }))}
           onDashboard={() => batch && push({ kind: 'batch' })}
@@ -331,7 +355,12 @@ export function App(props: AppProps): React.JSX.Element {
           onBack={pop}
           onPrevInstance={() => move(-1)}
           onNextInstance={() => move(1)}
-          onInterrupt={(id) => (live.current.get(id)?.interrupt() ?? (batchRunning ? batch!.control.kill(id) : undefined))}
+          onInterrupt={(id) => {
+            if (live.current.has(id)) return live.current.get(id)!.interrupt();
+            if (batchRunning && batch!.control.snapshot().active.some((a) => a.rollout_id === id)) return batch!.control.kill(id);
+            // A rollout of a batch another process runs: ask that process.
+            for (const f of followed.current.values()) if (f.snapshot().active.some((a) => a.rollout_id === id)) return f.kill(id);
+          }}
           attachCommand={(v) => backend.attachCommand({ ...v, patch: v.patch || patchAtStep(v, v.steps.length - 1) }, sessionOfRollout(v.rolloutId))}
           openPager={pagerFor}
         />
@@ -340,6 +369,26 @@ export function App(props: AppProps): React.JSX.Element {
     }
     case 'batch': {
       where = 'batch dashboard';
+      const f = screen.followDir ? followed.current.get(screen.followDir) : undefined;
+      if (screen.followDir && f) {
+        const dir = screen.followDir;
+        where = `batch ${basename(dir)} (${f.source() ?? 'another process'})`;
+        body = (
+          <BatchDashboard
+            key={dir}
+            control={f}
+            remote={f}
+            finished={open.get(dir)?.summaries ?? []}
+            sessionName={basename(dir)}
+            width={width}
+            height={bodyH}
+            active={active}
+            onOpen={(id) => void openRollout(id, [id], dir)}
+            onBack={pop}
+          />
+        );
+        break;
+      }
       const s = batch ? open.get(batch.sessionDir) : undefined;
       body = batch ? (
         <BatchDashboard

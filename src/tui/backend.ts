@@ -45,6 +45,25 @@ export interface LiveBatch {
   done: Promise<unknown>;
 }
 
+/**
+ * A batch that another process runs (`swegym batch` headless), followed through its session folder: the snapshot
+ * comes from its live.json, commands go through control.jsonl and their answers come back as messages.
+ */
+export interface FollowedBatch extends SchedulerControl {
+  readonly dir: string;
+  /** A process publishes live.json for this session right now (fresh, pid alive on this host). */
+  isLive(): boolean;
+  /** The process has finished and said so (its last snapshot is final). */
+  hasEnded(): boolean;
+  /** Why the control keys do nothing now (no live process, control disabled), or undefined when they work. */
+  readOnlyReason(): string | undefined;
+  /** "pid 123 on host" while a process is known. */
+  source(): string | undefined;
+  /** Answers to the commands sent (ok or refused), timeouts, read-only notices. */
+  onMessage(cb: (text: string, ok: boolean) => void): () => void;
+  close(): void;
+}
+
 export interface Backend {
   readonly datasetName: string;
   /** How to point the workbench at a model, or undefined when one is configured. */
@@ -56,6 +75,8 @@ export interface Backend {
   /** Starts one rollout (in the workbench's run session, created on first use); every event is passed to onEvent. */
   startRollout(task: TaskInfo, agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout>;
   startBatch?(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveBatch>;
+  /** The batch another process runs in this session, or undefined when no process ever published one there. */
+  followBatch?(sessionDir: string): FollowedBatch | undefined;
   /** The command that opens a shell in the rollout's container (live) or in a fresh environment with its patch. */
   attachCommand(vm: RolloutViewModel, sessionDir?: string): string;
   /** Persists the winner of a best-of-n comparison. */

@@ -23,7 +23,9 @@ import { defaultProfileFor } from '../core/harness/profiles.js';
 import { loadSpecRegistry, type SpecRegistry } from '../core/runtime/spec-registry.js';
 import { DockerProvider } from '../core/runtime/docker.js';
 import { VERSION } from '../core/version.js';
-import type { AgentChoice, AgentId, Backend, LiveBatch, LiveRollout, SessionListing } from './backend.js';
+import { checkLive, startRemoteControl } from '../core/scheduler/remote-control.js';
+import { RemoteBatchControl, snapshotFromSummaries } from '../core/scheduler/remote-client.js';
+import type { AgentChoice, AgentId, Backend, FollowedBatch, LiveBatch, LiveRollout, SessionListing } from './backend.js';
 import type { TaskInfo } from './panes/lines.js';
 import type { RolloutViewModel } from './state/rollout-view-model.js';
 import { execCommand, recreateCommand } from './attach.js';
@@ -110,12 +112,31 @@ export class CoreBackend implements Backend {
   async listSessions(): Promise<SessionListing[]> {
     const { sessions } = listSessions(this.sessionsDir);
     return sessions
-      .map((s) => ({ dir: s.dir, name: s.name, status: s.done < s.total ? 'partial' : 'done', rollouts: s.total, done: s.done, resolved: s.resolved, costUsd: s.cost_usd, createdAt: Date.parse(s.created_at) }))
+      .map((s) => {
+        const live = checkLive(s.dir).live;
+        return { dir: s.dir, name: s.name, status: live ? 'live' : s.done < s.total ? 'partial' : 'done', rollouts: s.total, done: s.done, resolved: s.resolved, costUsd: s.cost_usd, createdAt: Date.parse(s.created_at), live };
+      })
       .reverse();
   }
 
   async openSession(dir: string): Promise<SessionReader> {
     return openSession(dir);
+  }
+
+  followBatch(sessionDir: string): FollowedBatch | undefined {
+    const remote = new RemoteBatchControl(sessionDir, {
+      // Until live.json says more: what the session's own summaries say.
+      fallback: () => {
+        try {
+          return snapshotFromSummaries(openSession(sessionDir).summaries());
+        } catch {
+          return snapshotFromSummaries([]);
+        }
+      },
+    });
+    if (remote.liveness().status) return remote;
+    remote.close();
+    return undefined;
   }
 
   private docker(): DockerProvider {
@@ -225,7 +246,10 @@ export class CoreBackend implements Backend {
     const session = this.createSession('batch', records, agent);
     const sched = this.schedule(session, records, agent, onEvent);
     this.batchDirs.set(sched, session.dir);
+    // Another workbench or `swegym control` can watch and steer this batch too, like one started headless.
+    const remote = startRemoteControl(session.dir, sched, { control: true });
     const done = sched.run().finally(() => {
+      remote.close();
       this.schedulers.delete(sched);
       this.batchDirs.delete(sched);
     });

@@ -35,6 +35,8 @@ export interface BatchOptions {
   offline?: boolean;
   envSpec?: string[];
   seed?: number;
+  /** --no-remote-control: ignore control.jsonl (live.json still shows the batch, with control: false). */
+  noRemoteControl?: boolean;
   /** Library/test hooks (not CLI flags). */
   io?: Partial<ExecuteIO>;
 }
@@ -128,7 +130,7 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   out(`Session ${name} (${dir}): ${loaded.tasks.length} instance(s) x ${samples} sample(s), ${concurrency} worker(s).`);
   try {
     const items = planWork(loaded.tasks, samples, temperatures, seed);
-    const res = await executeSession(writer, items, settings, { out, err, signals: true, ...opts.io });
+    const res = await executeSession(writer, items, settings, { out, err, signals: true, remoteControl: !opts.noRemoteControl, ...opts.io });
     out(res.state === 'done' ? `Done. Report: swegym report ${name}` : `Stopped${res.reason ? ` (${res.reason})` : ''}. Continue with: swegym resume ${name}`);
     return res.state === 'done' ? 0 : 3;
   } finally {

@@ -11,6 +11,7 @@ export interface ResumeOptions {
   retryFailed?: boolean;
   concurrency?: number;
   sessionsDir?: string;
+  noRemoteControl?: boolean;
   io?: Partial<ExecuteIO>;
 }
 
@@ -34,7 +35,7 @@ export async function resumeCommand(opts: ResumeOptions): Promise<number> {
         `${plan.items.length - plan.restarted - plan.failed_retried} not started, ` +
         (opts.retryFailed ? `${plan.failed_retried} failed (re-run).` : `${plan.failed_kept} failed (kept; --retry-failed re-runs them).`),
     );
-    const res = await executeSession(writer, plan.items, settings, { out, err, signals: true, ...opts.io }, plan.previous);
+    const res = await executeSession(writer, plan.items, settings, { out, err, signals: true, remoteControl: !opts.noRemoteControl, ...opts.io }, plan.previous);
     out(res.state === 'done' ? `Done. Report: swegym report ${m.name}` : `Stopped${res.reason ? ` (${res.reason})` : ''}. Continue with: swegym resume ${m.name}`);
     return res.state === 'done' ? 0 : 3;
   } finally {

@@ -15,6 +15,7 @@ import { loadBatchConfig, makeEngines } from './engines.js';
 import { formatProgressLine, plainProgress, ttyStatusLine } from './progress.js';
 import type { WorkItem } from './queue.js';
 import { SESSION_LABEL } from './scheduler.js';
+import { startRemoteControl } from './remote-control.js';
 
 /** Settings of a batch, kept in the manifest (`scheduler`) so `resume` runs the same way. */
 export interface BatchSettings {
@@ -45,6 +46,11 @@ export interface ExecuteIO {
   onScheduler?: (s: Scheduler) => void;
   /** Draw a live status line on this terminal instead of printing plain progress lines (default: stdout is a TTY). */
   tty?: { write(s: string): unknown; columns?: number } | false;
+  /**
+   * Apply commands another process appends to the session's control.jsonl (`swegym control`, the workbench); default
+   * true. live.json (the live snapshot followers read) is published either way, with `control` saying which.
+   */
+  remoteControl?: boolean;
 }
 
 /**
@@ -137,6 +143,7 @@ export async function executeSession(
     log: (level, m) => (level === 'info' ? out : err)(`${level}: ${m}`),
   });
   io.onScheduler?.(sched);
+  const remote = startRemoteControl(writer.dir, sched, { control: io.remoteControl !== false, log: (level, m) => (level === 'info' ? out : err)(`${level}: ${m}`) });
   let finish: (final?: SchedulerResult['snapshot']) => void;
   if (status) {
     const unsub = sched.onSnapshot((s) => status.update(s));
@@ -164,10 +171,12 @@ export async function executeSession(
   }
   try {
     const res = await sched.run();
+    remote.close(res.snapshot);
     finish(res.snapshot);
     writer.updateManifest({});
     return res;
   } finally {
+    remote.close();
     if (io.signals) {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigterm);

@@ -45,8 +45,19 @@ export function sortFinished(rows: RolloutSummary[], key: SortKey): RolloutSumma
   return [...rows].sort(cmp[key]);
 }
 
+/** What the dashboard needs to know about a batch run by another process (see FollowedBatch in backend.ts). */
+export interface RemoteInfo {
+  readOnlyReason(): string | undefined;
+  source(): string | undefined;
+  onMessage(cb: (text: string, ok: boolean) => void): () => void;
+}
+
+const CONTROL_KEYS = new Set(['batch.pause', 'batch.stop', 'batch.stopNow', 'batch.kill', 'batch.retry']);
+
 export interface BatchProps {
   control: SchedulerControl;
+  /** Set when `control` steers another process's batch: answers arrive as messages; keys may be read-only. */
+  remote?: RemoteInfo;
   finished: RolloutSummary[];
   sessionName: string;
   width: number;
@@ -71,11 +82,18 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
   const selectedId = table === 'active' ? snap.active[index]?.rollout_id : finished[index]?.rollout_id;
   const stalled = new Set(snap.stalled);
   const ended = snap.state === 'stopped' || snap.state === 'done';
+  const { remote } = props;
+  useEffect(() => remote?.onMessage((text) => setMessage(text)), [remote]);
+  // In-process control acts at once and says so here; a remote batch answers through remote.onMessage instead.
+  const note = (m: string) => (remote ? undefined : setMessage(m));
+  const readOnly = remote?.readOnlyReason();
 
   useBoundInput(
     'batch',
     (action) => {
       setMessage(undefined);
+      const ro = action && CONTROL_KEYS.has(action) ? remote?.readOnlyReason() : undefined;
+      if (ro) return setMessage(`read-only: ${ro}`);
       if (ended && (action === 'batch.pause' || action === 'batch.stop' || action === 'batch.stopNow' || action === 'batch.kill')) {
         return setMessage(`the batch has ${snap.state === 'done' ? 'finished' : 'stopped'}`);
       }
@@ -98,21 +116,21 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
           return;
         case 'batch.stop':
           void control.stop('graceful');
-          return setMessage('stopping: no new work; running rollouts finish');
+          return note('stopping: no new work; running rollouts finish');
         case 'batch.stopNow':
           void control.stop('now');
-          return setMessage('stopping now: interrupting running rollouts');
+          return note('stopping now: interrupting running rollouts');
         case 'batch.kill':
           if (table === 'active' && selectedId) {
             control.kill(selectedId);
-            setMessage(`killed ${selectedId}`);
+            note(`killed ${selectedId}`);
           }
           return;
         case 'batch.retry':
           // The scheduler retries a running rollout (abort, run again); finished ones are resume's job.
           if (table === 'active' && selectedId && !ended) {
             control.retry(selectedId);
-            setMessage(`retrying ${selectedId}`);
+            note(`retrying ${selectedId}`);
           } else if (selectedId) setMessage(`only running rollouts are retried here; \`swegym resume ${props.sessionName}\` starts interrupted ones over`);
           return;
         case 'batch.sort':
@@ -163,7 +181,17 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
         </Text>
       </Box>
       <Box height={1}><Text wrap="truncate-end"><T role="muted">{`endpoints ${eps || '-'}`}</T><T role={stalled.size ? 'status.stalled' : 'muted'}>{stalled.size ? `  ${stalled.size} STALLED` : ''}</T></Text></Box>
-      <Box height={1}><Text wrap="truncate-end"><T role="warn">{message ?? ''}</T></Text></Box>
+      <Box height={1}>
+        <Text wrap="truncate-end">
+          {message !== undefined || !remote ? (
+            <T role="warn">{safe(message ?? '')}</T>
+          ) : readOnly ? (
+            <T role="warn">{`read-only: ${safe(readOnly)}`}</T>
+          ) : (
+            <T role="muted">{`following ${safe(remote.source() ?? 'another process')} · keys act on it through control.jsonl`}</T>
+          )}
+        </Text>
+      </Box>
       <Box height={1}>
         <Text wrap="truncate-end">
           <T role={table === 'active' ? 'focus' : 'muted'}>{`[running ${snap.active.length}]`}</T>
