@@ -13,19 +13,12 @@ import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import Dockerode from 'dockerode';
 import { SWEGYM_LABEL } from '../../src/core/runtime/types.js';
+import { pidAlive } from '../../src/core/util/process.js';
 
 const docker = new Dockerode();
 const strict = process.env.SWEGYM_STRICT_LEFTOVERS === '1';
 const since = Number(process.env.SWEGYM_SUITE_START ?? 0);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function leftovers(): Promise<Dockerode.ContainerInfo[]> {
   const all = await docker.listContainers({ all: true, filters: { label: [`${SWEGYM_LABEL}=1`] } });
@@ -35,7 +28,7 @@ async function leftovers(): Promise<Dockerode.ContainerInfo[]> {
     const host = c.Labels['io.swegym.host'];
     if (host && host !== hostname()) return false;
     const pid = Number(c.Labels['io.swegym.pid']);
-    return !pid || !alive(pid);
+    return !pid || !pidAlive(pid);
   });
 }
 

@@ -1,18 +1,11 @@
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../util/process.js';
 
 /** Where build locks live: shared by every swegym process on this machine. */
 export const LOCK_DIR = join(tmpdir(), 'swegym-locks');
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Run `fn` while holding a machine-wide lock `name` (a file created with O_EXCL holding our pid). A lock whose

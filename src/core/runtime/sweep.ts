@@ -1,15 +1,8 @@
 import { hostname } from 'node:os';
 import type { RuntimeProvider } from './types.js';
 import { DockerProvider, HOST_LABEL, PID_LABEL, SESSION_LABEL } from './docker.js';
+import { pidAlive } from '../util/process.js';
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Remove leftovers of crashed runs; returns how many were removed so the caller can tell the user.

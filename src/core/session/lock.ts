@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../util/process.js';
 
 /**
  * One writer per session: `session.lock` holds the pid and host of the process running it. A lock whose process is
@@ -11,7 +12,7 @@ export function acquireSessionLock(dir: string): () => void {
   if (existsSync(p)) {
     try {
       const { pid, host } = JSON.parse(readFileSync(p, 'utf8')) as { pid: number; host: string };
-      if (host === hostname() && pid !== process.pid && alive(pid)) {
+      if (host === hostname() && pid !== process.pid && pidAlive(pid)) {
         throw new Error(`${dir}: session is being run by process ${pid}; stop it first (or wait)`);
       }
     } catch (e) {
@@ -29,11 +30,3 @@ export function acquireSessionLock(dir: string): () => void {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
