@@ -192,6 +192,7 @@ test('a live.json nobody is behind is detected: dead pid, other host, not update
   const r1 = judgeLiveness({ ...base, pid: dead }, { now });
   assert.equal(r1.live, false);
   assert.match(r1.reason ?? '', new RegExp(`pid ${dead}\\) is gone`));
+  assert.equal(judgeLiveness({ ...base, pid: 0 }, { now }).live, false, 'pid 0 names a process group, not a batch');
   assert.match(judgeLiveness({ ...base, host: 'elsewhere' }, { now }).reason ?? '', /runs on host elsewhere/);
   const stale = judgeLiveness({ ...base, updated_at: now - 11_000 }, { now });
   assert.equal(stale.live, false);

@@ -101,6 +101,8 @@ export class RemoteBatchControl implements SchedulerControl {
   private timer: NodeJS.Timeout | undefined;
   private lastKey = '';
   private closed = false;
+  /** Ends the waits for answers when the follower closes (the workbench quits before an answer came). */
+  private readonly closing = new AbortController();
 
   constructor(
     readonly dir: string,
@@ -192,7 +194,7 @@ export class RemoteBatchControl implements SchedulerControl {
     const pid = this.live.status?.pid;
     const { id, ackOffset } = sendControl(this.dir, action, rolloutId, `workbench pid ${process.pid}`);
     this.say(`${label}: sent to pid ${pid}, waiting for its answer…`, true);
-    const ack = await waitForAck(this.dir, id, { fromOffset: ackOffset, timeoutMs: this.opts.ackTimeoutMs ?? 10_000 });
+    const ack = await waitForAck(this.dir, id, { fromOffset: ackOffset, timeoutMs: this.opts.ackTimeoutMs ?? 10_000, signal: this.closing.signal });
     if (this.closed) return ack;
     if (!ack) this.say(`${label}: no answer from pid ${pid} within ${Math.round((this.opts.ackTimeoutMs ?? 10_000) / 1000)} s`, false);
     else this.say(`${label}: ${ack.ok ? 'ok' : 'refused'} — ${ack.message}`, ack.ok);
@@ -222,6 +224,7 @@ export class RemoteBatchControl implements SchedulerControl {
 
   close(): void {
     this.closed = true;
+    this.closing.abort();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     this.listeners.clear();

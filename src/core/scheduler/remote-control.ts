@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { readJsonlFrom } from '../session/jsonl.js';
+import { pidAlive } from '../util/process.js';
 import type { SchedulerControl, SchedulerSnapshot } from './types.js';
 
 /**
@@ -60,14 +61,9 @@ export interface LiveStatus {
   snapshot: SchedulerSnapshot;
 }
 
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** live.json is only data: pid 0 or a negative pid would name a process group, never a batch process. */
+function batchPidAlive(pid: number): boolean {
+  return Number.isInteger(pid) && pid > 0 && pidAlive(pid);
 }
 
 /** Writes a file so a reader sees either the old or the new content, never half of one. */
@@ -130,7 +126,7 @@ export function judgeLiveness(status: LiveStatus | undefined, opts: LivenessOpti
   const now = opts.now ?? Date.now();
   const staleMs = opts.staleMs ?? LIVE_STALE_MS;
   const host = opts.host ?? hostname();
-  const isAlive = opts.isAlive ?? pidAlive;
+  const isAlive = opts.isAlive ?? batchPidAlive;
   if (status.ended) return { live: false, status, reason: `the batch process (pid ${status.pid}) has ended (${status.snapshot.state})` };
   if (status.host !== host) return { live: false, status, reason: `the batch runs on host ${status.host}; it can be controlled from that host only` };
   if (!isAlive(status.pid)) return { live: false, status, reason: `the batch process (pid ${status.pid}) is gone (crashed or killed); \`swegym resume\` continues the session` };

@@ -87,6 +87,8 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
   // In-process control acts at once and says so here; a remote batch answers through remote.onMessage instead.
   const note = (m: string) => (remote ? undefined : setMessage(m));
   const readOnly = remote?.readOnlyReason();
+  // When the other process comes, goes or changes its mind, an older message no longer describes the batch.
+  useEffect(() => setMessage(undefined), [readOnly]);
 
   useBoundInput(
     'batch',
