@@ -177,3 +177,18 @@ test('colors: verdict, diff lines and scores carry their ANSI attributes', async
   assert.ok(sgrBefore(g, '0.12').includes('31'), 'low score is red');
   assert.ok(sgrBefore(g, 'F2P 0/1').includes('31'), 'failing F2P count is red');
 });
+
+test('a burst of keys in one read (SSH, key repeat) counts every press; search text stays whole', async () => {
+  const { r } = view({ events: scriptedRollout('r1', { steps: 3 }) });
+  await waitFrame(r, (p) => p.includes('3 steps'));
+  await press(r, '0');
+  await waitFrame(r, (p) => p.includes('step 1/3'));
+  r.stdin.write('ll'); // one chunk: two presses (one press would show step 2/3; the last step reads "3 steps")
+  await waitFrame(r, (p) => p.includes('3 steps') && !p.includes('step 2/3'));
+  r.stdin.write('hh');
+  await waitFrame(r, (p) => p.includes('step 1/3'));
+  await press(r, '/');
+  r.stdin.write('ll'); // typed into the search box, not two steps
+  const f = await waitFrame(r, (p) => p.includes('/ll'));
+  assert.match(stripAnsi(f), /step 1\/3/);
+});

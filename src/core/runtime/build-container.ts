@@ -6,6 +6,7 @@ import { SWEGYM_LABEL } from './types.js';
 import { trackLive, untrackLive } from './live-containers.js';
 import { ImageError } from './image-error.js';
 import { packFile } from './tar.js';
+import { DEFAULT_LIMITS } from './docker.js';
 
 export interface BuildStep {
   /** Shown in logs and errors. */
@@ -106,7 +107,15 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
         Entrypoint: ['tail'],
         Cmd: ['-f', '/dev/null'],
         Labels: { [SWEGYM_LABEL]: '1', 'io.swegym.role': 'build', 'io.swegym.pid': String(process.pid), 'io.swegym.host': hostname() },
-        HostConfig: { NetworkMode: network, Init: true },
+        // Build steps run spec scripts (and pip/apt): the same memory/CPU/pid caps as every other container.
+        HostConfig: {
+          NetworkMode: network,
+          Init: true,
+          Memory: DEFAULT_LIMITS.memoryBytes,
+          MemorySwap: DEFAULT_LIMITS.memoryBytes,
+          NanoCpus: DEFAULT_LIMITS.nanoCpus,
+          PidsLimit: DEFAULT_LIMITS.pidsLimit,
+        },
       });
       trackLive(container);
       try {

@@ -101,6 +101,7 @@ export function Picker(props: PickerProps): React.JSX.Element {
       }
     },
     props.active ?? true,
+    { textEntry: true },
   );
 
   const rows = Math.max(1, height - 4);

@@ -185,6 +185,7 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
       }
     },
     props.active ?? true,
+    { textEntry: search.editing },
   );
 
   const v = verdictLabel(vm);

@@ -75,13 +75,26 @@ export class LlmVerifier implements Verifier {
 
   async scoreInstance(candidates: Candidate[], signal?: AbortSignal): Promise<Score[]> {
     const out: Score[] = [];
-    for (const c of candidates) out.push(await this.scoreOne(this.cfg.textFormat ? toSwegymText(c.messages) : c.messages, signal));
+    try {
+      for (const c of candidates) out.push(await this.scoreOne(this.cfg.textFormat ? toSwegymText(c.messages) : c.messages, signal));
+    } catch (e) {
+      // Endpoint errors can echo the key (a 401 body); what the caller records or prints must not carry it.
+      if (e instanceof Error) e.message = this.redact(e.message);
+      throw e;
+    }
     return out;
+  }
+
+  /** Endpoints may echo a rejected key in their error text: every error text we keep goes through here. */
+  private redact(text: string): string {
+    const key = process.env[this.cfg.apiKeyEnv];
+    if (!key || key.length < 4) return text;
+    return text.split(key).join('[REDACTED]');
   }
 
   async scoreOne(messages: ChatMessage[], signal?: AbortSignal): Promise<Score> {
     const { prompt, judge, flags } = this.buildPrompt(messages);
-    const forced = await this.forcedChoices(prompt, signal).catch((e: unknown) => ({ error: String(e) }));
+    const forced = await this.forcedChoices(prompt, signal).catch((e: unknown) => ({ error: this.redact(String(e)) }));
     if ('lYes' in forced) {
       const score = pYes(forced.lYes, forced.lNo);
       if (forced.straddles) flags.push('boundary_token');
