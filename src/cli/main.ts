@@ -2,6 +2,7 @@ import { COMMANDS } from './commands-table.js';
 import { parseCommandArgs } from './parse-args.js';
 import { printHelp } from './help.js';
 import { VERSION } from '../core/version.js';
+import { sanitize } from '../core/util/sanitize.js';
 
 /**
  * `swegym <command> [options]`. Every command lives in its own module, loaded only when it runs,
@@ -53,7 +54,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    console.error(`swegym: ${err instanceof Error ? err.message : String(err)}`);
+    // Error texts quote files, endpoints and container output: untrusted, so stripped like every other output.
+    console.error(sanitize(`swegym: ${err instanceof Error ? err.message : String(err)}`));
     if (process.env.SWEGYM_DEBUG && err instanceof Error) console.error(err.stack);
     process.exitCode = 1;
   },

@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadTasks } from '../../src/core/dataset/load.js';
@@ -27,7 +28,7 @@ before(() => {
   dir = mkdtempSync(join(tmpdir(), 'swegym-e2e-secrets-'));
 });
 after(() => {
-  if (!process.env.KEEP_SECRETS_DIR) rmSync(dir, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 });
 
 function swegym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -137,4 +138,48 @@ test('run, batch and score against a key-echoing endpoint: the key is nowhere in
   } finally {
     for (const s of servers) await s.close();
   }
+});
+
+test('serve: the bearer token is never logged, recorded or echoed back', { timeout: 120_000 }, async () => {
+  const token = `gym-token-${randomBytes(12).toString('hex')}`;
+  const wrong = `wrong-token-${randomBytes(12).toString('hex')}`;
+  const port = await new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+  const sessionsDir = join(dir, 'gym-sessions');
+  const env: Record<string, string | undefined> = { ...process.env, SWEGYM_GYM_TOKEN: token };
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--pool-size', '0', '--session', 'gym', '--sessions-dir', sessionsDir], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+  try {
+    for (let i = 0; i < 300 && !stdout.includes('swegym gym server on'); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(stdout.includes('swegym gym server on'), stdout + stderr);
+    const base = `http://127.0.0.1:${port}/v1`;
+    const denied = await fetch(`${base}/openapi.json`, { headers: { authorization: `Bearer ${wrong}` } });
+    assert.equal(denied.status, 401);
+    const deniedBody = await denied.text();
+    const ok = await fetch(`${base}/openapi.json`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(ok.status, 200);
+    const okBody = await ok.text();
+    const bad = await fetch(`${base}/envs`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ instance_id: 'no-such-instance' }) });
+    assert.ok(bad.status >= 400 && bad.status < 500, String(bad.status));
+    const badBody = await bad.text();
+    for (const [what, text] of [['401 body', deniedBody], ['openapi', okBody], ['error body', badBody]] as const) {
+      assert.equal(text.includes(token) || text.includes(wrong), false, `token in ${what}`);
+    }
+  } finally {
+    child.kill('SIGINT');
+    await closed;
+  }
+  const leaks = [...filesUnder(sessionsDir), ...filesUnder(join(dir, 'logs'))].filter((f) => readFileSync(f, 'latin1').includes(token));
+  if (stdout.includes(token) || stdout.includes(wrong)) leaks.push('stdout');
+  if (stderr.includes(token) || stderr.includes(wrong)) leaks.push('stderr');
+  assert.deepEqual(leaks, []);
+  assert.ok(filesUnder(sessionsDir).length > 0, 'the session was written (so the check looked at something)');
 });

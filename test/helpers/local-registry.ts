@@ -33,7 +33,10 @@ interface Manifest {
 export interface RegistryRequest {
   method: string;
   path: string;
+  /** 0 until answered. */
   status: number;
+  /** The connection ended (answered, or dropped by the client). */
+  closed: boolean;
 }
 
 export interface LocalRegistryOptions {
@@ -41,13 +44,15 @@ export interface LocalRegistryOptions {
   layerCompression?: 'none' | 'gzip';
   /** Answer 404 (MANIFEST_UNKNOWN) for every manifest, as a registry that does not have the image. */
   manifestsMissing?: boolean;
+  /** Never answer a manifest request (a registry that accepts connections and then stalls). */
+  manifestsHang?: boolean;
 }
 
 export interface LocalRegistry {
   /** `127.0.0.1:<port>`, the prefix of image names served here. */
   readonly host: string;
   readonly port: number;
-  /** Every request answered, in order. */
+  /** Every request in order of arrival; status 0 while (or when never) answered. */
   readonly requests: RegistryRequest[];
   /** Serves the (first) image of a `docker save` tarball as `<repository>:<tag>`. Returns the manifest digest. */
   serveTarball(tarball: string, repository: string, tag: string): Promise<string>;
@@ -80,7 +85,10 @@ export async function startLocalRegistry(opts: LocalRegistryOptions = {}): Promi
     const method = req.method ?? 'GET';
     const path = (req.url ?? '/').split('?')[0]!;
     const head = method === 'HEAD';
-    res.on('finish', () => requests.push({ method, path, status: res.statusCode }));
+    const entry: RegistryRequest = { method, path, status: 0, closed: false };
+    requests.push(entry);
+    res.on('finish', () => (entry.status = res.statusCode));
+    res.on('close', () => (entry.closed = true));
     res.setHeader('Docker-Distribution-API-Version', 'registry/2.0');
     if (method !== 'GET' && !head) return sendError(res, 405, 'UNSUPPORTED', 'read-only registry', false);
     if (path === '/v2/' || path === '/v2') {
@@ -92,6 +100,7 @@ export async function startLocalRegistry(opts: LocalRegistryOptions = {}): Promi
     if (!m) return sendError(res, 404, 'NOT_FOUND', `no route for ${path}`, head);
     const [, name, kind, ref] = m as unknown as [string, string, string, string];
     if (kind === 'manifests') {
+      if (opts.manifestsHang) return; // the connection stays open until close()
       const found = opts.manifestsMissing ? undefined : manifests.get(ref.startsWith('sha256:') ? `${name}@${ref}` : `${name}:${ref}`);
       if (!found) return sendError(res, 404, 'MANIFEST_UNKNOWN', `manifest unknown: ${name}:${ref}`, head);
       res.writeHead(200, {

@@ -36,7 +36,7 @@ test('instances --ids prints one id a line, with filters', async () => {
 
 test('instances: errors go to stderr with file/line/field and a non-zero exit code', async () => {
   const bad = await run({ dataset: `${FIX}malformed.jsonl`, ids: true });
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2);
   assert.equal(bad.out, '');
   assert.match(bad.err, /^swegym instances: .*malformed\.jsonl:2: invalid JSON: /);
 
@@ -47,11 +47,11 @@ test('instances: errors go to stderr with file/line/field and a non-zero exit co
   assert.match(skipped.err, /5 invalid records skipped\n$/);
 
   const unknown = await run({ dataset: `${FIX}tasks.jsonl`, instances: ['nope-1'] });
-  assert.equal(unknown.code, 1);
+  assert.equal(unknown.code, 2);
   assert.match(unknown.err, /unknown instance id: nope-1/);
 
   const missing = await run({ dataset: `${FIX}does-not-exist.jsonl` });
-  assert.equal(missing.code, 1);
+  assert.equal(missing.code, 2);
   assert.match(missing.err, /does-not-exist\.jsonl: no such file/);
 });
 

@@ -172,7 +172,7 @@ test('malformed input: a clear error naming the file, line and field; no session
   ];
   for (const [file, format, re] of cases) {
     const r = await importInto(FIX(file), format);
-    assert.equal(r.code, 1, `${file} as ${format}`);
+    assert.equal(r.code, 2, `${file} as ${format}`);
     assert.match(r.err.join('\n'), re);
     assert.equal(existsSync(r.dir), false, 'nothing written');
   }
@@ -185,6 +185,6 @@ test('a folder of SWE-agent trajectories (one <instance_id>.traj per instance, a
   assert.deepEqual(out.map((o) => o.summary.instance_id), ['swegym-samples__ledger-8']);
   // The same folder as mini-swe-agent trajectories: the malformed one is named, nothing is written.
   const bad = await importInto(fileURLToPath(new URL('../fixtures/import/', import.meta.url)), 'mini-swe-agent');
-  assert.equal(bad.code, 1);
+  assert.equal(bad.code, 2);
   assert.match(bad.err.join('\n'), /malformed-mini\.traj\.json: field 'info\.submission'/);
 });

@@ -12,7 +12,8 @@ import { newSessionName } from '../../core/session/ids.js';
 import { scrubSecrets } from '../../core/session/manifest.js';
 import { planWork } from '../../core/scheduler/queue.js';
 import { executeSession, envSpecHashes, promptTemplateHashes, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
-import type { LlmAgentConfigInput } from '../../core/agent/llm/config.js';
+import { parseLlmAgentConfig, parseLlmAgentConfigFile, type LlmAgentConfigInput } from '../../core/agent/llm/config.js';
+import { sanitize } from '../../core/util/sanitize.js';
 
 export interface BatchOptions {
   dataset?: string;
@@ -55,8 +56,8 @@ function readAgentConfig(file: string | undefined): Record<string, unknown> {
 
 /** Exit codes: 0 all done, 1 error, 2 bad usage, 3 stopped before the end (Ctrl-C, budget); resume continues. */
 export async function batchCommand(opts: BatchOptions): Promise<number> {
-  const out = opts.io?.out ?? ((l: string) => console.log(l));
-  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
+  const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   const agentKind = opts.agent ?? 'gold';
   if (agentKind !== 'gold' && agentKind !== 'llm') {
     err(`swegym batch: --agent must be gold or llm (got '${agentKind}')`);
@@ -77,14 +78,30 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
 
   let llm: LlmAgentConfigInput | undefined;
   if (agentKind === 'llm') {
-    const fileCfg = readAgentConfig(opts.config);
-    llm = { ...fileCfg, ...(opts.model ? { model: opts.model } : {}), ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}) } as LlmAgentConfigInput;
-    if (!llm.model) return usage(err, '--agent llm needs --model (or "model" in --config)');
+    const overrides = { ...(opts.model ? { model: opts.model } : {}), ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}) };
+    try {
+      const fileCfg = readAgentConfig(opts.config);
+      llm = { ...fileCfg, ...overrides } as LlmAgentConfigInput;
+      if (!llm.model) return usage(err, '--agent llm needs --model (or "model" in --config)');
+      // Checked before anything runs: a bad config is bad input (file, line, field; exit 2), not an infrastructure
+      // failure of every rollout.
+      if (opts.config) parseLlmAgentConfigFile(readFileSync(opts.config, 'utf8'), opts.config, overrides);
+      else parseLlmAgentConfig(llm, 'command line');
+    } catch (e) {
+      return usage(err, (e as Error).message);
+    }
   }
 
-  const loaded = await loadTasks(opts.dataset ?? 'samples', { ids: opts.instances });
+  let loaded: Awaited<ReturnType<typeof loadTasks>>;
+  let specs: ReturnType<typeof loadSpecRegistry>;
+  try {
+    loaded = await loadTasks(opts.dataset ?? 'samples', { ids: opts.instances });
+    specs = loadSpecRegistry(opts.envSpec ?? []);
+  } catch (e) {
+    // A malformed dataset or env spec: the loaders' messages name the file, the line and the field.
+    return usage(err, (e as Error).message);
+  }
   if (loaded.tasks.length === 0) return usage(err, `no instances selected from ${opts.dataset ?? 'samples'}`);
-  const specs = loadSpecRegistry(opts.envSpec ?? []);
   const sessionsDir = opts.sessionsDir ?? DEFAULT_SESSIONS_DIR;
   const name = opts.session ?? newSessionName(agentKind);
   const dir = resolve(join(sessionsDir, name));

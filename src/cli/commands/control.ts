@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { resolveSessionDir } from '../../core/session/list.js';
 import { controlSession } from '../../core/scheduler/remote-client.js';
 import type { ControlAction } from '../../core/scheduler/remote-control.js';
+import { sanitize } from '../../core/util/sanitize.js';
 
 export interface ControlOptions {
   session: string;
@@ -24,8 +25,8 @@ const ACTIONS: Record<string, ControlAction> = { pause: 'pause', resume: 'resume
  * process answered.
  */
 export async function controlCommand(opts: ControlOptions): Promise<number> {
-  const out = opts.out ?? ((l: string) => console.log(l));
-  const err = opts.err ?? ((l: string) => console.error(l));
+  const out = opts.out ?? ((l: string) => console.log(sanitize(l)));
+  const err = opts.err ?? ((l: string) => console.error(sanitize(l)));
   const action = ACTIONS[opts.action];
   if (!action) return bad(err, `unknown action '${opts.action}': one of pause, resume, stop, stop-now, kill <rollout>, retry <rollout>`);
   const needsRollout = action === 'kill' || action === 'retry';

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
 import { newSessionName } from '../../core/session/ids.js';
 import { readImport, writeImportedSession, ImportError } from '../../core/import/index.js';
+import { sanitize } from '../../core/util/sanitize.js';
 
 export interface ImportOptions {
   file: string;
@@ -20,21 +21,21 @@ export interface ImportOptions {
  * browse, score and export. Bad input is an error naming the file, the line and the field; nothing is written then.
  */
 export async function importCommand(opts: ImportOptions): Promise<number> {
-  const out = opts.io?.out ?? ((l: string) => console.log(l));
-  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
+  const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   let rollouts;
   try {
     rollouts = await readImport(opts.file, opts.format);
   } catch (e) {
     if (e instanceof ImportError) {
       err(`swegym import: ${e.message}`);
-      return 1;
+      return 2;
     }
     throw e;
   }
   if (!rollouts.length) {
     err(`swegym import: ${opts.file}: no trajectories found`);
-    return 1;
+    return 2;
   }
   const name = opts.session ?? newSessionName(`import-${opts.format}`);
   const dir = resolve(join(opts.sessionsDir ?? DEFAULT_SESSIONS_DIR, name));

@@ -25,7 +25,7 @@ const stdio: InstancesIo = {
 
 /**
  * `swegym instances --dataset X`: a table of the records (instance_id, repo, version, FAIL_TO_PASS / PASS_TO_PASS
- * counts), or with --ids one instance id a line. Returns the exit code: 0 when everything loaded, 1 on an error,
+ * counts), or with --ids one instance id a line. Returns the exit code: 0 when everything loaded, 2 on bad input (the dataset or the selection),
  * 3 when --skip-invalid left some records out (they are listed on stderr).
  */
 export async function instancesCommand(opts: InstancesOptions, io: InstancesIo = stdio): Promise<number> {
@@ -39,7 +39,7 @@ export async function instancesCommand(opts: InstancesOptions, io: InstancesIo =
     });
   } catch (err) {
     io.err(`swegym instances: ${sanitize((err as Error).message)}\n`);
-    return 1;
+    return 2;
   }
   const { tasks, errors, source } = loaded;
 

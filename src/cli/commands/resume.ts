@@ -5,6 +5,7 @@ import { acquireSessionLock } from '../../core/session/lock.js';
 import { resolveSessionDir } from '../../core/session/list.js';
 import { planResume } from '../../core/scheduler/resume-plan.js';
 import { executeSession, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
+import { sanitize } from '../../core/util/sanitize.js';
 
 export interface ResumeOptions {
   session: string;
@@ -16,8 +17,8 @@ export interface ResumeOptions {
 }
 
 export async function resumeCommand(opts: ResumeOptions): Promise<number> {
-  const out = opts.io?.out ?? ((l: string) => console.log(l));
-  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
+  const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
   const unlock = acquireSessionLock(dir);
   const writer = SessionWriter.open(dir);

@@ -15,7 +15,7 @@ import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docke
 import { verifyPatch } from '../../core/harness/verify.js';
 import { runRollout } from '../../core/rollout/run-rollout.js';
 import { formatEvent } from '../../core/rollout/plain-printer.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { sanitize, terminalSafeJson } from '../../core/util/sanitize.js';
 import { ensureInstanceImage } from '../../core/runtime/images.js';
 import { sampleRepoSource } from '../../core/dataset/samples.js';
 import { defaultProfileFor } from '../../core/harness/profiles.js';
@@ -68,7 +68,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
 
   const rolloutId = `${task.instance_id}-${Date.now().toString(36)}-${randomBytes(2).toString('hex')}`;
   const emitter = new RolloutEmitter(rolloutId, (e: RolloutEvent) => {
-    if (opts.json) out.line(JSON.stringify(e));
+    if (opts.json) out.line(terminalSafeJson(e));
     else {
       const text = formatEvent(e);
       if (text !== undefined) out.line(text);
@@ -98,7 +98,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
       });
     } catch (e) {
       const msg = `no image for ${task.instance_id}: ${errText(e)}`;
-      if (opts.json) out.line(JSON.stringify({ v: 1, ts: Date.now(), rollout: rolloutId, type: 'rollout_ended', status: 'no_image', error: msg, duration_ms: 0 }));
+      if (opts.json) out.line(terminalSafeJson({ v: 1, ts: Date.now(), rollout: rolloutId, type: 'rollout_ended', status: 'no_image', error: msg, duration_ms: 0 }));
       else out.err(`swegym run: ${sanitize(msg)}`);
       return 1;
     }

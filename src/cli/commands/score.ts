@@ -6,6 +6,7 @@ import { verifierByName, type VerifierDeps } from '../../core/verifier/registry.
 import { scoreSession } from '../../core/verifier/score-session.js';
 import { aucByVerifier, selectionReport, type SelectionReport } from '../../core/verifier/report.js';
 import { formatAucTable, formatSelectionChart, formatSelectionTable } from '../../core/verifier/report-format.js';
+import { sanitize } from '../../core/util/sanitize.js';
 
 export interface ScoreOptions {
   session: string;
@@ -43,6 +44,44 @@ export function readVerifierConfig(path: string | undefined): unknown {
   }
 }
 
+/** Bad verifier input (config file or name): the CLI prints it and exits 2. */
+export class VerifierInputError extends Error {}
+
+/** Line (1-based) of the innermost key of `path` in a JSON text, searching each key after the previous one. */
+function lineOfPath(text: string, path: string[]): number | undefined {
+  let at = 0;
+  for (const key of path) {
+    if (/^\d+$/.test(key)) continue;
+    const i = text.indexOf(JSON.stringify(key), at);
+    if (i < 0) return undefined;
+    at = i;
+  }
+  return path.length ? text.slice(0, at).split('\n').length : undefined;
+}
+
+/**
+ * The verifier `name` built from the config file at `path`; a malformed file, an invalid field or an unknown name is a
+ * VerifierInputError naming the file, the line and the field.
+ */
+export async function verifierFromConfigFile(name: string, path: string | undefined, deps: Parameters<typeof verifierByName>[2]) {
+  let config: unknown;
+  try {
+    config = readVerifierConfig(path);
+  } catch (e) {
+    throw new VerifierInputError((e as Error).message);
+  }
+  try {
+    return await verifierByName(name, config, deps);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (/^unknown verifier /.test(msg)) throw new VerifierInputError(msg);
+    const m = /^verifier config: field '([^']*)' ([\s\S]*)$/.exec(msg);
+    if (!m) throw e;
+    const line = path ? lineOfPath(readFileSync(path, 'utf8'), m[1]!.split('.').filter(Boolean)) : undefined;
+    throw new VerifierInputError(`${path ?? 'verifier config'}${line ? `:${line}` : ''}: field ${m[1]}: ${m[2]}`);
+  }
+}
+
 /** The selection report of one verifier over a session's rows (recorded scores and oracle verdicts). */
 export function sessionSelectionReport(dir: string, verifier: string, opts: { seed?: number; trials?: number } = {}) {
   const reader = openSession(dir);
@@ -58,12 +97,18 @@ export function sessionSelectionReport(dir: string, verifier: string, opts: { se
  * and a chart. Exit 0, or 3 when some instances could not be scored (listed on stderr).
  */
 export async function scoreCommand(opts: ScoreOptions): Promise<number> {
-  const out = opts.io?.out ?? ((l: string) => console.log(l));
-  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
+  const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
-  const config = readVerifierConfig(opts.config);
   if (!opts.deps) installCleanupHandlers();
-  const verifier = await verifierByName(opts.verifier, config, { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
+  let verifier;
+  try {
+    verifier = await verifierFromConfigFile(opts.verifier, opts.config, { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
+  } catch (e) {
+    if (!(e instanceof VerifierInputError)) throw e;
+    err(`swegym score: ${e.message}`);
+    return 2;
+  }
   const res = await scoreSession(dir, verifier, { rescore: opts.rescore, dataset: opts.dataset, onProgress: (m) => err(m) });
   const { report, aucs } = sessionSelectionReport(dir, verifier.name, { seed: opts.seed, trials: opts.trials });
   const failed = Object.keys(res.errors);

@@ -2,13 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { resolveSessionDir } from '../../core/session/list.js';
 import { openSession } from '../../core/session/store.js';
 import { installCleanupHandlers } from '../../core/runtime/docker.js';
-import { verifierByName, type VerifierDeps } from '../../core/verifier/registry.js';
+import type { VerifierDeps } from '../../core/verifier/registry.js';
 import { scoreSession } from '../../core/verifier/score-session.js';
 import { selectBest } from '../../core/verifier/best-of-n.js';
 import { seededRandom } from '../../core/util/rng.js';
 import { loadCandidates } from '../../core/verifier/candidates.js';
 import { toPredictionLines } from '../../core/export/predictions.js';
-import { readVerifierConfig } from './score.js';
+import { verifierFromConfigFile, VerifierInputError } from './score.js';
+import { sanitize } from '../../core/util/sanitize.js';
 
 export interface SelectOptions {
   session: string;
@@ -33,15 +34,22 @@ export interface SelectOptions {
  * predictions. The tests oracle is refused: it is for measuring, never for selection.
  */
 export async function selectCommand(opts: SelectOptions): Promise<number> {
-  const out = opts.io?.out ?? ((l: string) => console.log(l));
-  const err = opts.io?.err ?? ((l: string) => console.error(l));
+  const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
+  const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   if (opts.verifier === 'tests') {
     err("swegym select: the 'tests' verifier is the oracle (ground truth): it measures verifiers and is never used for selection");
     return 2;
   }
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
   if (!opts.deps) installCleanupHandlers();
-  const verifier = await verifierByName(opts.verifier, readVerifierConfig(opts.config), { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
+  let verifier;
+  try {
+    verifier = await verifierFromConfigFile(opts.verifier, opts.config, { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
+  } catch (e) {
+    if (!(e instanceof VerifierInputError)) throw e;
+    err(`swegym select: ${e.message}`);
+    return 2;
+  }
   if (verifier.oracle) {
     err(`swegym select: '${verifier.name}' is an oracle and is never used for selection`);
     return 2;

@@ -12,7 +12,7 @@ export async function sessionsCommand(opts: SessionsOptions): Promise<number> {
   const out = opts.out ?? ((l: string) => console.log(l));
   const dir = opts.sessionsDir ?? DEFAULT_SESSIONS_DIR;
   const { sessions, errors } = listSessions(dir);
-  for (const e of errors) console.error(`warning: ${e}`);
+  for (const e of errors) console.error(sanitize(`warning: ${e}`));
   if (opts.json) {
     out(JSON.stringify(sessions, null, 2));
     return 0;

@@ -2,7 +2,7 @@ import type { RolloutEvent } from '../../core/events.js';
 import { openSession } from '../../core/session/store.js';
 import { resolveSessionDir } from '../../core/session/list.js';
 import { followSession } from '../../core/session/follow.js';
-import { sanitize, capMiddle } from '../../core/util/sanitize.js';
+import { sanitize, capMiddle, terminalSafeJson } from '../../core/util/sanitize.js';
 import { table } from './sessions.js';
 
 export interface ShowOptions {
@@ -71,7 +71,7 @@ export async function showCommand(opts: ShowOptions): Promise<number> {
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
   const reader = openSession(dir);
   const print = (e: RolloutEvent) => {
-    if (opts.json) out(JSON.stringify(e));
+    if (opts.json) out(terminalSafeJson(e));
     else {
       const line = formatEvent(e);
       if (line) out(line);
@@ -91,7 +91,7 @@ export async function showCommand(opts: ShowOptions): Promise<number> {
     if (!opts.follow) for (const id of rolloutIds) for (const e of await reader.events(id)) print(e);
   } else if (!opts.follow) {
     const rows = reader.summaries();
-    if (opts.json) out(JSON.stringify(rows, null, 2));
+    if (opts.json) out(terminalSafeJson(rows, 2));
     else {
       out(table([
         ['INSTANCE', 'SAMPLE', 'STATUS', 'VERDICT', 'STOP', 'TURNS', 'TOKENS', 'COST'],

@@ -95,11 +95,18 @@ async function builtBySwegym(docker: Dockerode, name: string): Promise<boolean> 
 
 async function tryPull(docker: Dockerode, name: string, idleSec: number, log: (l: string) => void): Promise<boolean> {
   log(`[swegym] pulling ${name}`);
+  // Giving up must cancel the request to the engine: without it dockerd keeps waiting on a stalled registry in the
+  // background, and the open socket keeps this process alive after its work is done.
+  const abort = new AbortController();
+  let answerTimer: NodeJS.Timeout | undefined;
   try {
     const stream = (await Promise.race([
-      docker.pull(name),
-      new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`no answer within ${idleSec} s`)), idleSec * 1000).unref()),
+      docker.pull(name, { abortSignal: abort.signal }),
+      new Promise<never>((_, rej) => {
+        answerTimer = setTimeout(() => rej(new Error(`no answer within ${idleSec} s`)), idleSec * 1000);
+      }),
     ])) as NodeJS.ReadableStream & { destroy?: () => void };
+    clearTimeout(answerTimer);
     await new Promise<void>((resolve, reject) => {
       let idle = setTimeout(() => (stream.destroy?.(), reject(new Error(`no progress for ${idleSec} s`))), idleSec * 1000);
       docker.modem.followProgress(
@@ -116,10 +123,16 @@ async function tryPull(docker: Dockerode, name: string, idleSec: number, log: (l
         },
       );
     });
-    return imageExists(docker, name);
+    // A pull can succeed without producing this name (e.g. a digest reference resolved to another tag).
+    const pulled = await imageExists(docker, name);
+    log(pulled ? `[swegym] pulled ${name}` : `[swegym] pull of ${name} finished but the image is not present`);
+    return pulled;
   } catch (e) {
+    abort.abort();
     log(`[swegym] pull of ${name} failed: ${(e as Error).message}`);
     return false;
+  } finally {
+    clearTimeout(answerTimer);
   }
 }
 

@@ -32,3 +32,12 @@ export function capMiddle(text: string, max: number, marker = '\n[... {n} charac
   const omitted = text.length - 2 * half;
   return { text: text.slice(0, half) + marker.replace('{n}', String(omitted)) + text.slice(text.length - half), omitted };
 }
+
+/**
+ * JSON for a terminal: JSON.stringify escapes C0 controls but leaves DEL and the C1 range (U+0080-U+009F, e.g. the
+ * 8-bit CSI U+009B) raw, which some terminals act on. Escaping them keeps the JSON identical in value.
+ */
+export function terminalSafeJson(value: unknown, space?: number): string {
+  // eslint-disable-next-line no-control-regex
+  return JSON.stringify(value, null, space).replace(/[\x7f-\x9f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
