@@ -4,9 +4,9 @@
  * swegym build label), and dockerd pulls it from 127.0.0.1 (an insecure registry by default, plain HTTP).
  *
  * The tasks use a unique instance id (a copy of a sample record), so the local build name `sweb.eval.x86_64.<id>` is
- * absent and other engineers' cached sample images are never touched. ensureInstanceImage also tries the official
- * `docker.io/xingyaoww/...` name after the template: a guard on the Dockerode object refuses every pull that is not
- * from 127.0.0.1, so nothing leaves the machine.
+ * absent and other engineers' cached sample images are never touched. A template replaces the official
+ * `docker.io/xingyaoww/...` name; still, a guard on the Dockerode object refuses every pull that is not from
+ * 127.0.0.1, so nothing can leave the machine.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -214,8 +214,8 @@ test('a registry that answers 404 for the manifest: falls back to building', asy
   const asked = missing.requests.filter((r) => r.path.includes('/manifests/'));
   assert.ok(asked.length >= 1 && asked.every((r) => r.status === 404), JSON.stringify(missing.requests));
   assert.ok(logs.some((l) => l.startsWith(`[swegym] pull of ${name} failed:`)), logs.join('\n'));
-  // After the template, the official SWE-Gym name is tried as well (refused here by the loopback guard).
-  assert.deepEqual(refused, [`docker.io/xingyaoww/sweb.eval.x86_64.${task.instance_id.replace(/__/g, '_s_').toLowerCase()}`]);
+  // The template replaces the public name: after its miss, no other registry is tried (the guard saw nothing).
+  assert.deepEqual(refused, []);
   assert.equal(await imageExists(docker, name), false);
 });
 

@@ -35,12 +35,11 @@ test('templates: placeholders and prefixes', () => {
   assert.throws(() => applyImageTemplate('r/{nope}', task), /unknown placeholder \{nope\}/);
 });
 
-test("the record's image_name wins, then the template, then the naming scheme, then the local build name", () => {
+test("the record's image_name wins, then the template (which replaces the public name), else the naming scheme, then the local build name", () => {
   const task = { instance_id: 'getmoto__moto-5321', image_name: 'custom/img:1' };
   assert.equal(instanceImageName(task, { template: 'x/{id_s}' }), 'custom/img:1');
   assert.deepEqual(instanceImageCandidates({ instance_id: 'getmoto__moto-5321' }, { template: 'x/{id_s}' }), [
     'x/getmoto_s_moto-5321',
-    'docker.io/xingyaoww/sweb.eval.x86_64.getmoto_s_moto-5321',
     'sweb.eval.x86_64.getmoto__moto-5321',
   ]);
   assert.deepEqual(instanceImageCandidates({ instance_id: 'getmoto__moto-5321' }, { naming: 'swebench' }), [

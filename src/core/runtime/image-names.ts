@@ -70,8 +70,10 @@ export function instanceImageCandidates(
   const arch = opts.arch ?? 'x86_64';
   const out: string[] = [];
   if (task.image_name) out.push(task.image_name);
+  // A template says where this user's images live (a mirror, an air-gapped registry): it replaces the public name,
+  // so a miss there does not go on to try a registry the user never named.
   if (opts.template) out.push(applyImageTemplate(opts.template, task, arch));
-  if ((opts.naming ?? 'swegym') === 'swegym') out.push(swegymImageName(task.instance_id));
+  else if ((opts.naming ?? 'swegym') === 'swegym') out.push(swegymImageName(task.instance_id));
   else out.push(swebenchRemoteImageName(task.instance_id, opts.namespace, arch));
   out.push(localInstanceImageName(task.instance_id, arch));
   return [...new Set(out)];
