@@ -19,3 +19,24 @@ if (await imageExists(docker, name)) {
   await docker.getImage(base.image).tag({ repo, tag });
   console.error(`swegym: tagged ${base.image} as ${name}`);
 }
+
+// The bundled samples' instance images, built offline up front (never pulled): the suite then sends nothing past
+// loopback, and no test pays for a first build inside its own time budget.
+{
+  const { loadTasks } = await import('../src/core/dataset/load.js');
+  const { loadSpecRegistry } = await import('../src/core/runtime/spec-registry.js');
+  const { ensureInstanceImage } = await import('../src/core/runtime/images.js');
+  const { sampleRepoSource } = await import('../src/core/dataset/samples.js');
+  const { tasks } = await loadTasks('samples');
+  const specs = loadSpecRegistry();
+  for (const task of tasks) {
+    const got = await ensureInstanceImage(task, specs.lookup(task.repo, task.version), {
+      docker,
+      pull: false,
+      offline: true,
+      repoSource: sampleRepoSource(task.repo),
+      onLog: (l) => console.error(`  ${l}`),
+    });
+    console.error(`swegym: sample image ${got.image} (${got.source})`);
+  }
+}
