@@ -26,6 +26,7 @@ function view(opts: { width?: number; height?: number; events?: ReturnType<typeo
       onPrevInstance={() => calls.push('prev')}
       onInterrupt={(id) => calls.push(`interrupt:${id}`)}
       attachCommand={(vm) => `docker exec -it ${vm.containerId?.slice(0, 12)} bash`}
+      copy={(text) => calls.push(`copy:${text}`)}
       {...opts.extra}
     />,
   );
@@ -128,7 +129,7 @@ test('s shows the attach command; x interrupts only a live rollout; H/L move bet
   await press(r, 'x');
   await waitFrame(r, (p) => p.includes('interrupt requested'));
   await press(r, 'L', 'H');
-  assert.deepEqual(calls, ['interrupt:r1', 'next', 'prev']);
+  assert.deepEqual(calls, ['copy:docker exec -it c0ffee123456 bash', 'interrupt:r1', 'next', 'prev']);
 });
 
 test('j/k and PgDn scroll the focused pane', async () => {

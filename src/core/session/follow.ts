@@ -50,7 +50,10 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
     if (closed || !existsSync(rdir)) return;
     let files: string[];
     try {
-      files = readdirSync(rdir).filter((f) => f.endsWith('.jsonl') && (!opts.files || opts.files(f)));
+      // Attempt order (a2 before a10): a reader from the start sees attempts as they happened.
+      files = readdirSync(rdir)
+        .filter((f) => f.endsWith('.jsonl') && (!opts.files || opts.files(f)))
+        .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
     } catch {
       return;
     }

@@ -30,3 +30,14 @@ export function acquireSessionLock(dir: string): () => void {
   };
 }
 
+
+/** Is a live process on this host running the session now? (A stale lock — crash, SIGKILL — counts as not running.) */
+export function sessionRunning(dir: string): boolean {
+  try {
+    const { pid, host } = JSON.parse(readFileSync(join(dir, 'session.lock'), 'utf8')) as { pid: number; host: string };
+    // Another host's lock cannot be checked from here: assume it runs.
+    return host !== hostname() || pidAlive(pid);
+  } catch {
+    return false;
+  }
+}

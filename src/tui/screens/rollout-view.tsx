@@ -9,6 +9,7 @@ import { lineText, type Line } from '../components/line.js';
 import { actionLines, diffLines, scoreLines, shellLines, taskLines, verdictLabel, type PatchKind, type TaskInfo } from '../panes/lines.js';
 import { PANES, rolloutLayout, type PaneId } from './rollout-layout.js';
 import { findLine, fmtCost, fmtDuration, safe, wrapLines } from '../text.js';
+import { copyToClipboard } from '../clipboard.js';
 
 export type PagerKind = 'events' | 'eval' | 'testlog' | 'applylog';
 
@@ -25,6 +26,8 @@ export interface RolloutViewProps {
   onNextInstance?(): void;
   onInterrupt?(rolloutId: string): void;
   attachCommand?(vm: RolloutViewModel): string;
+  /** Clipboard writer (OSC 52 by default); tests pass their own. */
+  copy?(text: string): void;
   /** Opens raw events / eval.sh / test log in $PAGER; returns a message to show (e.g. what was missing). */
   openPager?(kind: PagerKind, vm: RolloutViewModel, events: unknown[]): Promise<string | undefined> | string | undefined;
 }
@@ -163,9 +166,12 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
           setPatchKind((k) => PATCH_KINDS[(PATCH_KINDS.indexOf(k) + 1) % PATCH_KINDS.length]);
           setOffsets((o) => ({ ...o, diff: 0 }));
           return;
-        case 'rollout.attach':
-          setMessage(props.attachCommand ? props.attachCommand(vm) : 'no environment to attach to');
+        case 'rollout.attach': {
+          const cmd = props.attachCommand?.(vm);
+          if (cmd) (props.copy ?? copyToClipboard)(cmd);
+          setMessage(cmd ? `${cmd}   (copied to the clipboard via OSC 52 where the terminal allows)` : 'no environment to attach to');
           return;
+        }
         case 'rollout.rawEvents':
         case 'rollout.evalScript':
         case 'rollout.testLog':
