@@ -2,6 +2,8 @@ import type { RolloutEvent } from '../../core/events.js';
 import { openSession } from '../../core/session/store.js';
 import { resolveSessionDir } from '../../core/session/list.js';
 import { followSession } from '../../core/session/follow.js';
+import { sessionRunning } from '../../core/session/lock.js';
+import { parseRolloutId, rolloutId } from '../../core/session/ids.js';
 import { sanitize, capMiddle, terminalSafeJson } from '../../core/util/sanitize.js';
 import { table } from './sessions.js';
 
@@ -13,9 +15,12 @@ export interface ShowOptions {
   json?: boolean;
   sessionsDir?: string;
   out?: (line: string) => void;
-  /** Stops --follow (tests, the workbench); default: Ctrl-C. */
+  /** Stops --follow (tests, the workbench); default: Ctrl-C. With --instance, --follow also ends when the rollout does. */
   signal?: AbortSignal;
 }
+
+/** How often --follow polls the logs (fs.watch is the fast path). */
+const FOLLOW_POLL_MS = 250;
 
 const clip = (s: string, n = 2000) => capMiddle(sanitize(s), n).text;
 
@@ -103,17 +108,51 @@ export async function showCommand(opts: ShowOptions): Promise<number> {
   if (!opts.follow) return 0;
 
   // Follow: the chosen pair's later attempts too (matched by instance/sample), or every rollout of the session.
-  const prefix = opts.instance !== undefined ? `${opts.instance.replace(/[^A-Za-z0-9_.-]/g, '_')}.s${opts.sample ?? 0}.a` : undefined;
+  const pair = opts.instance !== undefined ? { instance: rolloutId(opts.instance, opts.sample ?? 0, 0).replace(/\.s\d+\.a0$/, ''), sample: opts.sample ?? 0 } : undefined;
+  const ofPair = (file: string) => {
+    const id = parseRolloutId(file.replace(/\.jsonl$/, ''));
+    return id !== undefined && id.instance === pair!.instance && id.sample === pair!.sample;
+  };
   await new Promise<void>((resolveDone) => {
-    // From the start of every log: what is already there, then what is appended (no gap between the two).
-    const stop = followSession(dir, print, prefix ? { fromStart: true, files: (f) => f.startsWith(prefix) } : { fromStart: true });
+    let stop: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let finished = false;
+    /** The latest attempt ended in a status a later attempt may follow (infra retry, resume): wait while the session runs. */
+    let mayRetry = false;
+    let idleChecks = 0;
     const done = () => {
-      stop();
+      if (finished) return;
+      finished = true;
+      stop?.();
+      if (timer) clearInterval(timer);
       process.off('SIGINT', done);
+      opts.signal?.removeEventListener('abort', done);
       resolveDone();
     };
+    const onEvent = (e: RolloutEvent) => {
+      if (finished) return;
+      print(e);
+      if (!pair) return;
+      if (e.type === 'rollout_started') mayRetry = false;
+      if (e.type === 'rollout_ended') {
+        // A completed (or image-less) attempt is the pair's last: the user's rollout is over.
+        if (e.status === 'completed' || e.status === 'no_image') done();
+        else mayRetry = true;
+      }
+    };
     process.on('SIGINT', done);
+    if (opts.signal?.aborted) return done();
     opts.signal?.addEventListener('abort', done, { once: true });
+    // From the start of every log: what is already there, then what is appended (no gap between the two).
+    stop = followSession(dir, onEvent, { fromStart: true, pollMs: FOLLOW_POLL_MS, ...(pair ? { files: ofPair } : {}) });
+    if (finished) return stop(); // the pair had already ended: everything is printed
+    if (!pair) return;
+    // An attempt that ended interrupted/infra_error is final once nobody runs the session. Two checks in a row, with
+    // a follower poll between them, so an attempt written just before the runner exited is still printed.
+    timer = setInterval(() => {
+      idleChecks = mayRetry && !sessionRunning(dir) ? idleChecks + 1 : 0;
+      if (idleChecks >= 2) done();
+    }, FOLLOW_POLL_MS * 2);
   });
   return 0;
 }
