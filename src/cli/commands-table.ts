@@ -124,7 +124,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     export: 'showCommand',
     summary: 'print a rollout of a session (--follow to watch it live)',
     positionals: ['session'],
-    options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events' }, json, 'sessions-dir': sessionsDir },
+    options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events (with --instance: until that rollout ends; otherwise until Ctrl-C)' }, json, 'sessions-dir': sessionsDir },
   },
   report: { module: './commands/report.js', export: 'reportCommand', summary: 'resolve rate, per-repo table, stop reasons, pass@k', positionals: ['session'], options: { json, 'sessions-dir': sessionsDir } },
   compare: { module: './commands/compare.js', export: 'compareCommand', summary: 'compare two sessions instance by instance', positionals: ['a', 'b'], options: { json, 'sessions-dir': sessionsDir } },

@@ -265,29 +265,33 @@ test('user files override built-in specs per repo/version, later files win, hash
   }
 });
 
-test('a malformed user file errors with the file and the JSON path', () => {
+test('a malformed user file errors with the file, the line and the JSON path', () => {
   const dir = tmp();
+  const pretty = (v: unknown) => JSON.stringify(v, null, 2);
   try {
     const bad = join(dir, 'bad.json');
-    writeFileSync(bad, JSON.stringify({ source: 'x', repos: { 'getmoto/moto': { '4.1': { test_cmd: 42 } } } }));
+    writeFileSync(bad, pretty({ source: 'x', repos: { 'getmoto/moto': { '4.1': { test_cmd: 42 } } } }));
     assert.throws(
       () => loadSpecRegistry([bad]),
       (err: unknown) =>
-        err instanceof SpecFileError && err.file === bad && err.path === '$.repos["getmoto/moto"]["4.1"].test_cmd' &&
-        err.message.startsWith(`${bad}: $.repos["getmoto/moto"]["4.1"].test_cmd: `),
+        err instanceof SpecFileError && err.file === bad && err.path === '$.repos["getmoto/moto"]["4.1"].test_cmd' && err.line === 6 &&
+        err.message === `${bad}:6: $.repos["getmoto/moto"]["4.1"].test_cmd: expected string or array, received number`,
     );
+    // A missing key points at the object that lacks it ("1.0" of a/b, not the "1.0" of x/y before it).
     const missing = join(dir, 'missing.json');
-    writeFileSync(missing, JSON.stringify({ source: 'x', repos: { 'a/b': { '1.0': { python: '3.9' } } } }));
+    writeFileSync(missing, pretty({ source: 'x', repos: { 'x/y': { '1.0': { test_cmd: 'ok' } }, 'a/b': { '1.0': { python: '3.9' } } } }));
     assert.throws(() => loadSpecRegistry([missing]), (err: unknown) =>
-      err instanceof SpecFileError && err.path === '$.repos["a/b"]["1.0"].test_cmd' && /missing/.test(err.message));
+      err instanceof SpecFileError && err.path === '$.repos["a/b"]["1.0"].test_cmd' && err.line === 10 &&
+      err.message === `${missing}:10: $.repos["a/b"]["1.0"].test_cmd: missing required key (expected string or array)`);
+    // Strings holding brackets, quotes and escapes do not throw the line count off; array elements count by index.
     const list = join(dir, 'list.json');
-    writeFileSync(list, JSON.stringify({ source: 'x', repos: { 'a/b': { '1.0': { test_cmd: 'pytest', pre_install: ['ok', 3] } } } }));
+    writeFileSync(list, pretty({ source: 'a "}" ] [ {\\', repos: { 'a/b': { '1.0': { test_cmd: 'echo "[{"', pre_install: ['ok', '{', 3] } } } }));
     assert.throws(() => loadSpecRegistry([list]), (err: unknown) =>
-      err instanceof SpecFileError && err.path === '$.repos["a/b"]["1.0"].pre_install[1]');
+      err instanceof SpecFileError && err.path === '$.repos["a/b"]["1.0"].pre_install[2]' && err.line === 10);
     const notJson = join(dir, 'broken.json');
-    writeFileSync(notJson, '{ "source": "x", ');
+    writeFileSync(notJson, '{\n  "source": "x",\n  "repos": {,\n');
     assert.throws(() => loadSpecRegistry([notJson]), (err: unknown) =>
-      err instanceof SpecFileError && err.file === notJson && /invalid JSON/.test(err.message));
+      err instanceof SpecFileError && err.file === notJson && /invalid JSON/.test(err.message) && err.line === 3 && err.message.startsWith(`${notJson}:3: invalid JSON`));
     assert.throws(() => loadSpecRegistry([join(dir, 'nope.json')]), /nope\.json: cannot read spec file/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

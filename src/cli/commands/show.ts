@@ -108,10 +108,11 @@ export async function showCommand(opts: ShowOptions): Promise<number> {
   if (!opts.follow) return 0;
 
   // Follow: the chosen pair's later attempts too (matched by instance/sample), or every rollout of the session.
-  const pair = opts.instance !== undefined ? { instance: rolloutId(opts.instance, opts.sample ?? 0, 0).replace(/\.s\d+\.a0$/, ''), sample: opts.sample ?? 0 } : undefined;
+  const pair = opts.instance !== undefined ? { instance: opts.instance, sample: opts.sample ?? 0 } : undefined;
   const ofPair = (file: string) => {
-    const id = parseRolloutId(file.replace(/\.jsonl$/, ''));
-    return id !== undefined && id.instance === pair!.instance && id.sample === pair!.sample;
+    const base = file.replace(/\.jsonl$/, '');
+    const id = parseRolloutId(base);
+    return id !== undefined && base === rolloutId(pair!.instance, pair!.sample, id.attempt);
   };
   await new Promise<void>((resolveDone) => {
     let stop: (() => void) | undefined;

@@ -4,18 +4,23 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
 import { EnvSpecFile, type EnvSpec } from './env-spec.js';
+import { jsonErrorLine, jsonPathLine } from '../dataset/json-lines.js';
 
 /** Folder of the built-in spec files (`<repo root>/specs`), found relative to this module so it works from any cwd. */
 export const BUILTIN_SPECS_DIR = fileURLToPath(new URL('../../../specs/', import.meta.url));
 
-/** A spec file that cannot be read, parsed or validated. `path` is the JSON path inside the file, when known. */
+/**
+ * A spec file that cannot be read, parsed or validated. `path` is the JSON path inside the file and `line` the line
+ * (1-based) of the bad value, when known: `my.json:12: $.repos["a/b"]["1.0"].test_cmd: ...`.
+ */
 export class SpecFileError extends Error {
   constructor(
     readonly file: string,
     readonly path: string | undefined,
     detail: string,
+    readonly line?: number,
   ) {
-    super(`${file}${path ? `: ${path}` : ''}: ${detail}`);
+    super(`${file}${line !== undefined ? `:${line}` : ''}${path ? `: ${path}` : ''}: ${detail}`);
     this.name = 'SpecFileError';
   }
 }
@@ -124,7 +129,7 @@ export function loadSpecRegistry(extraFiles: string[] = [], opts: { builtinDir?:
   };
 }
 
-/** Read and validate one spec file; errors name the file and the JSON path of the first bad value. */
+/** Read and validate one spec file; errors name the file, the line and the JSON path of the first bad value. */
 export function readSpecFile(file: string): EnvSpecFile {
   let text: string;
   try {
@@ -136,12 +141,13 @@ export function readSpecFile(file: string): EnvSpecFile {
   try {
     raw = JSON.parse(text);
   } catch (err) {
-    throw new SpecFileError(file, undefined, `invalid JSON: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    throw new SpecFileError(file, undefined, `invalid JSON: ${message}`, jsonErrorLine(text, message));
   }
   const result = EnvSpecFile.safeParse(raw);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new SpecFileError(file, jsonPath(issue.path), describeIssue(issue));
+    throw new SpecFileError(file, jsonPath(issue.path), describeIssue(issue), jsonPathLine(text, issue.path));
   }
   return result.data;
 }
@@ -159,6 +165,17 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `missing required key (${issue.message})`;
+  // test_cmd is a string or a list: zod reports its absence as a bare "Invalid input" union failure.
+  // (zod leaves out the input unless asked, so the branches' messages tell an absent value from a wrong one.)
+  if (issue.code === 'invalid_union') {
+    const branches = issue.errors.flat();
+    if (branches.length && branches.every((e) => e.code === 'invalid_type' && e.path.length === 0)) {
+      const wanted = branches.map((e) => (e as z.core.$ZodIssueInvalidType).expected).join(' or ');
+      const received = /received (\w+)/.exec(branches[0]!.message)?.[1];
+      if (received === 'undefined') return `missing required key (expected ${wanted})`;
+      return `expected ${wanted}${received ? `, received ${received}` : ''}`;
+    }
+  }
   return issue.message;
 }
 
