@@ -84,9 +84,9 @@ before(async () => {
 after(async () => {
   if (daemon && daemon.exitCode === null && daemon.signalCode === null) {
     daemon.kill('SIGTERM');
-    const t0 = Date.now();
-    const stopped = await Promise.race([daemonExited.then(() => true), sleep(30_000).then(() => false)]);
-    console.error("DEBUG stop ms", Date.now() - t0, stopped);
+    let grace: NodeJS.Timeout | undefined;
+    const stopped = await Promise.race([daemonExited.then(() => true), new Promise<boolean>((r) => (grace = setTimeout(() => r(false), 30_000)))]);
+    clearTimeout(grace);
     if (!stopped) {
       // Past the grace period: kill it and the containerd it started, and undo the mounts it left.
       const containerdPid = join(DIR, 'exec', 'containerd', 'containerd.pid');
@@ -113,7 +113,6 @@ after(async () => {
       /* best effort */
     }
   }
-  console.error("DEBUG before rm", new Date().toISOString());
   rmSync(DIR, { recursive: true, force: true });
 });
 
