@@ -77,7 +77,7 @@ test('batch with a malformed dataset or env spec: exit 2 naming the file and lin
   const data = file('data.jsonl', '{"instance_id": "a__b-1", "repo": "a/b"}\nnot json\n');
   assertBadInput(await swegym(['batch', '--dataset', data, '--sessions-dir', sessions, '--session', 'b3']), /swegym batch: .*data\.jsonl:2: invalid JSON/);
   const spec = file('spec.json', '{\n  "source": "x",\n  "repos": {\n');
-  assertBadInput(await swegym(['batch', '--env-spec', spec, '--sessions-dir', sessions, '--session', 'b4']), /swegym batch: .*spec\.json: invalid JSON: .*line 4/);
+  assertBadInput(await swegym(['batch', '--env-spec', spec, '--sessions-dir', sessions, '--session', 'b4']), /swegym batch: .*spec\.json:4: invalid JSON: .*line 4/);
   assert.equal(existsSync(join(sessions, 'b3')) || existsSync(join(sessions, 'b4')), false);
 });
 
