@@ -114,7 +114,7 @@ test('--env-spec FILE overrides the built-in spec end to end; a malformed one is
   writeFileSync(spec, JSON.stringify({ source: 'bad', repos: { 'swegym-samples/ledger': { '0.1': { test_cmd: 42 } } } }));
   const d = capture();
   assert.equal(await verifyCommand({ dataset: 'samples', predictions: 'gold', envSpec: [spec] }, d.io), 2);
-  assert.match(d.err.join(''), /my-spec\.json: \$\.repos\["swegym-samples\/ledger"\]\["0\.1"\]\.test_cmd/);
+  assert.match(d.err.join(''), /my-spec\.json:\d+: \$\.repos\["swegym-samples\/ledger"\]\["0\.1"\]\.test_cmd/);
 });
 
 test('the sweep at start removes a crashed run\'s container and says how many it removed', async () => {
