@@ -7,6 +7,7 @@ import { scoreSession } from '../../core/verifier/score-session.js';
 import { aucByVerifier, selectionReport, type SelectionReport } from '../../core/verifier/report.js';
 import { formatAucTable, formatSelectionChart, formatSelectionTable } from '../../core/verifier/report-format.js';
 import { sanitize } from '../../core/util/sanitize.js';
+import { jsonPathLine } from '../../core/dataset/json-lines.js';
 
 export interface ScoreOptions {
   session: string;
@@ -47,18 +48,6 @@ export function readVerifierConfig(path: string | undefined): unknown {
 /** Bad verifier input (config file or name): the CLI prints it and exits 2. */
 export class VerifierInputError extends Error {}
 
-/** Line (1-based) of the innermost key of `path` in a JSON text, searching each key after the previous one. */
-function lineOfPath(text: string, path: string[]): number | undefined {
-  let at = 0;
-  for (const key of path) {
-    if (/^\d+$/.test(key)) continue;
-    const i = text.indexOf(JSON.stringify(key), at);
-    if (i < 0) return undefined;
-    at = i;
-  }
-  return path.length ? text.slice(0, at).split('\n').length : undefined;
-}
-
 /**
  * The verifier `name` built from the config file at `path`; a malformed file, an invalid field or an unknown name is a
  * VerifierInputError naming the file, the line and the field.
@@ -77,8 +66,24 @@ export async function verifierFromConfigFile(name: string, path: string | undefi
     if (/^unknown verifier /.test(msg)) throw new VerifierInputError(msg);
     const m = /^verifier config: field '([^']*)' ([\s\S]*)$/.exec(msg);
     if (!m) throw e;
-    const line = path ? lineOfPath(readFileSync(path, 'utf8'), m[1]!.split('.').filter(Boolean)) : undefined;
+    const keys = m[1]!.split('.').filter(Boolean).map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+    const line = path ? jsonPathLine(readFileSync(path, 'utf8'), keys) : undefined;
     throw new VerifierInputError(`${path ?? 'verifier config'}${line ? `:${line}` : ''}: field ${m[1]}: ${m[2]}`);
+  }
+}
+
+/** The verifier of a `score` or `select` run; bad input is printed as `swegym <command>: ...` and gives undefined (exit 2). */
+export async function openVerifier(
+  command: string,
+  opts: { verifier: string; config?: string; envSpec?: string[]; deps?: VerifierDeps },
+  err: (line: string) => void,
+) {
+  try {
+    return await verifierFromConfigFile(opts.verifier, opts.config, { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
+  } catch (e) {
+    if (!(e instanceof VerifierInputError)) throw e;
+    err(`swegym ${command}: ${e.message}`);
+    return undefined;
   }
 }
 
@@ -101,14 +106,8 @@ export async function scoreCommand(opts: ScoreOptions): Promise<number> {
   const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
   if (!opts.deps) installCleanupHandlers();
-  let verifier;
-  try {
-    verifier = await verifierFromConfigFile(opts.verifier, opts.config, { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
-  } catch (e) {
-    if (!(e instanceof VerifierInputError)) throw e;
-    err(`swegym score: ${e.message}`);
-    return 2;
-  }
+  const verifier = await openVerifier('score', opts, err);
+  if (!verifier) return 2;
   const res = await scoreSession(dir, verifier, { rescore: opts.rescore, dataset: opts.dataset, onProgress: (m) => err(m) });
   const { report, aucs } = sessionSelectionReport(dir, verifier.name, { seed: opts.seed, trials: opts.trials });
   const failed = Object.keys(res.errors);

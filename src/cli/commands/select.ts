@@ -8,7 +8,7 @@ import { selectBest } from '../../core/verifier/best-of-n.js';
 import { seededRandom } from '../../core/util/rng.js';
 import { loadCandidates } from '../../core/verifier/candidates.js';
 import { toPredictionLines } from '../../core/export/predictions.js';
-import { verifierFromConfigFile, VerifierInputError } from './score.js';
+import { openVerifier } from './score.js';
 import { sanitize } from '../../core/util/sanitize.js';
 
 export interface SelectOptions {
@@ -42,14 +42,8 @@ export async function selectCommand(opts: SelectOptions): Promise<number> {
   }
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
   if (!opts.deps) installCleanupHandlers();
-  let verifier;
-  try {
-    verifier = await verifierFromConfigFile(opts.verifier, opts.config, { envSpecFiles: opts.envSpec, onLog: (m) => err(m), ...opts.deps });
-  } catch (e) {
-    if (!(e instanceof VerifierInputError)) throw e;
-    err(`swegym select: ${e.message}`);
-    return 2;
-  }
+  const verifier = await openVerifier('select', opts, err);
+  if (!verifier) return 2;
   if (verifier.oracle) {
     err(`swegym select: '${verifier.name}' is an oracle and is never used for selection`);
     return 2;

@@ -36,14 +36,15 @@ function stripV2(line: string): string {
 // ---------------------------------------------------------------------------------------------------------------
 // fork (SWE-Gym/SWE-Bench-Fork log_parsers.py; same as SWE-bench v2.0.x for the shared ones)
 
-function forkPytest(log: string): StatusMap {
+/** The fork's pytest parser; `key` maps the test id (pytest_options shortens path parameters with it). */
+function forkPytest(log: string, key: (id: string) => string = (id) => id): StatusMap {
   const map: StatusMap = {};
   for (let line of log.split('\n')) {
     if (!startsWithStatus(line)) continue;
     if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
     const t = pySplit(line);
     if (t.length <= 1) continue;
-    map[t[1]] = t[0];
+    map[key(t[1])] = t[0];
   }
   return map;
 }
@@ -59,15 +60,7 @@ function optionName(id: string): string {
 }
 
 function forkPytestOptions(log: string): StatusMap {
-  const map: StatusMap = {};
-  for (let line of log.split('\n')) {
-    if (!startsWithStatus(line)) continue;
-    if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
-    const t = pySplit(line);
-    if (t.length <= 1) continue;
-    map[optionName(t[1])] = t[0];
-  }
-  return map;
+  return forkPytest(log, optionName);
 }
 
 function forkPytestV2(log: string, pydantic = false): StatusMap {
@@ -218,7 +211,7 @@ function matplotlib(log: string): StatusMap {
 }
 
 export const FORK_PARSERS: Record<ParserName, ParserFn> = {
-  pytest: forkPytest,
+  pytest: (log) => forkPytest(log),
   pytest_options: forkPytestOptions,
   pytest_v2: (log) => forkPytestV2(log, false),
   pydantic: (log) => forkPytestV2(log, true),
