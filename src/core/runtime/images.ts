@@ -11,6 +11,7 @@ import { withFileLock } from './file-lock.js';
 import { repoBundle } from './repo-source.js';
 import { STRIP_HISTORY_SCRIPT } from './strip-history.js';
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
+import { silentProgress, type Progress } from '../util/progress.js';
 
 export { ImageError } from './image-error.js';
 
@@ -25,6 +26,8 @@ export interface ImageOptions {
   naming?: ImageNaming;
   docker?: Dockerode;
   onLog?: (line: string) => void;
+  /** Jobs (pull, env layer, instance image) with their steps; build output itself goes to log files. */
+  progress?: Progress;
   /** No network for builds (default true): install commands that need it are skipped; Debian packages excepted. */
   offline?: boolean;
   /** Seconds without pull progress before giving up on a registry (default 20). */
@@ -76,9 +79,18 @@ export async function ensureInstanceImage(
     }
   }
   const image = localInstanceImageName(task.instance_id);
+  const progress = opts.progress ?? silentProgress;
   return withFileLock(`instance-${task.instance_id.toLowerCase()}`, async () => {
     if (await imageExists(docker, image)) return { image, source: 'local' as const };
-    await buildInstanceImage(task, spec, image, { ...opts, docker, onLog: log });
+    const job = `image:${task.instance_id}`;
+    progress.start({ id: job, label: `instance image ${task.instance_id}`, kind: 'instance' });
+    try {
+      await buildInstanceImage(task, spec, image, { ...opts, docker, onLog: log });
+    } catch (e) {
+      progress.done(job, { ok: false, summary: (e as Error).message.split('\n')[0], tail: (e as ImageError).log?.split('\n').slice(-15) });
+      throw e;
+    }
+    progress.done(job, { ok: true, summary: `built ${image}` });
     return { image, source: 'built' as const };
   });
 }
