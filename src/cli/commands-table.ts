@@ -45,6 +45,22 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'open the workbench (the default when no command is given)',
     options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec, model: llm.model, 'base-url': llm['base-url'] },
   },
+  doctor: {
+    module: './commands/doctor.js',
+    export: 'doctorCommand',
+    summary: 'check that everything the given command line needs works (Node, engines, images, sessions folder, endpoint, hub)',
+    options: {
+      dataset: { type: 'string', help: "the dataset you will use ('samples' checks the sample images; a Hugging Face name checks the hub)" },
+      'sessions-dir': sessionsDir,
+      'base-url': { type: 'string', help: 'OpenAI-compatible endpoint to check (default: $OPENAI_BASE_URL; key from $OPENAI_API_KEY)' },
+      model: { type: 'string', help: 'model that must be listed and answer' },
+      'env-spec': envSpec,
+      quick: { type: 'boolean', help: 'skip the container start (scripts/start.sh runs this first)' },
+      timeout: { type: 'number', help: 'seconds per network call (default 5)' },
+      json,
+    },
+    notes: ['Exit 0 when nothing failed (warnings are things swegym does itself on first use), 1 otherwise.'],
+  },
   instances: {
     module: './commands/instances.js',
     export: 'instancesCommand',
