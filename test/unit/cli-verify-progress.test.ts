@@ -10,7 +10,7 @@ function io(isTTY: boolean): CommandIo & { text: () => string } {
   return { out: () => undefined, err: (t) => void chunks.push(t), isTTY, text: () => chunks.join('') };
 }
 
-test('verify progress on a TTY: a redrawn bar (carriage return, erase line) with counts per status', () => {
+test('verify progress on a TTY: a live bar redrawn in place (cursor up, clear), verdict lines printed above it', () => {
   const tty = io(true);
   const p = new Progress(tty, 4, 'verify');
   p.phase('a__b-1', 'starting container');
@@ -18,10 +18,10 @@ test('verify progress on a TTY: a redrawn bar (carriage return, erase line) with
   p.item('a__b-2', 'unresolved', '0.9 s');
   p.end();
   const t = tty.text();
-  assert.match(t, /\r\x1b\[2Kverify \[\.{24}\] 0\/4  a__b-1: starting container/);
-  assert.match(t, /\r\x1b\[2K\[1\/4\] a__b-1: resolved 1\.2 s\n/);
+  assert.match(t, /verify \[\.{24}\] 0\/4  a__b-1: starting container/);
+  assert.match(t, /\r\x1b\[J\[1\/4\] a__b-1: resolved 1\.2 s\n/);
   assert.match(t, /verify \[#{12}\.{12}\] 2\/4  resolved 1 · unresolved 1/);
-  assert.ok(t.endsWith('\r\x1b[2K'), 'the bar is erased at the end');
+  assert.ok(t.endsWith('\r\x1b[J'), 'the bar is erased at the end');
 });
 
 test('verify progress without a TTY: plain lines only, no control sequences, no phase noise', () => {

@@ -1,3 +1,6 @@
+import { LiveLines } from '../shared/live-lines.js';
+import { bar, cliProgress } from '../shared/progress-view.js';
+import type { Progress as ProgressSink } from '../../core/util/progress.js';
 import { join } from 'node:path';
 import { loadTasks } from '../../core/dataset/load.js';
 import type { TaskRecord } from '../../core/dataset/schema.js';
@@ -78,7 +81,7 @@ export function parseProfile(p: string | undefined): ProfileName | undefined {
  * --image-template, the official names), else a `docker pull` attempt (unless --no-pull or --offline; a registry
  * that does not answer is tolerated), else a build offline from --repo-source or the bundled samples.
  */
-export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptions & { offline?: boolean; repoSource?: string; log: (l: string) => void }) {
+export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptions & { offline?: boolean; repoSource?: string; log: (l: string) => void; progress?: ProgressSink }) {
   const { template, naming } = checkImageOptions(opts);
   const specFor = (t: TaskRecord) => registry.lookup(t.repo, t.version);
   const imageFor = async (t: TaskRecord) => {
@@ -89,8 +92,9 @@ export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptio
       template,
       naming: naming ?? namingFor(t),
       onLog: (l) => opts.log(l),
+      ...(opts.progress ? { progress: opts.progress } : {}),
     });
-    if (source === 'built') opts.log(`[swegym] built ${image}`);
+    if (source === 'built' && !opts.progress) opts.log(`[swegym] built ${image}`);
     return image;
   };
   return { specFor, imageFor };
@@ -111,36 +115,39 @@ export async function reportSweep(provider: DockerProvider, command: string, err
   }
 }
 
-/** A one-line progress bar on a TTY, plain lines otherwise. */
+/** The verdict count as a live bar on a TTY (under the image jobs' live lines), plain lines otherwise. */
 export class Progress {
   private counts = new Map<string, number>();
+  private done = 0;
+  private note = '';
+  readonly live: LiveLines | undefined;
   constructor(
     private readonly io: CommandIo,
     private readonly total: number,
     private readonly label: string,
-  ) {}
-  private done = 0;
+  ) {
+    this.live = io.isTTY ? new LiveLines((t) => io.err(t)) : undefined;
+    this.live?.set('~total', () => this.barText());
+  }
   item(id: string, status: string, detail = ''): void {
     this.done++;
+    this.note = '';
     this.counts.set(status, (this.counts.get(status) ?? 0) + 1);
-    const line = `[${this.done}/${this.total}] ${sanitize(id)}: ${status}${detail ? ` ${sanitize(detail)}` : ''}`;
-    if (this.io.isTTY) {
-      this.io.err(`\r\x1b[2K${line}\n`);
-      this.bar();
-    } else this.io.err(`${line}\n`);
+    const line = `[${this.done}/${this.total}] ${id}: ${status}${detail ? ` ${detail}` : ''}`;
+    if (this.live) this.live.print(line);
+    else this.io.err(`${sanitize(line)}\n`);
   }
   phase(id: string, message: string): void {
-    if (this.io.isTTY) this.bar(`${sanitize(id)}: ${sanitize(message)}`.slice(0, 60));
+    if (!this.live) return;
+    this.note = `${id}: ${message}`.slice(0, 60);
+    this.live.set('~total', () => this.barText());
   }
-  bar(note = ''): void {
-    if (!this.io.isTTY) return;
-    const width = 24;
-    const fill = this.total ? Math.round((this.done / this.total) * width) : width;
+  private barText(): string {
     const counts = [...this.counts].map(([k, v]) => `${k} ${v}`).join(' · ');
-    this.io.err(`\r\x1b[2K${this.label} [${'#'.repeat(fill)}${'.'.repeat(width - fill)}] ${this.done}/${this.total}${counts ? `  ${counts}` : ''}${note ? `  ${note}` : ''}`);
+    return `${this.label} ${bar(this.done, this.total, 24)}${counts ? `  ${counts}` : ''}${this.note ? `  ${this.note}` : ''}`;
   }
   end(): void {
-    if (this.io.isTTY) this.io.err('\r\x1b[2K');
+    this.live?.close();
   }
 }
 
@@ -180,7 +187,8 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
   const runId = opts.runId ?? `verify-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const model = predictions[0]?.model_name_or_path ?? 'None';
   const progress = new Progress(io, predictions.length, 'verify');
-  const { specFor, imageFor } = environmentResolvers(registry, { ...opts, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
+  const jobs = cliProgress({ write: (t) => io.err(t), isTTY: io.isTTY, live: progress.live });
+  const { specFor, imageFor } = environmentResolvers(registry, { ...opts, progress: jobs, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
   let result;
   try {
     result = await runEvaluation({
