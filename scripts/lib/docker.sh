@@ -2,6 +2,7 @@
 # from Debian's packages and starts it without a bridge network; otherwise it says exactly what to run.
 docker_ok() { docker info >/dev/null 2>&1; }
 start_dockerd() {
+  echo "swegym: starting dockerd (log: /var/log/dockerd.log)" >&2
   nohup dockerd --bridge=none --iptables=false --ip-forward=false >/var/log/dockerd.log 2>&1 &
   for _ in $(seq 1 60); do docker_ok && return 0; sleep 1; done
   echo "swegym: dockerd did not answer within 60 s; see /var/log/dockerd.log" >&2; return 1
@@ -10,8 +11,8 @@ ensure_docker() {
   docker_ok && return 0
   if command -v dockerd >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then start_dockerd && return 0; fi
   if [ "${SWEGYM_INSTALL_DOCKER:-0}" = 1 ] && [ "$(id -u)" = 0 ]; then
-    echo "swegym: installing the Docker engine and debootstrap from Debian's packages ..." >&2
-    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap >&2
+    quietly "installing the Docker engine and debootstrap from Debian's packages" install-docker \
+      sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker.io debootstrap' || return 1
     start_dockerd && return 0
   fi
   cat >&2 <<'MSG'
@@ -26,6 +27,9 @@ MSG
 }
 ensure_debootstrap() {
   command -v debootstrap >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ]; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2 || { apt-get update -qq >&2 && apt-get install -y -qq debootstrap >&2; }; fi
+  if [ "$(id -u)" = 0 ]; then
+    quietly "installing debootstrap (builds the offline base image)" install-debootstrap \
+      sh -c 'DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; }' || true
+  fi
   command -v debootstrap >/dev/null 2>&1 || echo "swegym: debootstrap is missing (apt-get install -y debootstrap); images can only be used, not built." >&2
 }
