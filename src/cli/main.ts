@@ -3,6 +3,8 @@ import { parseCommandArgs } from './parse-args.js';
 import { printHelp } from './help.js';
 import { VERSION } from '../core/version.js';
 import { sanitize } from '../core/util/sanitize.js';
+import { InvalidIdentifierError } from '../core/util/identifiers.js';
+import { DatasetError } from '../core/dataset/errors.js';
 
 /**
  * `swegym <command> [options]`. Every command lives in its own module, loaded only when it runs,
@@ -54,6 +56,12 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
+    // Bad input found deep in a command (an identifier, a dataset record) is still bad input: exit 2.
+    if (err instanceof InvalidIdentifierError || err instanceof DatasetError) {
+      console.error(sanitize(`swegym: ${err.message}`));
+      process.exitCode = 2;
+      return;
+    }
     // Error texts quote files, endpoints and container output: untrusted, so stripped like every other output.
     console.error(sanitize(`swegym: ${err instanceof Error ? err.message : String(err)}`));
     if (process.env.SWEGYM_DEBUG && err instanceof Error) console.error(err.stack);

@@ -112,7 +112,7 @@ test('malformed JSONL with skipInvalid: the valid records load and every error n
 
 /** One record per malformed field; each must be reported with its own line and field. */
 const BAD_FIELDS: Array<[string, unknown, RegExp]> = [
-  ['instance_id', '', /too small|>=1|at least/i],
+  ['instance_id', '', /is empty/],
   ['repo', 'no-slash', /owner\/name/],
   ['base_commit', 'abc123', /40-hex/],
   ['patch', 5, /expected string/],
@@ -206,4 +206,26 @@ test("'samples' loads the bundled sample tasks (samples.ts from the samples owne
   assert.equal(errors.length, 0);
   assert.ok(tasks.length >= 4, `expected at least 4 sample tasks, got ${tasks.length}`);
   assert.equal(source.sha256, sha(source.path));
+});
+
+test('invalid UTF-8 in a record is an error naming the file, the line and the field (not loaded with U+FFFD)', async () => {
+  const dir = tmp();
+  try {
+    const f = join(dir, 'latin1.jsonl');
+    const good = Buffer.from(JSON.stringify(VALID) + '\n', 'utf8');
+    // problem_statement holds the Latin-1 byte 0xE9 ("é") on its own: not UTF-8.
+    const [head, tail] = JSON.stringify({ ...VALID, instance_id: 'acme__lib-2', problem_statement: 'caf@' }).split('@') as [string, string];
+    const bad = Buffer.concat([Buffer.from(head), Buffer.from([0xe9]), Buffer.from(tail + '\n')]);
+    writeFileSync(f, Buffer.concat([good, bad]));
+    await assert.rejects(loadTasks(f), (err: unknown) => {
+      assert.ok(err instanceof DatasetError);
+      assert.match(err.message, /latin1\.jsonl:2: field problem_statement: invalid UTF-8/);
+      return true;
+    });
+    const skipped = await loadTasks(f, { skipInvalid: true });
+    assert.deepEqual(skipped.tasks.map((t) => t.instance_id), ['acme__lib-1']);
+    assert.equal(skipped.errors.length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

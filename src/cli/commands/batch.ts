@@ -14,6 +14,7 @@ import { planWork } from '../../core/scheduler/queue.js';
 import { executeSession, envSpecHashes, promptTemplateHashes, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
 import { parseLlmAgentConfig, parseLlmAgentConfigFile, type LlmAgentConfigInput } from '../../core/agent/llm/config.js';
 import { sanitize } from '../../core/util/sanitize.js';
+import { sessionNameProblem } from '../../core/util/identifiers.js';
 
 export interface BatchOptions {
   dataset?: string;
@@ -67,6 +68,10 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   const concurrency = opts.concurrency ?? 2;
   if (!Number.isInteger(samples) || samples < 1) return usage(err, `--samples must be a positive integer (got ${samples})`);
   if (!Number.isInteger(concurrency) || concurrency < 1) return usage(err, `--concurrency must be a positive integer (got ${concurrency})`);
+  if (opts.session !== undefined) {
+    const problem = sessionNameProblem(opts.session);
+    if (problem) return usage(err, `--session ${problem}`);
+  }
   const temperatures = (opts.temperatures ?? (agentKind === 'llm' ? ['0', '0.5'] : [])).map((t) => Number(t));
   if (temperatures.some((t) => !Number.isFinite(t) || t < 0 || t > 2)) return usage(err, `--temperatures must be numbers in [0, 2] (got ${opts.temperatures?.join(',')})`);
   let profile: ProfileName | undefined;

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
 import { newSessionName } from '../../core/session/ids.js';
 import { readImport, writeImportedSession, ImportError } from '../../core/import/index.js';
+import { sessionNameProblem } from '../../core/util/identifiers.js';
 import { sanitize } from '../../core/util/sanitize.js';
 
 export interface ImportOptions {
@@ -36,6 +37,13 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
   if (!rollouts.length) {
     err(`swegym import: ${opts.file}: no trajectories found`);
     return 2;
+  }
+  if (opts.session !== undefined) {
+    const problem = sessionNameProblem(opts.session);
+    if (problem) {
+      err(`swegym import: --session ${problem}`);
+      return 2;
+    }
   }
   const name = opts.session ?? newSessionName(`import-${opts.format}`);
   const dir = resolve(join(opts.sessionsDir ?? DEFAULT_SESSIONS_DIR, name));

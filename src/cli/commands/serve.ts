@@ -10,6 +10,7 @@ import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
 import { acquireSessionLock } from '../../core/session/lock.js';
 import { newSessionName } from '../../core/session/ids.js';
 import { sanitize } from '../../core/util/sanitize.js';
+import { sessionNameProblem } from '../../core/util/identifiers.js';
 import { createGymContext, coldPrepare } from '../../core/gym/context.js';
 import { defaultImageResolver } from '../../core/gym/prepare.js';
 import { WarmPool } from '../../core/gym/pool.js';
@@ -56,6 +57,10 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? process.env.SWEGYM_GYM_TOKEN;
   if (!isLoopback(host) && !token) return bad(`binding to ${host} (not loopback) requires --token (or SWEGYM_GYM_TOKEN)`);
+  if (opts.session !== undefined) {
+    const problem = sessionNameProblem(opts.session);
+    if (problem) return bad(`--session ${problem}`);
+  }
   const maxEnvs = opts.maxEnvs ?? 8;
   if (!Number.isInteger(maxEnvs) || maxEnvs < 1) return bad(`--max-envs must be a positive integer (got ${opts.maxEnvs})`);
   if (opts.overCap && opts.overCap !== 'wait' && opts.overCap !== '429') return bad(`--over-cap must be 'wait' or '429' (got ${String(opts.overCap)})`);

@@ -7,6 +7,7 @@ import { TaskRecord } from './schema.js';
 import { DatasetError, type DatasetUnit } from './errors.js';
 import { parseHfName, resolveHfDataset } from './hf.js';
 import { arrayElementLines } from './json-lines.js';
+import { instanceIdProblem } from '../util/identifiers.js';
 
 export { DatasetError, HubUnreachableError } from './errors.js';
 
@@ -70,7 +71,7 @@ export async function loadTasks(source: string, opts: LoadOptions = {}): Promise
     const format = kind === 'hf' ? 'parquet' : formatOf(file);
     if (format === 'parquet') raws.push(...(await readParquet(file)));
     else {
-      const text = await readFile(file, 'utf8');
+      const text = decodeUtf8(file, await readFile(file), fail);
       if (format === 'jsonl') raws.push(...readJsonl(file, text, fail));
       else raws.push(...readJson(file, text));
     }
@@ -80,6 +81,7 @@ export async function loadTasks(source: string, opts: LoadOptions = {}): Promise
   const seen = new Map<string, RawRecord>();
   for (const raw of raws) {
     const result = TaskRecord.safeParse(dropNullOptionals(raw.value));
+    // A hostile id (newline, escape bytes) is named by the instance_id issue itself, quoted; not echoed raw here.
     const idGuess = instanceIdOf(raw.value);
     if (!result.success) {
       const issues = result.error.issues;
@@ -90,13 +92,16 @@ export async function loadTasks(source: string, opts: LoadOptions = {}): Promise
       continue;
     }
     const task = result.data;
-    const first = seen.get(task.instance_id);
+    // Case-folded: image names are lower case, so `A__b-1` and `a__b-1` would share one image.
+    const key = task.instance_id.toLowerCase();
+    const first = seen.get(key);
     if (first) {
       const where = first.file === raw.file ? `${first.unit} ${first.n}` : `${first.file} ${first.unit} ${first.n}`;
-      fail(new DatasetError(raw.file, raw.n, 'instance_id', `duplicate instance_id ${task.instance_id} (first seen at ${where})`, { unit: raw.unit }));
+      const same = instanceIdOf(first.value) === task.instance_id;
+      fail(new DatasetError(raw.file, raw.n, 'instance_id', `duplicate instance_id ${task.instance_id}${same ? '' : ` (differs only in case from ${instanceIdOf(first.value)})`} (first seen at ${where})`, { unit: raw.unit }));
       continue;
     }
-    seen.set(task.instance_id, raw);
+    seen.set(key, raw);
     tasks.push(task);
   }
 
@@ -110,6 +115,10 @@ export async function loadTasks(source: string, opts: LoadOptions = {}): Promise
 function applyFilters(tasks: TaskRecord[], opts: LoadOptions, file: string): TaskRecord[] {
   let out = tasks;
   if (opts.ids && opts.ids.length > 0) {
+    for (const id of opts.ids) {
+      const problem = instanceIdProblem(id);
+      if (problem) throw new DatasetError(file, undefined, undefined, `--instances: ${problem}`);
+    }
     const known = new Set(tasks.map((t) => t.instance_id));
     const unknown = opts.ids.filter((id) => !known.has(id));
     if (unknown.length > 0) {
@@ -275,7 +284,47 @@ function dropNullOptionals(v: unknown): unknown {
 
 function instanceIdOf(v: unknown): string | undefined {
   const id = v && typeof v === 'object' ? (v as { instance_id?: unknown }).instance_id : undefined;
-  return typeof id === 'string' && id !== '' ? id : undefined;
+  return typeof id === 'string' && id !== '' && !instanceIdProblem(id) ? id : undefined;
+}
+
+/**
+ * Strict UTF-8: a record with bytes that are not UTF-8 is an error naming the file, the line and (when the bad bytes
+ * sit inside a string value) the field, instead of being loaded with U+FFFD in place of the bytes.
+ */
+function decodeUtf8(file: string, buf: Buffer, fail: (e: DatasetError) => void): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    /* find the lines below */
+  }
+  const lossy = new TextDecoder('utf-8').decode(buf);
+  const lines = lossy.split('\n');
+  const bad: number[] = [];
+  lines.forEach((l, i) => {
+    if (l.includes('\uFFFD') && !buf.subarray(...lineSpan(buf, i)).equals(Buffer.from(l, 'utf8'))) bad.push(i);
+  });
+  for (const i of bad) {
+    let field: string | undefined;
+    let id: string | undefined;
+    try {
+      const v = JSON.parse(lines[i]!) as Record<string, unknown>;
+      field = Object.keys(v).find((k) => typeof v[k] === 'string' && (v[k] as string).includes('\uFFFD'));
+      id = instanceIdOf(v);
+    } catch {
+      /* a .json document spread over lines, or broken JSON: the line is enough */
+    }
+    fail(new DatasetError(file, i + 1, field, 'invalid UTF-8 bytes (the file must be UTF-8)', { instanceId: id }));
+  }
+  // With skipInvalid the bad lines are dropped; the rest loads.
+  return lines.map((l, i) => (bad.includes(i) ? '' : l)).join('\n');
+}
+
+/** Byte range [start, end) of line i (0-based) of a buffer. */
+function lineSpan(buf: Buffer, i: number): [number, number] {
+  let start = 0;
+  for (let n = 0; n < i; n++) start = buf.indexOf(0x0a, start) + 1;
+  const nl = buf.indexOf(0x0a, start);
+  return [start, nl < 0 ? buf.length : nl];
 }
 
 function fieldOf(issue: z.core.$ZodIssue): string | undefined {

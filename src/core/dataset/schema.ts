@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { imageRefProblem, instanceIdProblem } from '../util/identifiers.js';
 
 /** FAIL_TO_PASS / PASS_TO_PASS: SWE-Gym ships arrays, SWE-bench ships JSON-encoded strings; accept both. */
 export const TestList = z.union([
@@ -17,7 +18,11 @@ export const TestList = z.union([
 
 export const TaskRecord = z
   .object({
-    instance_id: z.string().min(1),
+    // The id names files, labels and images: it must follow the identifier grammar (src/core/util/identifiers.ts).
+    instance_id: z.string().superRefine((id, ctx) => {
+      const problem = instanceIdProblem(id);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
     repo: z.string().regex(/^[^/\s]+\/[^/\s]+$/, 'must be "owner/name"'),
     base_commit: z.string().regex(/^[0-9a-f]{40}$/, 'must be a 40-hex commit sha'),
     patch: z.string(),
@@ -29,7 +34,13 @@ export const TaskRecord = z
     FAIL_TO_PASS: TestList,
     PASS_TO_PASS: TestList,
     environment_setup_commit: z.string().optional(),
-    image_name: z.string().optional(),
+    image_name: z
+      .string()
+      .superRefine((ref, ctx) => {
+        const problem = imageRefProblem(ref);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
   })
   .passthrough();
 

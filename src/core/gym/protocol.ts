@@ -4,6 +4,7 @@
  * describes them. Add fields additively.
  */
 import { z } from 'zod';
+import { INSTANCE_ID_PATTERN, MAX_ID_LENGTH } from '../util/identifiers.js';
 import { TestsStatus, TestStatus, VerdictStatus } from '../harness/types.js';
 
 export const RewardMode = z.enum(['binary', 'f2p_fraction']).describe(
@@ -11,9 +12,12 @@ export const RewardMode = z.enum(['binary', 'f2p_fraction']).describe(
 );
 export type RewardMode = z.infer<typeof RewardMode>;
 
+/** The identifier grammar (src/core/util/identifiers.ts): anything else is a 400, never looked up. */
+const InstanceId = z.string().max(MAX_ID_LENGTH).regex(INSTANCE_ID_PATTERN, 'not a valid instance id (letters, digits, and . _ __ - between them)');
+
 export const ResetRequest = z
   .object({
-    instance_id: z.string().min(1).describe('Task to play (an instance id of the server dataset).'),
+    instance_id: InstanceId.describe('Task to play (an instance id of the server dataset).'),
     seed: z.number().int().optional().describe('Recorded with the episode (the environment itself is deterministic).'),
     max_steps: z.number().int().positive().optional().describe('Steps before the episode is truncated (server default otherwise).'),
     time_limit_sec: z.number().positive().optional().describe('Wall-clock seconds before the episode is truncated.'),
@@ -152,7 +156,7 @@ export const HealthResponse = z.object({
 });
 
 export const PrefetchRequest = z
-  .object({ instance_ids: z.array(z.string().min(1)).min(1).describe('Instances the trainer will reset next: warm environments are prepared for them.') })
+  .object({ instance_ids: z.array(InstanceId).min(1).describe('Instances the trainer will reset next: warm environments are prepared for them.') })
   .strict();
 export const PrefetchResponse = z.object({ accepted: z.array(z.string()) });
 

@@ -127,7 +127,12 @@ export class GymServer {
       if (method === 'POST' && path === '/v1/pool/prefetch') return await this.prefetch(req, res);
       const m = /^\/v1\/envs\/([^/]+)(\/reset|\/step|\/step\/stream)?$/.exec(path);
       if (m) {
-        const id = decodeURIComponent(m[1]);
+        let id: string;
+        try {
+          id = decodeURIComponent(m[1]);
+        } catch {
+          throw new GymError(400, 'bad_request', `malformed %-escape in the path ${JSON.stringify(path)}`);
+        }
         if (method === 'DELETE' && !m[2]) return await this.remove(id, res);
         if (method === 'GET' && !m[2]) return this.send(res, 200, this.describe(id));
         if (method === 'POST' && m[2] === '/reset') return await this.reset(id, req, res, abort.signal);

@@ -7,6 +7,7 @@ import { trackLive, untrackLive } from './live-containers.js';
 import { ImageError } from './image-error.js';
 import { packFile } from './tar.js';
 import { DEFAULT_LIMITS } from './docker.js';
+import { imageHandle, isNotFound } from './docker-ref.js';
 
 export interface BuildStep {
   /** Shown in logs and errors. */
@@ -158,7 +159,7 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
       }
     }
   } finally {
-    for (const id of intermediates) await o.docker.getImage(id).remove({ noprune: false }).catch(() => undefined);
+    for (const id of intermediates) await imageHandle(o.docker, id).remove({ noprune: false }).catch(() => undefined);
   }
 }
 
@@ -169,11 +170,16 @@ export function splitTag(name: string): [string, string] {
   return [name, 'latest'];
 }
 
+/**
+ * Only the engine's "no such image" (404) means missing. Any other failure (engine unreachable, restarting) is
+ * thrown: taking it for "missing" rebuilt the debootstrap base from the network during a dockerd outage.
+ */
 export async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
   try {
-    await docker.getImage(name).inspect();
+    await imageHandle(docker, name).inspect();
     return true;
-  } catch {
-    return false;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
   }
 }

@@ -12,6 +12,7 @@ import { repoBundle } from './repo-source.js';
 import { STRIP_HISTORY_SCRIPT } from './strip-history.js';
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
 import { silentProgress, type Progress } from '../util/progress.js';
+import { imageHandle, isNotFound } from './docker-ref.js';
 
 export { ImageError } from './image-error.js';
 
@@ -98,10 +99,11 @@ export async function ensureInstanceImage(
 /** swegym's own builds carry the layer-hash label; anything else came from a registry (or another tool). */
 async function builtBySwegym(docker: Dockerode, name: string): Promise<boolean> {
   try {
-    const info = await docker.getImage(name).inspect();
+    const info = await imageHandle(docker, name).inspect();
     return !!info.Config?.Labels?.[HASH_LABEL];
-  } catch {
-    return false;
+  } catch (e) {
+    if (isNotFound(e)) return false;
+    throw e;
   }
 }
 
@@ -167,7 +169,7 @@ export async function ensureEnvImage(
     if (steps.length === 0) {
       // Nothing to add: the env layer is the base under another name (a tag, no copy).
       const [repo, t] = tag.split(':') as [string, string];
-      await opts.docker.getImage(base.image).tag({ repo, tag: t });
+      await imageHandle(opts.docker, base.image).tag({ repo, tag: t });
     } else {
       if (spec.packages || spec.pip_packages?.length) {
         opts.onLog?.('[swegym] note: the spec lists conda/pip packages; an offline build installs only base_packages and env_setup');

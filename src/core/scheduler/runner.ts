@@ -13,6 +13,7 @@ import type { ImageOps } from './images.js';
 import type Dockerode from 'dockerode';
 import { ensureInstanceImage } from '../runtime/images.js';
 import { sampleRepoSource } from '../dataset/samples.js';
+import { imageHandle } from '../runtime/docker-ref.js';
 
 export interface DefaultRunnerOptions {
   agent: 'gold' | 'llm';
@@ -84,16 +85,16 @@ export function makeImageOps(opts: { specs: SpecRegistry; docker?: Dockerode; of
     async ensure(task: TaskRecord) {
       const spec = opts.specs.lookup(task.repo, String(task.version));
       const got = await ensureInstanceImage(task, spec, { docker: opts.docker, offline: opts.offline, pull: opts.pull, repoSource: sampleRepoSource(task.repo), onLog: opts.onLog });
-      const digest = opts.docker ? await opts.docker.getImage(got.image).inspect().then((i) => i.Id, () => undefined) : undefined;
+      const digest = opts.docker ? await imageHandle(opts.docker, got.image).inspect().then((i) => i.Id, () => undefined) : undefined;
       return { image: got.image, digest };
     },
     async size(image: string) {
       if (!opts.docker) return 0;
-      return opts.docker.getImage(image).inspect().then((i) => i.Size ?? 0, () => 0);
+      return imageHandle(opts.docker, image).inspect().then((i) => i.Size ?? 0, () => 0);
     },
     async remove(image: string) {
       if (!opts.docker) return;
-      await opts.docker.getImage(image).remove();
+      await imageHandle(opts.docker, image).remove();
     },
   };
 }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { instanceIdProblem } from '../util/identifiers.js';
 /**
  * Rollout ids name one attempt at one (instance, sample) pair. An attempt is one fresh environment: resuming an
  * interrupted rollout or retrying an infrastructure failure makes a new attempt, with its own id and its own log file,
@@ -5,8 +7,14 @@
  */
 const SAFE = /[^A-Za-z0-9_.-]/g;
 
+/**
+ * A valid instance id (the dataset loader and the Gym API refuse others) is used as it is. Ids that reach here
+ * without that check (imported trajectories, sessions written by older versions) are made file-safe and get a hash
+ * of the original, so two distinct ids never share a log file.
+ */
 export function rolloutId(instanceId: string, sample: number, attempt: number): string {
-  return `${instanceId.replace(SAFE, '_')}.s${sample}.a${attempt}`;
+  const base = instanceIdProblem(instanceId) ? `${instanceId.replace(SAFE, '_').replace(/^[._-]+/, '')}-${createHash('sha256').update(instanceId).digest('hex').slice(0, 10)}` : instanceId;
+  return `${base}.s${sample}.a${attempt}`;
 }
 
 export function parseRolloutId(id: string): { instance: string; sample: number; attempt: number } | undefined {

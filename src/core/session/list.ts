@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { readManifest } from './manifest.js';
+import { assertSessionName } from '../util/identifiers.js';
 import { openSession } from './store.js';
 
 export const DEFAULT_SESSIONS_DIR = 'sessions';
@@ -22,6 +23,8 @@ export interface SessionListing {
 /** A session argument is a path to a session folder, or a name under the sessions dir. */
 export function resolveSessionDir(session: string, sessionsDir = DEFAULT_SESSIONS_DIR): string {
   if (isAbsolute(session) || existsSync(join(session, 'manifest.json'))) return resolve(session);
+  // Not a path to a session folder: a name, which must not climb out of (or nest inside) the sessions dir.
+  assertSessionName(session, 'session');
   const dir = resolve(sessionsDir, session);
   if (!existsSync(join(dir, 'manifest.json'))) throw new Error(`no session '${session}' in ${resolve(sessionsDir)} (no manifest.json at ${dir})`);
   return dir;
