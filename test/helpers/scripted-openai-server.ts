@@ -20,6 +20,8 @@ export interface ReplyStep {
   /** Omitted or null: the response carries no usage at all. */
   usage?: { prompt_tokens: number; completion_tokens: number } | null;
   delayMs?: number;
+  /** Chat logprobs block (`{content:[{token,logprob,top_logprobs}]}`) returned as it is. */
+  logprobs?: unknown;
   /** Streaming: characters per content / argument fragment (default 7) and pause between chunks. */
   chunkSize?: number;
   chunkDelayMs?: number;
@@ -79,6 +81,29 @@ export const contextLengthError = (): ErrorStep => ({
     },
   },
 });
+
+/**
+ * vLLM's two error-body forms (`ErrorResponse`): today `{"error":{message,type,param,code:<HTTP status>}}`; before
+ * 2025, and SGLang today, the same fields at top level with `"object":"error"` (vLLM `entrypoints/openai/protocol.py`,
+ * SGLang `srt/entrypoints/openai/protocol.py`).
+ */
+export function vllmError(message: string, opts: { form?: 'current' | 'legacy'; status?: number; type?: string; param?: string | null } = {}): ErrorStep {
+  const status = opts.status ?? 400;
+  const fields = { message, type: opts.type ?? 'BadRequestError', param: opts.param ?? null, code: status };
+  return { status, body: opts.form === 'legacy' ? { object: 'error', ...fields } : { error: fields } };
+}
+
+/** vLLM's context-overflow wordings, transcribed from its source (see vllm-wire-check-2026-12-03.md §1). */
+export const VLLM_CONTEXT_MESSAGES = {
+  /** Current renderer (param "input_tokens"). */
+  renderer:
+    "This model's maximum context length is 32768 tokens. However, you requested 1024 output tokens and your prompt contains at least 32001 input tokens, for a total of at least 33025 tokens. Please reduce the length of the input prompt or the number of requested output tokens.",
+  /** Older serving layer. */
+  older: "This model's maximum context length is 32768 tokens. However, you requested 33025 tokens (32001 in the messages, 1024 in the completion). Please reduce the length of the messages or completion.",
+  /** The engine's input processor (a ValueError, so a 400 with no param). */
+  decoder:
+    'The decoder prompt (length 40000) is longer than the maximum model length of 32768. Make sure that `max_model_len` is no smaller than the number of text tokens.',
+};
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -166,7 +191,7 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     if (!body?.stream) {
       const message: any = { role: 'assistant', content };
       if (calls.length > 0) message.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
-      const out: any = { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, finish_reason: finish, logprobs: null }] };
+      const out: any = { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, finish_reason: finish, logprobs: step.logprobs ?? null }] };
       if (usage) out.usage = usage;
       return sendJson(res, 200, out);
     }

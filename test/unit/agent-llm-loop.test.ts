@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAgent } from '../fixtures/agent-golden/harness.js';
 import { swegymTestTools } from '../fixtures/agent-golden/swegym-tools.js';
-import { contextLengthError } from '../helpers/scripted-openai-server.js';
+import { contextLengthError, vllmError, VLLM_CONTEXT_MESSAGES } from '../helpers/scripted-openai-server.js';
 import { NUDGE_GIVE_UP, NUDGE_MESSAGE } from '../../src/core/agent/prompts.js';
 
 const golden = (f: string) => readFileSync(new URL(`../fixtures/agent-golden/${f}`, import.meta.url), 'utf8');
@@ -196,6 +196,32 @@ test('context-length error with policy truncate drops the older half, keeps syst
   assert.equal(reqs.at(-1)?.history_reset, true);
   assert.equal(reqs.at(-1)?.new_messages.length, 6);
   assert.equal(run.result.turns, 5); // the rejected request is not a turn
+});
+
+test("vLLM's context-overflow wordings, in both error-body forms, halve the history like any other", async () => {
+  const cases = [
+    vllmError(VLLM_CONTEXT_MESSAGES.decoder),
+    vllmError(VLLM_CONTEXT_MESSAGES.decoder, { form: 'legacy' }),
+    vllmError(VLLM_CONTEXT_MESSAGES.renderer, { param: 'input_tokens' }),
+    vllmError(VLLM_CONTEXT_MESSAGES.older, { form: 'legacy' }),
+  ];
+  for (const overflow of cases) {
+    const script = [{ tool_calls: [bash('echo 1')] }, { tool_calls: [bash('echo 2')] }, { tool_calls: [bash('echo 3')] }, { tool_calls: [bash('echo 4')] }, overflow, { tool_calls: [finish] }];
+    const run = await runAgent(script, { context_window_policy: 'truncate' }, { tools: swegymTestTools() });
+    const label = JSON.stringify(overflow.body).slice(0, 60);
+    assert.equal(run.result.reason, 'finished', label);
+    assert.equal(run.server.requests[4].body.messages.length, 10, label);
+    assert.equal(run.server.requests[5].body.messages.length, 6, label);
+    assert.equal(run.result.turns, 5, label);
+  }
+});
+
+test('a 400 that is not about the context stops the rollout with the error, in both body forms', async () => {
+  for (const form of ['current', 'legacy'] as const) {
+    const run = await runAgent([vllmError('temperature must be non-negative', { form })], {}, { tools: swegymTestTools() });
+    assert.equal(run.result.reason, 'error');
+    assert.match(run.result.message, /after 1 attempt\(s\): 400 temperature must be non-negative/);
+  }
 });
 
 test('stuck: the same action and observation four times', async () => {

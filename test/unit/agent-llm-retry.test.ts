@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { retryAfterMs, retryDelay } from '../../src/core/agent/llm/retry.js';
+import { retryAfterMs, retryDelay } from '../../src/core/model/retry.js';
 import { startScriptedServer } from '../helpers/scripted-openai-server.js';
 import { parseLlmAgentConfig, parseLlmAgentConfigFile } from '../../src/core/agent/llm/config.js';
 import { estimateCompletionTokens, estimatePromptTokens } from '../../src/core/agent/llm/tokens.js';

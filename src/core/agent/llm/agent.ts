@@ -3,19 +3,17 @@
  * The history is kept as OpenAI chat messages with native tool calls; in text mode every request renders it in
  * SWE-Gym's `<function=...>` format (as OpenHands' mock function calling did), so both modes emit the same events.
  */
-import type OpenAI from 'openai';
 import type { ChatMessage, StopReason, ToolCall } from '../../events.js';
 import type { Agent, AgentContext, AgentResult } from '../types.js';
 import type { Tool, ToolResult } from '../tool-types.js';
 import { parseLlmAgentConfig, type LlmAgentConfig, type LlmAgentConfigInput } from './config.js';
-import { callModel, ContextWindowError, makeClient, ModelCallError, type ModelReply } from './client.js';
+import { ContextWindowError, ModelCallError, OpenAiChatModel, isAbort, maskSecret, type CallHooks, type ChatModel, type ChatReply, type ChatRequest } from '../../model/index.js';
 import { costOf, loadPriceTable, priceFor } from './prices.js';
 import { estimateCompletionTokens, estimatePromptTokens } from './tokens.js';
 import { renderObservation } from './observation.js';
 import { dropOlderHalf, patchFiles } from './history.js';
 import { toTrainingChat } from './trajectory.js';
 import { toOpenAiTools } from './tool-spec.js';
-import { isAbort } from './retry.js';
 import { buildFirstUserMessage, buildSystemPrompt, loadPrompts, nudgeMessage } from '../prompts.js';
 import { ERROR_OBSERVATION_SUFFIX, parseCalls, restoreStopWord, STOP_WORDS } from '../text-format.js';
 import { detectStuck, STUCK_MESSAGES, type StuckEvent } from '../stuck.js';
@@ -23,7 +21,12 @@ import { detectStuck, STUCK_MESSAGES, type StuckEvent } from '../stuck.js';
 export interface LlmAgentOptions {
   /** Default: defaultTools({ think, bashTimeoutSec }) from ../tools/index.js. */
   tools?: Tool[];
-  /** Where the API key is looked up (default process.env). */
+  /**
+   * The model to talk to. Default: an OpenAI-compatible model on `baseURL`, with the key read from `env` under
+   * `apiKeyEnv` here, at the edge, and handed in.
+   */
+  model?: ChatModel;
+  /** Where the API key is looked up when no model is given (default process.env). */
   env?: Record<string, string | undefined>;
   /** fetch handed to the openai client (the scheduler wraps it to cap concurrent requests per endpoint). */
   fetch?: typeof fetch;
@@ -41,13 +44,16 @@ export class LlmAgent implements Agent {
   readonly config: LlmAgentConfig;
   readonly info: Agent['info'];
   private readonly toolsOpt?: Tool[];
-  private readonly env: Record<string, string | undefined>;
+  private readonly modelOpt?: ChatModel;
+  /** Only to mask the key out of what we report (the model masks its own errors already). */
+  private readonly apiKey?: string;
   private readonly fetchImpl?: typeof fetch;
 
   constructor(config: LlmAgentConfigInput, opts: LlmAgentOptions = {}) {
     this.config = parseLlmAgentConfig(config);
     this.toolsOpt = opts.tools;
-    this.env = opts.env ?? process.env;
+    this.modelOpt = opts.model;
+    this.apiKey = opts.model ? undefined : (opts.env ?? process.env)[this.config.apiKeyEnv];
     this.fetchImpl = opts.fetch;
     const baseUrl = publicUrl(this.config.baseURL);
     this.info = { kind: 'llm', model: this.config.model, base_url: baseUrl, config: { ...this.config, baseURL: baseUrl } };
@@ -61,8 +67,15 @@ export class LlmAgent implements Agent {
     return mod.defaultTools({ think: this.config.think, bashTimeoutSec: this.config.bash_timeout_sec });
   }
 
+  /** One model per run: the OpenAI client holds no state across rollouts worth sharing. */
+  private makeModel(): ChatModel {
+    if (this.modelOpt) return this.modelOpt;
+    const c = this.config;
+    return new OpenAiChatModel({ baseURL: c.baseURL, model: c.model, apiKey: this.apiKey, timeoutMs: c.request_timeout_sec * 1000, retry: c.retry, fetch: this.fetchImpl });
+  }
+
   async run(ctx: AgentContext): Promise<AgentResult> {
-    return new Run(this.config, ctx, this.env, () => this.resolveTools(), this.fetchImpl).execute();
+    return new Run(this.config, ctx, this.makeModel(), this.apiKey, () => this.resolveTools()).execute();
   }
 }
 
@@ -81,7 +94,6 @@ class Run {
   private lastPatch = '';
   private stuck: StuckEvent[] = [];
   private tools: Tool[] = [];
-  private client!: OpenAI;
   private price: { input_per_mtok: number; output_per_mtok: number } | undefined;
   private icl?: string;
   private readonly wall = new AbortController();
@@ -90,9 +102,9 @@ class Run {
   constructor(
     private readonly cfg: LlmAgentConfig,
     private readonly ctx: AgentContext,
-    private readonly env: Record<string, string | undefined>,
+    private readonly model: ChatModel,
+    private readonly apiKey: string | undefined,
     private readonly getTools: () => Promise<Tool[]>,
-    private readonly fetchImpl?: typeof fetch,
   ) {
     this.signal = AbortSignal.any([ctx.signal, this.wall.signal]);
   }
@@ -121,9 +133,7 @@ class Run {
    * we report from an error goes through here, so the key never reaches events, logs or the screen.
    */
   private redact(text: string): string {
-    const key = this.env[this.cfg.apiKeyEnv];
-    if (!key || key.length < 4) return text;
-    return text.split(key).join('[REDACTED]');
+    return maskSecret(text, this.apiKey);
   }
 
   private classify(e: unknown): { reason: StopReason; message: string } {
@@ -152,7 +162,6 @@ class Run {
         `cost_cap_usd is set but model "${cfg.model}" has no price: add it to ${cfg.prices_file ?? 'config/prices.json'} or to "prices" in the agent config`,
       );
     }
-    this.client = makeClient(cfg.baseURL, this.env[cfg.apiKeyEnv], cfg.request_timeout_sec * 1000, this.fetchImpl);
     if (cfg.tool_mode === 'text' && cfg.in_context_example) this.icl = prompts.inContextExample.text;
     this.messages = [
       { role: 'system', content: buildSystemPrompt(prompts) },
@@ -188,36 +197,31 @@ class Run {
     return prefixOk ? { fresh: wire.slice(prev.length), reset: false } : { fresh: wire, reset: prev.length > 0 };
   }
 
-  private async request(wire: ChatMessage[]): Promise<ModelReply | undefined> {
+  private async request(wire: ChatMessage[]): Promise<ChatReply | undefined> {
     const cfg = this.cfg;
     const turn = this.turns + 1;
     const { fresh, reset } = this.newMessages(wire);
     this.ctx.emitter.emit({ type: 'model_request', turn, new_messages: fresh, total_messages: wire.length, ...(reset ? { history_reset: true } : {}) });
     this.sentWire = wire;
-    const params: Record<string, unknown> & { messages: ChatMessage[] } = { model: cfg.model, messages: wire };
-    if (cfg.temperature !== undefined) params.temperature = cfg.temperature;
-    if (cfg.top_p !== undefined) params.top_p = cfg.top_p;
-    if (cfg.max_tokens !== undefined) params.max_tokens = cfg.max_tokens;
-    if (cfg.seed !== undefined) params.seed = cfg.seed;
+    const req: ChatRequest = { messages: wire, temperature: cfg.temperature, top_p: cfg.top_p, max_tokens: cfg.max_tokens, seed: cfg.seed };
     let toolsJson: string | undefined;
     if (cfg.tool_mode === 'native') {
-      params.tools = toOpenAiTools(this.tools);
-      toolsJson = JSON.stringify(params.tools);
-      if (cfg.stop?.length) params.stop = cfg.stop;
+      req.tools = toOpenAiTools(this.tools);
+      toolsJson = JSON.stringify(req.tools);
+      if (cfg.stop?.length) req.stop = cfg.stop;
     } else {
-      params.stop = [...(cfg.stop ?? []), ...STOP_WORDS].slice(-4);
+      req.stop = [...(cfg.stop ?? []), ...STOP_WORDS].slice(-4);
     }
     this.turns = turn;
-    let reply: ModelReply;
+    let reply: ChatReply;
     try {
-      reply = await callModel(this.client, params, {
-        stream: cfg.stream,
+      const hooks: CallHooks = {
         signal: this.signal,
-        retry: cfg.retry,
         onRetry: (r) =>
           this.ctx.emitter.emit({ type: 'model_retry', turn, attempt: r.attempt, ...(r.status !== undefined ? { status: r.status } : {}), delay_ms: r.delayMs, error: this.redact(r.error) }),
         onDelta: (d) => this.ctx.emitter.emit({ type: 'model_delta', turn, ...d }),
-      });
+      };
+      reply = cfg.stream ? await this.model.stream(req, hooks) : await this.model.complete(req, hooks);
     } catch (e) {
       if (!(e instanceof ContextWindowError)) throw e;
       this.ctx.emitter.emit({ type: 'log', level: 'warn', message: this.redact(`context window exceeded: ${e.message}`) });
@@ -272,7 +276,7 @@ class Run {
     return `toolu_${String(this.callCounter).padStart(2, '0')}`;
   }
 
-  private async handleReply(reply: ModelReply) {
+  private async handleReply(reply: ChatReply) {
     let content = reply.content;
     let calls = reply.toolCalls;
     if (this.cfg.tool_mode === 'text') {

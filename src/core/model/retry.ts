@@ -12,8 +12,11 @@ export function isContextLengthError(err: unknown): boolean {
   if (err.code === 'context_length_exceeded') return true;
   const status = err.status ?? 0;
   if (status !== 400 && status !== 413 && status !== 422) return false;
-  const body = JSON.stringify(err.error ?? '');
-  return /maximum context length|context length|too many tokens|context window/i.test(`${err.message} ${body}`);
+  const body = err.error as { param?: unknown; error?: { param?: unknown } } | undefined;
+  // vLLM's renderer tags its overflow with param "input_tokens" (body `{"error":{...}}`, or top-level before 2025).
+  if (body?.param === 'input_tokens' || body?.error?.param === 'input_tokens') return true;
+  // vLLM's engine input check says "The decoder prompt (length N) is longer than the maximum model length of M."
+  return /maximum context length|context length|too many tokens|context window|maximum model length|prompt is too long/i.test(`${err.message} ${JSON.stringify(body ?? '')}`);
 }
 
 export function isAbort(err: unknown): boolean {

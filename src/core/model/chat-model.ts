@@ -1,0 +1,146 @@
+/**
+ * The one model interface: everything that talks to a language model (the LLM agent, the Moatless agent, the LLM
+ * verifier) goes through a `ChatModel`. Implementations: `OpenAiChatModel` (any OpenAI-compatible endpoint through
+ * the `openai` client) and `RecordedModel` (replays a recorded trajectory through the same agent loop).
+ *
+ * Retries belong to the implementation and are never silent: each one is reported through `onRetry` before the
+ * pause, so callers can turn it into a `model_retry` event. Error texts an implementation throws or reports are
+ * already masked (no API key in them).
+ */
+import type { ChatMessage } from '../events.js';
+
+/** An OpenAI `tools` entry (function tools), as JSON. */
+export interface ToolSpec {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+/** JSON mode (`json_object`), a JSON schema the endpoint enforces (`json_schema`), or plain text. */
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string } };
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  tools?: ToolSpec[];
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  seed?: number;
+  /** Stop words (OpenAI allows at most 4). The endpoint withholds them from the reply. */
+  stop?: string[];
+  response_format?: ResponseFormat;
+  /** Per-token logprobs of the reply, with this many alternatives each (0-20). */
+  top_logprobs?: number;
+  /** Endpoint-specific body fields passed through as they are (e.g. vLLM's `include_stop_str_in_output`). */
+  extra?: Record<string, unknown>;
+}
+
+export interface ReplyToolCall {
+  id: string;
+  name: string;
+  /** The raw JSON text the model produced (possibly malformed). */
+  arguments: string;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  top_logprobs: { token: string; logprob: number }[];
+}
+
+export interface ChatReply {
+  content: string | null;
+  toolCalls: ReplyToolCall[];
+  finishReason: string | null;
+  /** Absent when the endpoint reported none (callers may estimate, and must say so). */
+  usage?: Usage;
+  /** Only when the request asked for `top_logprobs`. */
+  logprobs?: TokenLogprob[];
+  latencyMs: number;
+}
+
+/** A streamed fragment: content text, or a piece of one tool call (its name comes with the first piece). */
+export type Delta = { content: string } | { tool_call_index: number; tool_name?: string; arguments: string };
+
+export interface RetryInfo {
+  /** The attempt that failed (1-based). */
+  attempt: number;
+  status?: number;
+  delayMs: number;
+  /** Masked error text. */
+  error: string;
+}
+
+export interface CallHooks {
+  signal?: AbortSignal;
+  onRetry?: (info: RetryInfo) => void;
+  /** Streaming only. */
+  onDelta?: (d: Delta) => void;
+}
+
+/** The legacy completions API: what the LLM verifier needs for echoed prompt logprobs. */
+export interface PromptRequest {
+  prompt: string;
+  max_tokens: number;
+  temperature?: number;
+  /** Echo the prompt back (with its tokens' logprobs when `logprobs` is set). */
+  echo?: boolean;
+  /** Alternatives per token (0 = only the chosen token's logprob). */
+  logprobs?: number;
+  stop?: string[];
+  extra?: Record<string, unknown>;
+}
+
+/** The completions API's logprobs block, as vLLM and SGLang return it (offsets are theirs, see the verifier). */
+export interface PromptLogprobs {
+  tokens: string[];
+  token_logprobs: Array<number | null>;
+  top_logprobs: Array<Record<string, number> | null> | null;
+  text_offset: number[];
+}
+
+export interface PromptReply {
+  text: string;
+  finishReason: string | null;
+  usage?: Usage;
+  logprobs?: PromptLogprobs;
+  latencyMs: number;
+}
+
+export interface ChatModel {
+  /** What may be recorded about the model (never a key). */
+  readonly info: { model: string; base_url?: string };
+  /** One chat completion, whole. */
+  complete(req: ChatRequest, hooks?: CallHooks): Promise<ChatReply>;
+  /** One chat completion, streamed: fragments go to `onDelta` as they arrive; resolves to the whole reply. */
+  stream(req: ChatRequest, hooks?: CallHooks): Promise<ChatReply>;
+  /** One completion of a raw prompt (completions API). */
+  completePrompt(req: PromptRequest, hooks?: CallHooks): Promise<PromptReply>;
+}
+
+/** The prompt does not fit the model's context (the caller may shorten the history and ask again). */
+export class ContextWindowError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContextWindowError';
+  }
+}
+
+/** The call failed for good (not retryable, or out of attempts). */
+export class ModelCallError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly attempts = 1,
+  ) {
+    super(message);
+    this.name = 'ModelCallError';
+  }
+}

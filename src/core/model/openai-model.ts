@@ -1,0 +1,180 @@
+/**
+ * The OpenAI-compatible `ChatModel`: the real `openai` client with its own retries off, and our retry loop, so
+ * every retry is reported (`onRetry`) instead of being a silent pause inside the SDK. The API key is handed in by
+ * the caller (never looked up here) and masked out of every error text this model throws or reports.
+ */
+import OpenAI from 'openai';
+import { ContextWindowError, ModelCallError } from './chat-model.js';
+import type { CallHooks, ChatModel, ChatReply, ChatRequest, PromptLogprobs, PromptReply, PromptRequest, TokenLogprob, Usage } from './chat-model.js';
+import { errorStatus, isContextLengthError, isRetryable, retryDelay, sleep, type RetryPolicy } from './retry.js';
+
+export interface OpenAiModelOptions {
+  baseURL: string;
+  model: string;
+  /** The key itself (undefined or '' for endpoints without auth). */
+  apiKey?: string;
+  timeoutMs?: number;
+  retry?: RetryPolicy;
+  /** fetch handed to the openai client (the scheduler wraps it to cap concurrent requests per endpoint). */
+  fetch?: typeof fetch;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { max_attempts: 6, base_delay_ms: 1000, max_delay_ms: 60_000 };
+
+/** Replaces every occurrence of `secret` in `text` (short strings are not treated as secrets: they would mask noise). */
+export function maskSecret(text: string, secret: string | undefined): string {
+  if (!secret || secret.length < 4) return text;
+  return text.split(secret).join('[REDACTED]');
+}
+
+export class OpenAiChatModel implements ChatModel {
+  readonly info: { model: string; base_url: string };
+  private readonly client: OpenAI;
+  private readonly retry: RetryPolicy;
+  private readonly apiKey?: string;
+
+  constructor(opts: OpenAiModelOptions) {
+    this.apiKey = opts.apiKey;
+    this.retry = opts.retry ?? DEFAULT_RETRY;
+    this.info = { model: opts.model, base_url: opts.baseURL };
+    // Endpoints without auth (local servers) still need a non-empty key for the client.
+    this.client = new OpenAI({
+      baseURL: opts.baseURL,
+      apiKey: opts.apiKey ? opts.apiKey : 'sk-no-key',
+      maxRetries: 0,
+      timeout: opts.timeoutMs ?? 600_000,
+      ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    });
+  }
+
+  /** Error text with the key masked: the only way error texts leave this class. */
+  private describe(err: unknown): string {
+    return maskSecret(err instanceof Error ? err.message : String(err), this.apiKey);
+  }
+
+  /** Our retry loop around one request; context overflows and final failures become typed, masked errors. */
+  private async withRetries<T>(hooks: CallHooks, once: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await once();
+      } catch (err) {
+        if (hooks.signal?.aborted) throw err;
+        if (err instanceof ModelCallError) throw err;
+        if (isContextLengthError(err)) throw new ContextWindowError(this.describe(err));
+        if (!isRetryable(err) || attempt >= this.retry.max_attempts) throw new ModelCallError(this.describe(err), errorStatus(err), attempt);
+        const delayMs = retryDelay(attempt, this.retry, err);
+        hooks.onRetry?.({ attempt, status: errorStatus(err), delayMs, error: this.describe(err) });
+        await sleep(delayMs, hooks.signal);
+      }
+    }
+  }
+
+  private body(req: ChatRequest): Record<string, unknown> {
+    const b: Record<string, unknown> = { ...(req.extra ?? {}), model: this.info.model, messages: req.messages };
+    if (req.tools?.length) b.tools = req.tools;
+    if (req.temperature !== undefined) b.temperature = req.temperature;
+    if (req.top_p !== undefined) b.top_p = req.top_p;
+    if (req.max_tokens !== undefined) b.max_tokens = req.max_tokens;
+    if (req.seed !== undefined) b.seed = req.seed;
+    if (req.stop?.length) b.stop = req.stop;
+    if (req.response_format) b.response_format = req.response_format;
+    if (req.top_logprobs !== undefined) {
+      b.logprobs = true;
+      b.top_logprobs = req.top_logprobs;
+    }
+    return b;
+  }
+
+  complete(req: ChatRequest, hooks: CallHooks = {}): Promise<ChatReply> {
+    return this.withRetries(hooks, async () => {
+      const started = Date.now();
+      const res = (await this.client.chat.completions.create({ ...this.body(req), stream: false } as never, { signal: hooks.signal })) as unknown as OpenAI.Chat.Completions.ChatCompletion;
+      const choice = res.choices?.[0];
+      if (!choice) throw new ModelCallError('the endpoint returned no choices');
+      const msg = choice.message;
+      const toolCalls = (msg.tool_calls ?? [])
+        .filter((tc) => tc.type === 'function')
+        .map((tc, i) => {
+          const f = (tc as OpenAI.Chat.Completions.ChatCompletionMessageFunctionToolCall).function;
+          return { id: tc.id || `call_${i}`, name: f.name, arguments: f.arguments ?? '' };
+        });
+      const logprobs = chatLogprobs(choice.logprobs?.content);
+      return {
+        content: msg.content ?? null,
+        toolCalls,
+        finishReason: choice.finish_reason ?? null,
+        usage: usageOf(res.usage),
+        ...(logprobs ? { logprobs } : {}),
+        latencyMs: Date.now() - started,
+      };
+    });
+  }
+
+  stream(req: ChatRequest, hooks: CallHooks = {}): Promise<ChatReply> {
+    return this.withRetries(hooks, async () => {
+      const started = Date.now();
+      const stream = (await this.client.chat.completions.create({ ...this.body(req), stream: true, stream_options: { include_usage: true } } as never, {
+        signal: hooks.signal,
+      })) as unknown as AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+      let content: string | null = null;
+      const calls: { id: string; name: string; arguments: string }[] = [];
+      let finishReason: string | null = null;
+      let usage: Usage | undefined;
+      let logprobs: TokenLogprob[] | undefined;
+      for await (const chunk of stream) {
+        // vLLM and OpenAI send usage in a last chunk with `choices: []` (stream_options.include_usage).
+        if (chunk.usage) usage = usageOf(chunk.usage);
+        const choice = chunk.choices?.[0];
+        if (!choice) continue;
+        const d = choice.delta ?? {};
+        if (typeof d.content === 'string' && d.content !== '') {
+          content = (content ?? '') + d.content;
+          hooks.onDelta?.({ content: d.content });
+        }
+        for (const tc of d.tool_calls ?? []) {
+          const idx = tc.index ?? 0;
+          const slot = (calls[idx] ??= { id: '', name: '', arguments: '' });
+          if (tc.id) slot.id = tc.id;
+          if (tc.function?.name) slot.name += tc.function.name;
+          const frag = tc.function?.arguments ?? '';
+          slot.arguments += frag;
+          hooks.onDelta?.({ tool_call_index: idx, tool_name: tc.function?.name || undefined, arguments: frag });
+        }
+        const lp = chatLogprobs(choice.logprobs?.content);
+        if (lp) logprobs = [...(logprobs ?? []), ...lp];
+        if (choice.finish_reason) finishReason = choice.finish_reason;
+      }
+      const toolCalls = calls.filter(Boolean).map((c, i) => ({ id: c.id || `call_${i}`, name: c.name, arguments: c.arguments }));
+      return { content, toolCalls, finishReason, usage, ...(logprobs ? { logprobs } : {}), latencyMs: Date.now() - started };
+    });
+  }
+
+  completePrompt(req: PromptRequest, hooks: CallHooks = {}): Promise<PromptReply> {
+    return this.withRetries(hooks, async () => {
+      const started = Date.now();
+      const body: Record<string, unknown> = { ...(req.extra ?? {}), model: this.info.model, prompt: req.prompt, max_tokens: req.max_tokens };
+      if (req.temperature !== undefined) body.temperature = req.temperature;
+      if (req.echo) body.echo = true;
+      if (req.logprobs !== undefined) body.logprobs = req.logprobs;
+      if (req.stop?.length) body.stop = req.stop;
+      const res = (await this.client.completions.create(body as never, { signal: hooks.signal })) as unknown as OpenAI.Completions.Completion;
+      const c = res.choices?.[0];
+      if (!c) throw new ModelCallError('the endpoint returned no choices');
+      const lp = c.logprobs as unknown as Partial<PromptLogprobs> | null | undefined;
+      const logprobs: PromptLogprobs | undefined =
+        lp?.tokens && lp.token_logprobs
+          ? { tokens: lp.tokens, token_logprobs: lp.token_logprobs, top_logprobs: lp.top_logprobs ?? null, text_offset: lp.text_offset ?? [] }
+          : undefined;
+      return { text: c.text ?? '', finishReason: c.finish_reason ?? null, usage: usageOf(res.usage), ...(logprobs ? { logprobs } : {}), latencyMs: Date.now() - started };
+    });
+  }
+}
+
+function usageOf(u: { prompt_tokens?: number; completion_tokens?: number } | null | undefined): Usage | undefined {
+  return u ? { prompt_tokens: u.prompt_tokens ?? 0, completion_tokens: u.completion_tokens ?? 0 } : undefined;
+}
+
+function chatLogprobs(content: OpenAI.Chat.Completions.ChatCompletionTokenLogprob[] | null | undefined): TokenLogprob[] | undefined {
+  if (!content) return undefined;
+  return content.map((t) => ({ token: t.token, logprob: t.logprob, top_logprobs: (t.top_logprobs ?? []).map((x) => ({ token: x.token, logprob: x.logprob })) }));
+}

@@ -1,0 +1,114 @@
+/**
+ * The OpenAI-compatible ChatModel over real HTTP (scripted server on 127.0.0.1, real `openai` client): request
+ * options reach the wire, replies and usage come back, retries are reported and never silent, and the key never
+ * appears in an error text.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startScriptedServer, vllmError, VLLM_CONTEXT_MESSAGES, type Script } from '../helpers/scripted-openai-server.js';
+import { ContextWindowError, ModelCallError, OpenAiChatModel, type RetryInfo } from '../../src/core/model/index.js';
+
+const KEY = 'sk-test-9f8e7d6c5b4a';
+const fast = { max_attempts: 3, base_delay_ms: 5, max_delay_ms: 20 };
+
+async function withModel(script: Script, fn: (m: OpenAiChatModel, s: Awaited<ReturnType<typeof startScriptedServer>>) => Promise<void>) {
+  const server = await startScriptedServer(script);
+  try {
+    await fn(new OpenAiChatModel({ baseURL: server.url, model: 'judge-7b', apiKey: KEY, timeoutMs: 5000, retry: fast }), server);
+  } finally {
+    await server.close();
+  }
+}
+
+test('complete: JSON mode, stop words, seed and logprobs go over the wire; reply, usage and logprobs come back', async () => {
+  const logprobs = { content: [{ token: '{"', logprob: -0.01, top_logprobs: [{ token: '{"', logprob: -0.01 }, { token: '{', logprob: -4.6 }] }] };
+  await withModel([{ content: '{"action": "finish"}', usage: { prompt_tokens: 12, completion_tokens: 5 }, logprobs }], async (m, server) => {
+    const reply = await m.complete({
+      messages: [{ role: 'user', content: 'answer in JSON' }],
+      response_format: { type: 'json_object' },
+      stop: ['</s>', 'Observation:'],
+      seed: 3,
+      temperature: 0,
+      top_logprobs: 2,
+      extra: { include_stop_str_in_output: false },
+    });
+    const body = server.requests[0].body;
+    assert.equal(server.requests[0].path, '/v1/chat/completions');
+    assert.equal(server.requests[0].headers.authorization, `Bearer ${KEY}`);
+    assert.deepEqual(body.response_format, { type: 'json_object' });
+    assert.deepEqual(body.stop, ['</s>', 'Observation:']);
+    assert.equal(body.seed, 3);
+    assert.equal(body.model, 'judge-7b');
+    assert.equal(body.logprobs, true);
+    assert.equal(body.top_logprobs, 2);
+    assert.equal(body.include_stop_str_in_output, false);
+    assert.equal(body.stream, false);
+    assert.equal(reply.content, '{"action": "finish"}');
+    assert.deepEqual(reply.usage, { prompt_tokens: 12, completion_tokens: 5 });
+    assert.equal(reply.logprobs?.[0]?.top_logprobs[1]?.token, '{');
+  });
+});
+
+test('stream: deltas in order, the same reply as complete, usage from the final chunk', async () => {
+  const step = { content: 'Let me look.', tool_calls: [{ id: 'c1', name: 'execute_bash', arguments: { command: 'ls -la "/testbed"' } }], usage: { prompt_tokens: 30, completion_tokens: 9 }, chunkSize: 3 };
+  await withModel([step, step], async (m, server) => {
+    const deltas: unknown[] = [];
+    const streamed = await m.stream({ messages: [{ role: 'user', content: 'go' }] }, { onDelta: (d) => deltas.push(d) });
+    const whole = await m.complete({ messages: [{ role: 'user', content: 'go' }] });
+    assert.equal(server.requests[0].body.stream, true);
+    assert.deepEqual(server.requests[0].body.stream_options, { include_usage: true });
+    assert.deepEqual({ ...streamed, latencyMs: 0 }, { ...whole, latencyMs: 0 });
+    assert.deepEqual(streamed.usage, { prompt_tokens: 30, completion_tokens: 9 });
+    const args = deltas.filter((d): d is { arguments: string } => typeof d === 'object' && d !== null && 'arguments' in d).map((d) => d.arguments).join('');
+    assert.equal(args, JSON.stringify({ command: 'ls -la "/testbed"' }));
+  });
+});
+
+test('retries: each one reported before the pause, with Retry-After honoured; the key masked in what is reported', async () => {
+  const echoKey = { status: 503, body: { error: { message: `overloaded (key ${KEY})` } }, headers: { 'retry-after': '0.01' } };
+  await withModel([echoKey, { status: 429, body: { error: { message: 'slow down' } } }, { content: 'ok' }], async (m, server) => {
+    const retries: RetryInfo[] = [];
+    const reply = await m.complete({ messages: [{ role: 'user', content: 'x' }] }, { onRetry: (r) => retries.push(r) });
+    assert.equal(reply.content, 'ok');
+    assert.equal(server.requests.length, 3);
+    assert.deepEqual(retries.map((r) => [r.attempt, r.status]), [[1, 503], [2, 429]]);
+    assert.equal(retries[0].delayMs, 10);
+    assert.ok(!retries[0].error.includes(KEY) && retries[0].error.includes('[REDACTED]'), retries[0].error);
+  });
+});
+
+test('no silent SDK retries: a failure after max_attempts is one request per reported attempt', async () => {
+  await withModel(() => ({ status: 500, body: { error: { message: `boom ${KEY}` } } }), async (m, server) => {
+    const retries: RetryInfo[] = [];
+    const err = await m.complete({ messages: [{ role: 'user', content: 'x' }] }, { onRetry: (r) => retries.push(r) }).catch((e) => e);
+    assert.ok(err instanceof ModelCallError);
+    assert.equal(err.attempts, 3);
+    assert.equal(server.requests.length, 3);
+    assert.equal(retries.length, 2);
+    assert.ok(!err.message.includes(KEY));
+  });
+});
+
+test('context overflow in every vLLM wording and both body forms is a ContextWindowError, not retried', async () => {
+  for (const [name, text] of Object.entries(VLLM_CONTEXT_MESSAGES)) {
+    for (const form of ['current', 'legacy'] as const) {
+      await withModel([vllmError(`${text} (${KEY})`, { form, param: name === 'renderer' ? 'input_tokens' : null })], async (m, server) => {
+        const err = await m.complete({ messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+        assert.ok(err instanceof ContextWindowError, `${name}/${form}: ${err}`);
+        assert.ok(!err.message.includes(KEY));
+        assert.equal(server.requests.length, 1);
+      });
+    }
+  }
+});
+
+test('completePrompt: echo and logprobs on the completions API', async () => {
+  await withModel([{ completion: { text: ' YES', tokens: ['Is', ' it', '?', ' YES'], token_logprobs: [null, -1, -2, -0.1] } }], async (m, server) => {
+    const r = await m.completePrompt({ prompt: 'Is it?', max_tokens: 1, echo: true, logprobs: 1, temperature: 0 });
+    assert.equal(server.requests[0].path, '/v1/completions');
+    assert.equal(server.requests[0].body.echo, true);
+    assert.equal(server.requests[0].body.logprobs, 1);
+    assert.equal(r.text, 'Is it? YES');
+    assert.deepEqual(r.logprobs?.token_logprobs, [null, -1, -2, -0.1]);
+  });
+});
