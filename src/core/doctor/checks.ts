@@ -9,7 +9,7 @@ import { loadSpecRegistry } from '../runtime/spec-registry.js';
 import { baseImageTag } from '../runtime/base-image.js';
 import { imageExists } from '../runtime/build-container.js';
 import { instanceImageCandidates } from '../runtime/image-names.js';
-import { makeClient } from '../agent/llm/client.js';
+import { makeClient } from '../model/index.js';
 import type { CheckResult, CheckStatus } from './types.js';
 
 export const DOCKER_INSTALL_FIX =

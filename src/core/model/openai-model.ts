@@ -27,6 +27,15 @@ export function maskSecret(text: string, secret: string | undefined): string {
   return text.split(secret).join('[REDACTED]');
 }
 
+/**
+ * The `openai` client as every caller here needs it: the SDK's own retries off (ours are reported), and a dummy key
+ * for endpoints without auth (local servers), which the client insists on. `swegym doctor` uses it for
+ * `models.list`, which is not part of ChatModel.
+ */
+export function makeClient(baseURL: string, apiKey: string | undefined, timeoutMs: number, fetchImpl?: typeof fetch): OpenAI {
+  return new OpenAI({ baseURL, apiKey: apiKey ? apiKey : 'sk-no-key', maxRetries: 0, timeout: timeoutMs, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+}
+
 export class OpenAiChatModel implements ChatModel {
   readonly info: { model: string; base_url: string };
   private readonly client: OpenAI;
@@ -37,14 +46,7 @@ export class OpenAiChatModel implements ChatModel {
     this.apiKey = opts.apiKey;
     this.retry = opts.retry ?? DEFAULT_RETRY;
     this.info = { model: opts.model, base_url: opts.baseURL };
-    // Endpoints without auth (local servers) still need a non-empty key for the client.
-    this.client = new OpenAI({
-      baseURL: opts.baseURL,
-      apiKey: opts.apiKey ? opts.apiKey : 'sk-no-key',
-      maxRetries: 0,
-      timeout: opts.timeoutMs ?? 600_000,
-      ...(opts.fetch ? { fetch: opts.fetch } : {}),
-    });
+    this.client = makeClient(opts.baseURL, opts.apiKey, opts.timeoutMs ?? 600_000, opts.fetch);
   }
 
   /** Error text with the key masked: the only way error texts leave this class. */
