@@ -208,6 +208,6 @@ export const COMMANDS: Record<string, CommandSpec> = {
     export: 'importCommand',
     summary: "import other tools' trajectories as a session (swegym, openhands, swe-agent, mini-swe-agent)",
     positionals: ['file'],
-    options: { format: { type: 'string', required: true, help: 'swegym | openhands | swe-agent | mini-swe-agent' }, session: { type: 'string', help: 'session name' }, 'sessions-dir': sessionsDir, json },
+    options: { format: { type: 'string', required: true, help: 'swegym (SWE-Gym trajectory rows) | openhands (output.jsonl) | swe-agent (.traj, 0.x and 1.x) | mini-swe-agent (.traj.json: v1, v2 with tool calls, or a bare message list); a folder of .traj / .traj.json files works too. The instance id is read from inside the file when it is there, else from the file name' }, session: { type: 'string', help: 'session name' }, 'sessions-dir': sessionsDir, json },
   },
 };

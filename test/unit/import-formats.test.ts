@@ -15,7 +15,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -187,4 +187,51 @@ test('a folder of SWE-agent trajectories (one <instance_id>.traj per instance, a
   const bad = await importInto(fileURLToPath(new URL('../fixtures/import/', import.meta.url)), 'mini-swe-agent');
   assert.equal(bad.code, 2);
   assert.match(bad.err.join('\n'), /malformed-mini\.traj\.json: field 'info\.submission'/);
+});
+
+test("mini-swe-agent's own test trajectories (a bare list of messages) import: submission from the output after the submit marker", async () => {
+  const gh = FIX('mini-swe-agent-tests/github_issue.traj.json');
+  const r = await importInto(gh, 'mini-swe-agent', 'mini-list');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  const list = JSON.parse(readFileSync(gh, 'utf8')) as Array<{ role: string; content: string }>;
+  const { out } = await rollouts(r.dir);
+  const o = out[0]!;
+  assert.equal(o.summary.instance_id, 'github_issue', 'no id inside a bare list: the file name');
+  assert.equal(o.summary.stop_reason, 'finished');
+  assert.equal(patchFromEvents(o.events), list.at(-1)!.content);
+  assert.match(patchFromEvents(o.events) ?? '', /^diff --git a\/tests\/missing_colon\.py/);
+  const local = await importInto(FIX('mini-swe-agent-tests/local.traj.json'), 'mini-swe-agent', 'mini-local');
+  assert.equal(local.code, 0, local.err.join('\n'));
+  const lo = (await rollouts(local.dir)).out[0]!;
+  assert.equal(lo.summary.stop_reason, 'finished');
+  assert.equal(patchFromEvents(lo.events) ?? '', '');
+});
+
+test('mini-swe-agent v2 (1.1): tool calls kept, the exit message taken out, the instance id read from inside the file', async () => {
+  const f = FIX('mini-swe-agent-v2-toolcall.traj.json');
+  const r = await importInto(f, 'mini-swe-agent', 'mini-v2');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  const doc = JSON.parse(readFileSync(f, 'utf8'));
+  const o = (await rollouts(r.dir)).out[0]!;
+  assert.equal(o.summary.instance_id, 'swegym-samples__ledger-8');
+  assert.equal(o.summary.stop_reason, 'finished');
+  assert.equal(patchFromEvents(o.events), doc.info.submission);
+  const msgs = messagesFromEvents(o.events);
+  assert.ok(!msgs.some((m) => (m.role as string) === 'exit'));
+  assert.equal(msgs[1]!.content, 'Please solve this issue: amounts are parsed wrong');
+  assert.equal(msgs[2]!.tool_calls?.[0]?.function.name, 'bash');
+});
+
+test('SWE-agent 1.x: the instance id comes from replay_config.problem_statement.id, not the file name', async () => {
+  const doc = JSON.parse(readFileSync(FIX('swegym-samples__ledger-8.traj'), 'utf8'));
+  const rc = JSON.parse(doc.replay_config);
+  rc.problem_statement = { id: 'swegym-samples__ledger-8', type: 'swe_bench' };
+  doc.replay_config = JSON.stringify(rc);
+  const dir = mkdtempSync(join(tmpdir(), 'swegym-import-id-'));
+  const renamed = join(dir, 'run-0007.traj');
+  writeFileSync(renamed, JSON.stringify(doc));
+  const r = await importInto(renamed, 'swe-agent', 'swe-renamed');
+  assert.equal(r.code, 0, r.err.join('\n'));
+  assert.equal((await rollouts(r.dir)).out[0]!.summary.instance_id, 'swegym-samples__ledger-8');
+  rmSync(dir, { recursive: true, force: true });
 });

@@ -78,15 +78,17 @@ export function readSweAgent(file: string): ImportedRollout[] {
   const patch = submission === null || submission === undefined ? '' : typeof submission === 'string' ? submission : r.fail('info.submission', 'must be a string (the patch) or null');
   const stats = info.model_stats && typeof info.model_stats === 'object' ? (info.model_stats as Record<string, unknown>) : {};
   const name = basename(file).replace(/\.traj(\.json)?$/, '');
-  const instance_id = typeof doc.instance_id === 'string' ? doc.instance_id : name;
   const cfg = doc.replay_config;
-  let model: string | undefined;
+  let rc: Record<string, any> | undefined;
   try {
-    const rc = typeof cfg === 'string' ? (JSON.parse(cfg) as Record<string, any>) : (cfg as Record<string, any> | undefined);
-    model = rc?.agent?.model?.name ?? rc?.agent?.model?.model_name;
+    rc = typeof cfg === 'string' ? (JSON.parse(cfg) as Record<string, any>) : (cfg as Record<string, any> | undefined);
   } catch {
-    model = undefined;
+    rc = undefined;
   }
+  const model: string | undefined = rc?.agent?.model?.name ?? rc?.agent?.model?.model_name;
+  // SWE-agent 1.x records the instance in its replay config (`problem_statement.id`); 0.x only in the file name.
+  const inside = typeof doc.instance_id === 'string' ? doc.instance_id : rc?.problem_statement?.id;
+  const instance_id = typeof inside === 'string' && inside ? inside : name;
   return [
     {
       instance_id,
