@@ -1,0 +1,9 @@
+/**
+ * Code understanding for the Moatless scaffold (issue 15): the fork's Python code-block parser with span ids,
+ * FileContext rendering, the name index, the chunker, retrieval and the editing primitives.
+ */
+export {
+  BlockSpan, CodeBlock, Module, CodeParseError, SPAN_TYPE_NAME, blockTypeGroup, relationshipToString,
+  type BlockType, type BlockTypeGroup, type Relationship, type Parameter, type SpanType,
+} from './codeblock.js';
+export { parseModule, countTokens, type ParseOptions } from './parser.js';
