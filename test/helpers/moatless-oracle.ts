@@ -6,7 +6,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SPAN_TYPE_NAME, relationshipToString, type BlockSpan, type CodeBlock, type Module } from '../../src/core/code/index.js';
+import {
+  FileContext, FileRepository, SPAN_TYPE_NAME, relationshipToString, type BlockSpan, type CodeBlock, type Module, type PromptFlags,
+} from '../../src/core/code/index.js';
 
 export const ORACLE_DIR = fileURLToPath(new URL('../fixtures/moatless-oracle/', import.meta.url));
 
@@ -87,4 +89,25 @@ export function relatedToOracle(m: Module): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const id of m.spansById.keys()) out[id] = [...m.findRelatedSpanIds(id)].sort();
   return out;
+}
+
+/** `create_prompt` kwargs as the oracle records them (snake_case) → our flags. */
+export function flagsFromKwargs(k: Record<string, unknown>): PromptFlags {
+  const f: PromptFlags = {};
+  if ('show_span_ids' in k) f.showSpanIds = k.show_span_ids as boolean;
+  if ('show_line_numbers' in k) f.showLineNumbers = k.show_line_numbers as boolean;
+  if ('exclude_comments' in k) f.excludeComments = k.exclude_comments as boolean;
+  if ('show_outcommented_code' in k) f.showOutcommentedCode = k.show_outcommented_code as boolean;
+  if ('outcomment_code_comment' in k) f.outcommentCodeComment = k.outcomment_code_comment as string;
+  return f;
+}
+
+/** Fill a fresh FileContext as the oracle's generator did for one render (see the oracle README's table). */
+export function renderLikeOracle(f: OracleFile, r: OracleRender): { context: FileContext; output: string } {
+  const repo = new FileRepository(new Map([[f.file_path, f.source]]));
+  const fc = new FileContext(repo, 4000);
+  if (r.span_ids === null) fc.addFile(f.file_path, true);
+  else for (const id of r.span_ids) fc.addSpanToContext(f.file_path, id, r.tokens);
+  if (r.expand_init) fc.expandContextWithInitSpans();
+  return { context: fc, output: fc.createPrompt(flagsFromKwargs(r.create_prompt_kwargs)) };
 }

@@ -8,7 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseModule } from '../../src/core/code/index.js';
-import { ORACLE_DIR, blockToOracle, errorsToOracle, oracleFiles, relatedToOracle, spanToOracle } from '../helpers/moatless-oracle.js';
+import {
+  ORACLE_DIR, blockToOracle, errorsToOracle, oracleFiles, relatedToOracle, renderLikeOracle, spanToOracle,
+} from '../helpers/moatless-oracle.js';
 
 const files = oracleFiles();
 
@@ -26,5 +28,17 @@ for (const f of files) {
     assert.deepEqual(errorsToOracle(m), f.errors, 'find_errors');
     assert.deepEqual(m.findValidationErrors(), f.validation_errors, 'find_validation_errors');
     assert.equal(m.toString() === f.source, f.to_string_roundtrip_equal, 'to_string round trip');
+  });
+}
+
+for (const f of files) {
+  test(`create_prompt equals the fork on every render of ${f.file_path}`, () => {
+    assert.equal(f.renders.length, 15);
+    for (const r of f.renders) {
+      const { context, output } = renderLikeOracle(f, r);
+      const spans = context.contextFiles.flatMap((cf) => cf.spans.map((s) => ({ span_id: s.spanId, tokens: s.tokens })));
+      assert.deepEqual(spans, r.context_spans, `${r.name}: context spans`);
+      assert.equal(output, r.output, `${r.name}: rendered prompt`);
+    }
   });
 }

@@ -7,3 +7,9 @@ export {
   type BlockType, type BlockTypeGroup, type Relationship, type Parameter, type SpanType,
 } from './codeblock.js';
 export { parseModule, countTokens, type ParseOptions } from './parser.js';
+export {
+  FileContext, ContextFile, RENDER_FLAGS, type ContextSpan, type PromptFlags, type RankedFileSpan,
+} from './file-context.js';
+export {
+  FileRepository, hostSource, runtimeSource, loadRepository, makeCodeFile, isPythonPath, type CodeFile, type CodeSource,
+} from './repository.js';
