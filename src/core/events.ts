@@ -55,7 +55,7 @@ export const StopReason = z.enum([
 export type StopReason = z.infer<typeof StopReason>;
 
 export const AgentInfo = z.object({
-  kind: z.enum(['llm', 'gold', 'replay', 'external', 'imported']),
+  kind: z.enum(['llm', 'gold', 'replay', 'external', 'imported', 'moatless']),
   model: z.string().optional(),
   base_url: z.string().optional(),
   /** Configuration without secrets (never an API key). */
@@ -197,6 +197,108 @@ export const LogEvent = z.object({
   message: z.string(),
 });
 
+/**
+ * Moatless (v0.0.2 state machine) events. One LLM call per step: the prompt and reply are the usual model_request
+ * (full messages, history_reset) and model_response; these say what the step meant.
+ */
+export const MoatlessSetup = z.object({
+  ...Header,
+  type: z.literal('moatless_setup'),
+  /** Retrieval backend of semantic search, e.g. `bm25` or `embeddings:voyage-code-2`. */
+  retrieval_backend: z.string(),
+  indexed_files: z.number().int().nonnegative().optional(),
+  index_ms: z.number().nonnegative().optional(),
+  /** Deviations of the fork kept (true) or fixed (false), by name. */
+  quirks: z.record(z.string(), z.boolean()).default({}),
+});
+
+export const MoatlessTransition = z.object({
+  ...Header,
+  type: z.literal('moatless_transition'),
+  /** 1-based count of states entered (the fork's transition counter). */
+  transition: z.number().int().positive(),
+  state: z.string(),
+  from: z.string().optional(),
+  trigger: z.string().optional(),
+  /** The message handed to the new state, if any. */
+  message: z.string().optional(),
+});
+
+export const MoatlessAction = z.object({
+  ...Header,
+  type: z.literal('moatless_action'),
+  transition: z.number().int().positive(),
+  state: z.string(),
+  /** Search, Identify, Decision, ApplyChange, LineNumberClarification, or Content (EditCode's free text). */
+  action_name: z.string(),
+  action: z.union([z.record(z.string(), z.unknown()), z.string()]),
+  /** `retry`, a transition trigger, or null (stay). */
+  trigger: z.string().nullable(),
+  retry_message: z.string().optional(),
+  attempts: z.number().int().positive().default(1),
+});
+
+export const MoatlessSearch = z.object({
+  ...Header,
+  type: z.literal('moatless_search'),
+  transition: z.number().int().positive(),
+  /** `initial_context` (the issue text, before the first SearchCode prompt) or `search` (the model's requests). */
+  kind: z.enum(['initial_context', 'search']),
+  requests: z.array(z.record(z.string(), z.unknown())).default([]),
+  hits: z.array(z.object({ file_path: z.string(), span_ids: z.array(z.string()) })),
+  backend: z.string(),
+});
+
+export const MoatlessSpans = z.object({
+  ...Header,
+  type: z.literal('moatless_spans'),
+  transition: z.number().int().positive(),
+  identified: z.array(z.object({ file_path: z.string(), span_ids: z.array(z.string()) })),
+});
+
+export const MoatlessPlan = z.object({
+  ...Header,
+  type: z.literal('moatless_plan'),
+  transition: z.number().int().positive(),
+  action: z.string(),
+  scratch_pad: z.string().default(''),
+  instructions: z.string().optional(),
+  file_path: z.string().optional(),
+  span_id: z.string().optional(),
+  start_line: z.number().int().optional(),
+  end_line: z.number().int().optional(),
+  /** Where the plan goes next: EditCode, ClarifyCodeChange, Finished, Rejected. */
+  next: z.string().optional(),
+});
+
+export const MoatlessEdit = z.object({
+  ...Header,
+  type: z.literal('moatless_edit'),
+  transition: z.number().int().positive(),
+  file_path: z.string(),
+  start_line: z.number().int(),
+  end_line: z.number().int(),
+  applied: z.boolean(),
+  diff: z.string().default(''),
+  error: z.string().optional(),
+  /** New pylint E/F messages after the edit; null when lint was unavailable. */
+  lint: z.array(z.object({ code: z.string(), message: z.string(), line: z.number().int() })).nullable().optional(),
+});
+
+/**
+ * The fork's prompt log entry `prompt_logs/<id>/<NN>_<State>.json` for one call: the messages are those of the
+ * model_request of `turn`, the completion is that turn's model_response. A later call with the same (transition,
+ * state) replaces it, as the fork's file was overwritten.
+ */
+export const MoatlessPromptLog = z.object({
+  ...Header,
+  type: z.literal('moatless_prompt_log'),
+  transition: z.number().int().nonnegative(),
+  state: z.string(),
+  turn: z.number().int(),
+  error: z.string().nullable().default(null),
+});
+
 export const RolloutEvent = z.discriminatedUnion('type', [
   RolloutStarted,
   EnvStarting,
@@ -215,6 +317,14 @@ export const RolloutEvent = z.discriminatedUnion('type', [
   VerifierScore,
   RolloutEnded,
   LogEvent,
+  MoatlessSetup,
+  MoatlessTransition,
+  MoatlessAction,
+  MoatlessSearch,
+  MoatlessSpans,
+  MoatlessPlan,
+  MoatlessEdit,
+  MoatlessPromptLog,
 ]);
 export type RolloutEvent = z.infer<typeof RolloutEvent>;
 export type RolloutEventInput = z.input<typeof RolloutEvent>;

@@ -6,6 +6,7 @@ import { sessionRunning } from '../../core/session/lock.js';
 import { parseRolloutId, rolloutId } from '../../core/session/ids.js';
 import { sanitize, capMiddle, terminalSafeJson } from '../../core/util/sanitize.js';
 import { table } from './sessions.js';
+import { describeMoatlessEvent } from '../../core/agent/moatless/describe.js';
 
 export interface ShowOptions {
   session: string;
@@ -68,6 +69,17 @@ export function formatEvent(e: RolloutEvent): string {
       return `${p} ended ${e.status}${e.error ? ` (${clip(e.error, 300)})` : ''} after ${(e.duration_ms / 1000).toFixed(1)} s`;
     case 'log':
       return `${p} ${e.level}: ${clip(e.message, 600)}`;
+    case 'moatless_setup':
+    case 'moatless_transition':
+    case 'moatless_action':
+    case 'moatless_search':
+    case 'moatless_spans':
+    case 'moatless_plan':
+    case 'moatless_edit':
+    case 'moatless_prompt_log': {
+      const text = describeMoatlessEvent(e);
+      return text === undefined ? '' : `${p} ${text}`;
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 import type { RolloutEvent } from '../events.js';
 import { sanitize } from '../util/sanitize.js';
+import { describeMoatlessEvent } from '../agent/moatless/describe.js';
 
 /**
  * One rollout event as plain text lines for a terminal or a log (no colours). Everything that came from the
@@ -50,6 +51,17 @@ export function formatEvent(e: RolloutEvent, opts: { maxObservationLines?: numbe
       return `== rollout ended: ${e.status}${e.error ? ` - ${clean(e.error)}` : ''} (${ms(e.duration_ms)})`;
     case 'log':
       return `${e.level === 'error' || e.level === 'warn' ? '!!' : '--'} ${clean(e.message)}`;
+    case 'moatless_setup':
+    case 'moatless_transition':
+    case 'moatless_action':
+    case 'moatless_search':
+    case 'moatless_spans':
+    case 'moatless_plan':
+    case 'moatless_edit':
+    case 'moatless_prompt_log': {
+      const text = describeMoatlessEvent(e);
+      return text === undefined ? undefined : `~~ ${text}`;
+    }
   }
 }
 

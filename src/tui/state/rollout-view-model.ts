@@ -2,6 +2,7 @@ import type { RolloutEvent, EventOf } from '../../core/events.js';
 import type { Verdict } from '../../core/harness/types.js';
 import { sanitize } from '../../core/util/sanitize.js';
 import { describeCall, isShellTool } from './tool-call.js';
+import { describeMoatlessEvent, type MoatlessEvent } from '../../core/agent/moatless/describe.js';
 
 /**
  * The rollout view model: a pure fold over RolloutEvents. The same reducer serves live rollouts and rollouts replayed
@@ -283,7 +284,21 @@ const handlers: Handlers = {
   }),
   rollout_ended: (s, e) => ({ ...s, phase: e.status, endedTs: e.ts, error: e.error ? sanitize(e.error) : undefined }),
   log: (s, e) => ({ ...s, logs: [...s.logs, `${e.level}: ${sanitize(e.message)}`].slice(-LOG_CAP) }),
+  moatless_setup: moatlessLog,
+  moatless_transition: moatlessLog,
+  moatless_action: moatlessLog,
+  moatless_search: moatlessLog,
+  moatless_spans: moatlessLog,
+  moatless_plan: moatlessLog,
+  moatless_edit: moatlessLog,
+  moatless_prompt_log: (s) => s,
 };
+
+/** Moatless steps (state, search, spans, plan, edit) as log lines: already sanitised by the describer. */
+function moatlessLog(s: RolloutViewModel, e: MoatlessEvent): RolloutViewModel {
+  const text = describeMoatlessEvent(e);
+  return text === undefined ? s : { ...s, logs: [...s.logs, text.split('\n')[0]].slice(-LOG_CAP) };
+}
 
 export function reduceRollout(state: RolloutViewModel, e: RolloutEvent): RolloutViewModel {
   const h = handlers[e.type] as Handler<RolloutEvent['type']> | undefined;

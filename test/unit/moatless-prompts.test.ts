@@ -1,0 +1,169 @@
+/**
+ * One full prompt of each Moatless state, as the state machine assembles it, against hand-made goldens
+ * (test/fixtures/moatless-prompts, written by make_goldens.py from the fork's own constants, f-string layouts and
+ * pydantic schemas, with file-context renders of the Moatless oracle). Also the JSON-mode pieces: the instructor
+ * suffix, the re-ask exchange, the JSON extraction and the replay serialisation.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { ChatMessage } from '../../src/core/events.js';
+import { parseMoatlessConfig, type MoatlessConfigInput } from '../../src/core/agent/moatless/config.js';
+import { MoatlessLoop, type AnyAction, type StateName } from '../../src/core/agent/moatless/machine.js';
+import { makeState } from '../../src/core/agent/moatless/states.js';
+import { bundledPrompts } from '../../src/core/agent/moatless/prompts.js';
+import { quirkSet } from '../../src/core/agent/moatless/quirks.js';
+import { extractJson, structuredCall, type ChatFn } from '../../src/core/agent/moatless/json-mode.js';
+import { dumpActionJson, validateActionJson, ActionValidationError } from '../../src/core/agent/moatless/actions.js';
+import { oracleWorkspace } from '../helpers/moatless-oracle-workspace.js';
+
+const GOLDEN = path.resolve(import.meta.dirname, '../fixtures/moatless-prompts');
+const golden = (name: string) => JSON.parse(readFileSync(path.join(GOLDEN, name), 'utf8'));
+
+const ISSUE = 'Account.withdraw accepts negative amounts\n\nCalling `Account("Bob", 10).withdraw(-5)` raises the balance to 15 instead of raising ValueError.';
+const DIFF =
+  '--- 02_class_methods.py\n+++ 02_class_methods.py\n@@ -24,6 +24,8 @@\n \n     def withdraw(self, amount: float) -> float:\n+        if amount <= 0:\n+            raise ValueError("amount must be positive")\n         if amount > self.balance:\n';
+
+/** Drives the loop with scripted replies (no HTTP here: the prompts are the subject) and records each call's messages. */
+async function drive(replies: string[], config: Partial<MoatlessConfigInput> = {}) {
+  const prompts = bundledPrompts();
+  const cfg = parseMoatlessConfig({ model: 'm', ...config });
+  const ws = oracleWorkspace('02_class_methods.json', {
+    hits: [
+      { span_id: 'Account.withdraw', tokens: 53 },
+      { span_id: 'Transfer.execute', tokens: 18 },
+    ],
+    update: { updated: true, diff: DIFF },
+    lintBefore: [],
+    lintAfter: [{ code: 'E0602', message: "Undefined variable 'amout'", line: 27 }],
+  });
+  const calls: { state: StateName; messages: ChatMessage[] }[] = [];
+  let i = 0;
+  const chat: ChatFn = async (req) => ({ content: replies[i++] ?? '{"scratch_pad": "done", "action": "finish", "finish": "done"}', finish_reason: 'stop', usage: { prompt_tokens: 1, completion_tokens: 1, estimated: false } });
+  const loop = new MoatlessLoop({
+    issue: ISSUE,
+    workspace: ws,
+    config: cfg,
+    prompts,
+    quirks: quirkSet(),
+    makeState: (n, d) => makeState(n, d, { planMaxIterations: 8, editMaxIterations: 8 }),
+    emit: () => undefined,
+    nextAction: async (state, messages) => {
+      const name = state.actionType();
+      let action: AnyAction;
+      if (name === null) {
+        calls.push({ state: state.name, messages: structuredClone(messages) });
+        action = { kind: 'content', content: (await chat({ messages, max_tokens: 1, temperature: 0 })).content };
+      } else {
+        const r = await structuredCall(chat, name, messages, { prompts, max_tokens: 2000, temperature: 0, json_object: true });
+        calls.push({ state: state.name, messages: structuredClone(messages) });
+        action = { kind: 'json', name, value: r.action as unknown as Record<string, unknown> };
+      }
+      return { action, cost: 0, input_tokens: 0, output_tokens: 0 };
+    },
+  });
+  const outcome = await loop.run();
+  return { calls, outcome, ws };
+}
+
+const SEARCH = JSON.stringify({ scratch_pad: 'The withdraw method does not validate the amount.', search_requests: [{ class_names: ['Account'], function_names: ['withdraw'] }] });
+const IDENTIFY = JSON.stringify({ scratch_pad: 'withdraw is the place.', identified_spans: [{ file_path: '02_class_methods.py', span_ids: ['Account.withdraw'] }] });
+const DECIDE = JSON.stringify({ scratch_pad: 'Found it.', relevant: true, complete: true });
+const PLAN = JSON.stringify({
+  scratch_pad: 'Reject non-positive amounts first.',
+  action: 'modify',
+  instructions: 'Raise ValueError when amount <= 0.',
+  file_path: '02_class_methods.py',
+  span_id: 'Account.withdraw',
+});
+const EDIT = 'Add the check.\n<replace>\n    def withdraw(self, amount: float) -> float:\n        if amount <= 0:\n            raise ValueError("amount must be positive")\n';
+
+test('search, identify, decide, plan, edit, plan again: every prompt equals its golden', async () => {
+  const { calls, outcome, ws } = await drive([SEARCH, IDENTIFY, DECIDE, PLAN, EDIT]);
+  assert.deepEqual(
+    calls.map((c) => c.state),
+    ['SearchCode', 'IdentifyCode', 'DecideRelevance', 'PlanToCode', 'EditCode', 'PlanToCode'],
+  );
+  assert.equal(outcome.status, 'finished');
+  assert.deepEqual(ws.saved, ['02_class_methods.py']);
+  for (const [i, name] of [
+    [0, 'SearchCode'],
+    [1, 'IdentifyCode'],
+    [2, 'DecideRelevance'],
+    [4, 'EditCode'],
+    [5, 'PlanToCode'],
+  ] as const) {
+    assert.deepEqual(calls[i].messages, golden(`${name}.json`), `${name} prompt`);
+  }
+});
+
+test('a span over the edit budget goes through ClarifyCodeChange, whose prompt equals its golden', async () => {
+  const REJECT = JSON.stringify({ scratch_pad: 'Cannot narrow it.', start_line: 25, end_line: 31, reject: true });
+  const { calls, outcome } = await drive([SEARCH, IDENTIFY, DECIDE, PLAN, REJECT], { max_tokens_in_edit_prompt: 20 });
+  assert.equal(outcome.status, 'finished');
+  const clarify = calls.find((c) => c.state === 'ClarifyCodeChange');
+  assert.ok(clarify, 'ClarifyCodeChange was visited');
+  assert.deepEqual(clarify.messages, golden('ClarifyCodeChange.json'));
+});
+
+test('the JSON re-ask exchange equals instructor 1.3.3 (golden): the bad reply and the pydantic error are appended', async () => {
+  const g = golden('reask_exchange.json');
+  const prompts = bundledPrompts();
+  const sent: ChatMessage[][] = [];
+  let i = 0;
+  const chat: ChatFn = async (req) => {
+    sent.push(structuredClone(req.messages));
+    return { content: g.replies[i++], finish_reason: 'stop', usage: { prompt_tokens: 10, completion_tokens: 5, estimated: false } };
+  };
+  const base: ChatMessage[] = golden('SearchCode.json').map((m: ChatMessage) => ({ ...m }));
+  // The golden system message already carries the suffix; start from the bare one.
+  const suffix = prompts.message('instructor_json_suffix', { schema: prompts.schema('Search') });
+  assert.ok(base[0].content!.endsWith(suffix), 'the golden system prompt ends with the instructor suffix');
+  base[0] = { role: 'system', content: base[0].content!.slice(0, -suffix.length) };
+  const r = await structuredCall(chat, 'Search', base, { prompts, max_tokens: 2000, temperature: 0, json_object: true });
+  assert.equal(r.attempts, 2);
+  assert.deepEqual(sent[1], g.messages_of_second_attempt);
+  assert.deepEqual(base, g.messages_of_second_attempt, 'the caller list is mutated like instructor mutated it');
+  assert.deepEqual(r.action, g.parsed);
+  assert.equal(dumpActionJson('Search', r.action as unknown as Record<string, unknown>), g.replayed_as);
+  assert.deepEqual(r.usage, { prompt_tokens: 20, completion_tokens: 10, estimated: false });
+});
+
+test('three invalid replies exhaust the re-asks; a reply cut by the length limit is not re-asked', async () => {
+  const prompts = bundledPrompts();
+  let n = 0;
+  const bad: ChatFn = async () => ({ content: 'no json here', finish_reason: 'stop', usage: { prompt_tokens: 1, completion_tokens: 1, estimated: false } });
+  const counting: ChatFn = async (req) => {
+    n++;
+    return bad(req);
+  };
+  const msgs: ChatMessage[] = [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }];
+  await assert.rejects(structuredCall(counting, 'Decision', msgs, { prompts, max_tokens: 10, temperature: 0, json_object: true }), /no valid JSON action after 3 attempts/);
+  assert.equal(n, 3);
+  assert.equal(msgs.length, 2 + 6, 'each failed attempt appended an assistant and a re-ask message');
+  assert.match(msgs[3].content!, /^Recall the function correctly, fix the errors, exceptions found\n1 validation error for Decision\n  Invalid JSON: EOF while parsing a value at line 1 column 0 \[type=json_invalid, input_value='', input_type=str\]/);
+  n = 0;
+  const cut: ChatFn = async () => {
+    n++;
+    return { content: '{"scratch_pad": "a', finish_reason: 'length', usage: { prompt_tokens: 1, completion_tokens: 1, estimated: false } };
+  };
+  await assert.rejects(structuredCall(cut, 'Decision', [{ role: 'system', content: 's' }], { prompts, max_tokens: 10, temperature: 0, json_object: true }), /incomplete/);
+  assert.equal(n, 1);
+});
+
+test('JSON extraction and strict validation follow instructor and pydantic', () => {
+  assert.equal(extractJson('text {"a": 1} more {"b": 2} end'), '{"a": 1} more {"b": 2}');
+  assert.equal(extractJson('no braces'), '');
+  assert.equal(extractJson('only close }'), '}');
+  assert.equal(extractJson('{ only open'), '');
+  // Unknown top-level keys are ignored (the few-shot shape validates as a search without requests).
+  const s = validateActionJson('Search', '{"scratch_pad": "x", "class_name": "Foo", "query": "q"}');
+  assert.deepEqual(s, { scratch_pad: 'x', search_requests: [], complete: false });
+  // ApplyChange keeps extra keys, after the declared ones, when replayed.
+  const a = validateActionJson('ApplyChange', '{"zz": 1, "action": "finish", "scratch_pad": "s", "finish": "ok"}');
+  assert.equal(dumpActionJson('ApplyChange', a as unknown as Record<string, unknown>), '{\n  "scratch_pad": "s",\n  "action": "finish",\n  "instructions": null,\n  "file_path": null,\n  "span_id": null,\n  "reject": null,\n  "finish": "ok",\n  "zz": 1\n}');
+  // Strict types: "5" is not an int, 1 is not a bool.
+  assert.throws(() => validateActionJson('LineNumberClarification', '{"scratch_pad": "s", "start_line": "5", "end_line": 6}'), (e: unknown) => e instanceof ActionValidationError && /start_line\n  Input should be a valid integer \[type=int_type, input_value='5', input_type=str\]/.test(e.message));
+  assert.throws(() => validateActionJson('Decision', '{"scratch_pad": "s", "relevant": 1}'), /relevant\n  Input should be a valid boolean \[type=bool_type, input_value=1, input_type=int\]/);
+});
