@@ -40,7 +40,11 @@ export interface CompletionStep {
     /** Per-token logprobs returned when the request asks for logprobs. */
     tokens?: string[];
     token_logprobs?: (number | null)[];
-    top_logprobs?: Record<string, number>[] | null;
+    top_logprobs?: (Record<string, number> | null)[] | null;
+    /** As the server reports them; default: cumulative JavaScript lengths of `tokens`. */
+    text_offset?: number[];
+    /** The response text in full (default: the prompt when echoing, then `text`). */
+    full_text?: string;
     finish_reason?: string;
     usage?: { prompt_tokens: number; completion_tokens: number } | null;
   };
@@ -105,6 +109,61 @@ export const VLLM_CONTEXT_MESSAGES = {
     'The decoder prompt (length 40000) is longer than the maximum model length of 32768. Make sure that `max_model_len` is no smaller than the number of text tokens.',
 };
 
+/**
+ * A byte-level-BPE-like tokenizer for echoed prompts: words with their leading space, single digits and punctuation
+ * are tokens; a character above U+00FF becomes one token per UTF-8 byte, each decoding on its own to U+FFFD (what
+ * vLLM's per-token decode returns for a partial byte sequence).
+ */
+export function toyTokens(text: string): string[] {
+  const out: string[] = [];
+  for (const piece of text.match(/ ?[A-Za-z]+| ?\d| ?[^\sA-Za-z\d]|\s+?/gu) ?? []) {
+    let plain = '';
+    for (const ch of piece) {
+      if (ch.codePointAt(0)! <= 0xff) {
+        plain += ch;
+        continue;
+      }
+      if (plain) out.push(plain);
+      plain = '';
+      for (let i = 0; i < Buffer.byteLength(ch); i++) out.push('\ufffd');
+    }
+    if (plain) out.push(plain);
+  }
+  return out;
+}
+
+/**
+ * A completions reply to `echo: true, logprobs: N, max_tokens: 1` as vLLM or SGLang sends it: the prompt's tokens
+ * (the first with a null logprob), then one generated token. vLLM's `text_offset[i]` is the previous offset plus
+ * Python `len()` of the previous token decoded alone (`_create_completion_logprobs` in
+ * vllm/entrypoints/openai/completion/serving.py); SGLang appends -1 for every token (`to_openai_style_logprobs` in
+ * python/sglang/srt/entrypoints/openai/utils.py, "Not supported yet").
+ */
+export function echoCompletion(prompt: string, opts: { server: 'vllm' | 'sglang'; logprob: (token: string, index: number, tokens: string[]) => number; generated?: string }): CompletionStep {
+  const generated = opts.generated ?? '</';
+  const tokens = [...toyTokens(prompt), generated];
+  const token_logprobs = tokens.map((t, i) => (i === 0 ? null : opts.logprob(t, i, tokens)));
+  let offset = 0;
+  const text_offset = tokens.map((t) => {
+    if (opts.server === 'sglang') return -1;
+    const o = offset;
+    offset += [...t].length; // Python len(): code points
+    return o;
+  });
+  const top_logprobs = tokens.map((t, i) => (i === 0 ? null : { [t]: token_logprobs[i]! }));
+  return {
+    completion: {
+      text: generated,
+      full_text: prompt + generated,
+      tokens,
+      token_logprobs,
+      top_logprobs,
+      text_offset,
+      usage: { prompt_tokens: tokens.length - 1, completion_tokens: 1 },
+    },
+  };
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function chunks(s: string, n: number): string[] {
@@ -158,7 +217,7 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     if ('completion' in step) {
       const c = step.completion;
       const wantLogprobs = body?.logprobs !== undefined && body?.logprobs !== null;
-      const text = body?.echo ? String(body?.prompt ?? '') + c.text : c.text;
+      const text = c.full_text ?? (body?.echo ? String(body?.prompt ?? '') + c.text : c.text);
       const choice: any = { index: 0, text, finish_reason: c.finish_reason ?? 'length', logprobs: null };
       if (wantLogprobs) {
         const tokens = c.tokens ?? [c.text];
@@ -167,7 +226,7 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
           tokens,
           token_logprobs: c.token_logprobs ?? tokens.map(() => null),
           top_logprobs: c.top_logprobs ?? null,
-          text_offset: tokens.map((t) => {
+          text_offset: c.text_offset ?? tokens.map((t) => {
             const o = off;
             off += t.length;
             return o;

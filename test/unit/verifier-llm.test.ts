@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { startScriptedServer, type RecordedRequest, type Step } from '../helpers/scripted-openai-server.js';
+import { echoCompletion, startScriptedServer, toyTokens, type RecordedRequest, type Step } from '../helpers/scripted-openai-server.js';
 import { LlmVerifier } from '../../src/core/verifier/llm/llm-verifier.js';
 import type { ChatMessage } from '../../src/core/events.js';
 
@@ -203,4 +203,86 @@ test('native-call trajectories are judged in the text form the verifier was trai
       assert.ok(Math.abs(s!.score - Math.exp(-1) / (Math.exp(-1) + Math.exp(-2))) < 1e-12);
     },
   );
+});
+
+// vLLM and SGLang wire shapes (vllm-wire-check-2026-12-03.md, M2/M3): the echo is the prompt's tokens, then one
+// generated token. The final " YES" / " NO" get ln 0.8 / ln 0.2, every other prompt token -0.5, so P(YES) = 0.8
+// exactly when the choice token is the one scored, and 0.5 when a shared prompt token is scored instead.
+const EMOJI_TRAJECTORY: ChatMessage[] = [
+  ...TRAJECTORY,
+  { role: 'assistant', content: 'All tests pass ✓ 🎉\n\n<function=finish>\n</function>' },
+];
+function judgeServer(server: 'vllm' | 'sglang') {
+  return (req: RecordedRequest): Step => {
+    const prompt = String(req.body?.prompt ?? '');
+    if (!req.body?.echo) return { status: 400, body: { error: { message: 'this test expects only forced choices' } } };
+    return echoCompletion(prompt, {
+      server,
+      logprob: (token, i, tokens) => (i === tokens.length - 2 && token === ' YES' ? Math.log(0.8) : i === tokens.length - 2 && token === ' NO' ? Math.log(0.2) : -0.5),
+    });
+  };
+}
+
+test('vLLM shape, trajectory with ✓ 🎉: the choice is found from the end of the echo, P(YES) = 0.8000', async () => {
+  await withServer(judgeServer('vllm'), async (v, requests) => {
+    const s = await v.scoreOne(EMOJI_TRAJECTORY);
+    const prompt = String(requests[0]!.body.prompt);
+    assert.ok(prompt.includes('✓ 🎉'), 'the emoji reach the judge prompt');
+    // The precondition of the fault: vLLM's offsets (code points of per-token decodes) differ from JS positions.
+    const tokens = toyTokens(prompt);
+    const pythonLen = tokens.reduce((n, t) => n + [...t].length, 0);
+    assert.notEqual(pythonLen, prompt.length);
+    assert.equal(s.score.toFixed(4), '0.8000', s.explanation);
+    assert.deepEqual(s.flags, []);
+  });
+});
+
+test('SGLang shape (text_offset -1 for every token): forced choices work, P(YES) = 0.8000, no fallback', async () => {
+  await withServer(judgeServer('sglang'), async (v, requests) => {
+    const s = await v.scoreOne(EMOJI_TRAJECTORY);
+    assert.equal(requests.length, 2, 'two forced choices, no generation fallback');
+    assert.equal(s.score.toFixed(4), '0.8000', s.explanation);
+    assert.deepEqual(s.flags, []);
+    const plain = await v.scoreOne(TRAJECTORY);
+    assert.equal(plain.score.toFixed(4), '0.8000');
+  });
+});
+
+test('an echo that does not end with the choice is refused (named), and the fallback is flagged', async () => {
+  await withServer(
+    (req) => {
+      if (!req.body?.echo) return { completion: { text: ' NO', tokens: [' NO'], token_logprobs: [-0.1], top_logprobs: [{ ' YES': -2.3, ' NO': -0.1 }] } };
+      // A server that echoes a different prompt than it was sent (e.g. a template applied on top).
+      return echoCompletion('<|im_start|>assistant\nsomething else', { server: 'vllm', logprob: () => -0.5 });
+    },
+    async (v) => {
+      const s = await v.scoreOne(TRAJECTORY);
+      assert.ok(s.flags.includes('top_logprobs_fallback'), s.flags.join(','));
+      assert.match(s.explanation, /the echoed prompt ends with "( else| something else|else)", not the choice " YES"/);
+    },
+  );
+});
+
+test('a retry of the verifier is reported, not silent; the key is handed in and masked', async () => {
+  const KEY = 'sk-verifier-5e4d3c2b1a';
+  let first = true;
+  const server = await startScriptedServer((req) => {
+    if (first) {
+      first = false;
+      return { status: 503, body: { error: { message: `busy for ${KEY}` } }, headers: { 'retry-after': '0' } };
+    }
+    return judgeServer('vllm')(req);
+  });
+  try {
+    const retries: string[] = [];
+    const v = new LlmVerifier({ baseURL: server.url, model: 'verifier-lora', timeoutMs: 10_000 }, { apiKey: KEY, onRetry: (r) => retries.push(`${r.attempt}:${r.status}:${r.error}`) });
+    const s = await v.scoreOne(TRAJECTORY);
+    assert.equal(s.score.toFixed(4), '0.8000');
+    assert.equal(server.requests[0]!.headers.authorization, `Bearer ${KEY}`);
+    assert.equal(retries.length, 1);
+    assert.match(retries[0]!, /^1:503:.*\[REDACTED\]/);
+    assert.ok(!retries[0]!.includes(KEY));
+  } finally {
+    await server.close();
+  }
 });

@@ -41,6 +41,8 @@ export interface VerifierDeps {
   onLog?: (msg: string) => void;
   /** Extra environment spec files (as `--env-spec`). */
   envSpecFiles?: string[];
+  /** Where the LLM verifier's key is looked up, under its `apiKeyEnv` (default: the process environment). */
+  env?: Record<string, string | undefined>;
 }
 
 async function defaultRunnerDeps(deps: VerifierDeps, cfg: VerifierConfig) {
@@ -93,7 +95,11 @@ export async function verifierByName(name: string, config: unknown = {}, deps: V
           const issue = llm.error.issues[0];
           throw new Error(`verifier config: field 'llm.${issue?.path.join('.') ?? ''}' ${issue?.message ?? 'is invalid'} (the llm verifier needs "baseURL" and "model")`);
         }
-        return new LlmVerifier(cfg.llm as LlmVerifierConfig);
+        const env = deps.env ?? process.env;
+        return new LlmVerifier(cfg.llm as LlmVerifierConfig, {
+          apiKey: env[llm.data.apiKeyEnv],
+          onRetry: (r) => deps.onLog?.(`llm verifier: attempt ${r.attempt} failed (${r.status ?? 'no status'}: ${r.error}); retrying in ${r.delayMs} ms`),
+        });
       }
       case 'regression':
         return new RegressionVerifier(await getRunner());

@@ -1,11 +1,11 @@
-import OpenAI from 'openai';
 import { z } from 'zod';
 import { countTokens } from '../tokens.js';
 import type { ChatMessage } from '../../events.js';
 import type { Candidate, Score, Verifier } from '../types.js';
 import { renderTrajectory } from './render.js';
 import { CHAT_TEMPLATES, CHOICES, JUDGEMENT_OPEN, judgeMessages, loadJudgeTemplates, type JudgePrompt } from './prompt.js';
-import { pickChoices, pYes, spanLogprob, type EchoLogprobs } from './logprobs.js';
+import { choiceLogprobAtEnd, pickChoices, pYes } from './logprobs.js';
+import { maskSecret, OpenAiChatModel, type CallHooks, type ChatModel, type RetryInfo } from '../../model/index.js';
 import { toSwegymText } from '../../export/text-trajectory.js';
 
 export const LlmVerifierConfig = z.object({
@@ -18,6 +18,15 @@ export const LlmVerifierConfig = z.object({
   maxContextTokens: z.number().int().positive().default(32768),
   promptDir: z.string().optional(),
   timeoutMs: z.number().int().positive().default(120_000),
+  /** Our retries (each reported through `onRetry`); 3 attempts as the SDK's former silent default. */
+  retry: z
+    .object({
+      max_attempts: z.number().int().positive().default(3),
+      base_delay_ms: z.number().int().nonnegative().default(1000),
+      max_delay_ms: z.number().int().nonnegative().default(30_000),
+    })
+    .strict()
+    .prefault({}),
   /**
    * Convert trajectories to SWE-Gym's text form first (native calls to `<function=...>` text, results as user
    * messages, in-context example removed), as the verifier's training data was (facts §5, §6.1). Default true.
@@ -25,6 +34,16 @@ export const LlmVerifierConfig = z.object({
   textFormat: z.boolean().default(true),
 });
 export type LlmVerifierConfig = z.input<typeof LlmVerifierConfig>;
+
+export interface LlmVerifierOptions {
+  /** The model to ask. Default: an OpenAI-compatible model on `baseURL` with `apiKey`. */
+  model?: ChatModel;
+  /** The key itself, looked up by the caller (from the variable named by `apiKeyEnv`); never read here. */
+  apiKey?: string;
+  /** Every retry of a model call, before its pause (the CLI prints it). */
+  onRetry?: (info: RetryInfo) => void;
+  fetch?: typeof fetch;
+}
 
 /** Drops middle messages (keeping system, the first user message and the latest turns) until the prompt fits. */
 export function truncateMiddle(messages: ChatMessage[], fits: (m: ChatMessage[]) => boolean): { messages: ChatMessage[]; dropped: number } {
@@ -48,18 +67,23 @@ export function truncateMiddle(messages: ChatMessage[], fits: (m: ChatMessage[])
 export class LlmVerifier implements Verifier {
   readonly name = 'llm';
   private readonly cfg: z.output<typeof LlmVerifierConfig>;
-  private readonly client: OpenAI;
+  private readonly model: ChatModel;
+  private readonly apiKey?: string;
+  private readonly onRetry?: (info: RetryInfo) => void;
   private readonly templates: JudgePrompt;
 
-  constructor(config: LlmVerifierConfig) {
+  constructor(config: LlmVerifierConfig, opts: LlmVerifierOptions = {}) {
     this.cfg = LlmVerifierConfig.parse(config);
-    this.client = new OpenAI({
-      baseURL: this.cfg.baseURL,
-      apiKey: process.env[this.cfg.apiKeyEnv] || 'none',
-      maxRetries: 2,
-      timeout: this.cfg.timeoutMs,
-    });
+    this.apiKey = opts.apiKey;
+    this.onRetry = opts.onRetry;
+    this.model =
+      opts.model ??
+      new OpenAiChatModel({ baseURL: this.cfg.baseURL, model: this.cfg.model, apiKey: opts.apiKey, timeoutMs: this.cfg.timeoutMs, retry: this.cfg.retry, fetch: opts.fetch });
     this.templates = loadJudgeTemplates(this.cfg.promptDir);
+  }
+
+  private hooks(signal?: AbortSignal): CallHooks {
+    return { signal, onRetry: this.onRetry };
   }
 
   /** The completion prompt for one trajectory, cut right after `<judgement>`; exported for golden tests. */
@@ -87,9 +111,7 @@ export class LlmVerifier implements Verifier {
 
   /** Endpoints may echo a rejected key in their error text: every error text we keep goes through here. */
   private redact(text: string): string {
-    const key = process.env[this.cfg.apiKeyEnv];
-    if (!key || key.length < 4) return text;
-    return text.split(key).join('[REDACTED]');
+    return maskSecret(text, this.apiKey);
   }
 
   async scoreOne(messages: ChatMessage[], signal?: AbortSignal): Promise<Score> {
@@ -117,17 +139,21 @@ export class LlmVerifier implements Verifier {
     return { score: 0.5, explanation: `no answer could be read: ${JSON.stringify(gen.text.slice(0, 80))}`, flags: [...flags, 'no_answer'] };
   }
 
-  /** Scores " YES" and " NO" as continuations of the prompt via echoed prompt logprobs. */
+  /**
+   * Scores " YES" and " NO" as continuations of the prompt via echoed prompt logprobs, each located from the end of
+   * its echo (see choiceLogprobAtEnd: the servers' `text_offset` cannot be trusted).
+   */
   private async forcedChoices(prompt: string, signal?: AbortSignal): Promise<{ lYes: number; lNo: number; straddles: boolean }> {
     const one = async (choice: string) => {
-      const r = await this.client.completions.create(
-        { model: this.cfg.model, prompt: prompt + choice, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 },
-        { signal },
-      );
-      const lp = r.choices[0]?.logprobs as unknown as EchoLogprobs | undefined;
-      if (!lp?.tokens || !lp.text_offset || !lp.token_logprobs) throw new Error('endpoint returned no echoed prompt logprobs');
-      const span = spanLogprob(lp, prompt.length, prompt.length + choice.length);
-      if (!span) throw new Error(`no logprobs for the choice ${JSON.stringify(choice)}`);
+      const r = await this.model.completePrompt({ prompt: prompt + choice, max_tokens: 1, temperature: 0, echo: true, logprobs: 1 }, this.hooks(signal));
+      const lp = r.logprobs;
+      if (!lp?.tokens.length || !lp.token_logprobs) throw new Error('endpoint returned no echoed prompt logprobs');
+      // The generated tokens follow the echo: as many as the usage says, else what the text shows (max_tokens is 1).
+      const generatedText = r.text.startsWith(prompt + choice) ? r.text.slice(prompt.length + choice.length) : undefined;
+      const counts = r.usage ? [r.usage.completion_tokens] : generatedText === '' ? [0, 1] : [1, 0];
+      let span = choiceLogprobAtEnd(lp, choice, counts[0]!);
+      if ('error' in span && counts[1] !== undefined) span = choiceLogprobAtEnd(lp, choice, counts[1]);
+      if ('error' in span) throw new Error(`no logprobs for the choice ${JSON.stringify(choice)}: ${span.error}`);
       // SGLang's token_length_normalized choice method: mean logprob per token.
       return { l: span.sum / span.count, straddles: span.straddles };
     };
@@ -139,30 +165,18 @@ export class LlmVerifier implements Verifier {
   /** Lets the model generate the answer; returns its text and the top logprobs of the first generated token. */
   private async generated(prompt: string, judge: ChatMessage[], signal?: AbortSignal): Promise<{ text: string; top?: Record<string, number> }> {
     try {
-      const r = await this.client.completions.create({ model: this.cfg.model, prompt, max_tokens: 8, temperature: 0, logprobs: 20 }, { signal });
-      const c = r.choices[0];
-      const top = (c?.logprobs?.top_logprobs?.[0] ?? undefined) as Record<string, number> | undefined;
-      return { text: c?.text ?? '', top };
+      const r = await this.model.completePrompt({ prompt, max_tokens: 8, temperature: 0, logprobs: 20 }, this.hooks(signal));
+      const top = r.logprobs?.top_logprobs?.[0] ?? undefined;
+      return { text: r.text, top };
     } catch {
-      const r = await this.client.chat.completions.create(
-        {
-          model: this.cfg.model,
-          messages: judge as OpenAI.ChatCompletionMessageParam[],
-          max_tokens: 16,
-          temperature: 0,
-          logprobs: true,
-          top_logprobs: 20,
-        },
-        { signal },
-      );
-      const c = r.choices[0];
-      const text = c?.message?.content ?? '';
+      const r = await this.model.complete({ messages: judge, max_tokens: 16, temperature: 0, top_logprobs: 20 }, this.hooks(signal));
+      const text = r.content ?? '';
       const idx = text.indexOf(JUDGEMENT_OPEN);
       const answer = idx >= 0 ? text.slice(idx + JUDGEMENT_OPEN.length) : text;
       // Top logprobs at the token right after `<judgement>` in the generated text.
       let top: Record<string, number> | undefined;
       let acc = '';
-      for (const t of c?.logprobs?.content ?? []) {
+      for (const t of r.logprobs ?? []) {
         if (acc.endsWith(JUDGEMENT_OPEN)) {
           top = Object.fromEntries(t.top_logprobs.map((x) => [x.token, x.logprob]));
           break;
@@ -172,5 +186,4 @@ export class LlmVerifier implements Verifier {
       return { text: answer, top };
     }
   }
-
 }
