@@ -50,7 +50,7 @@ async function exitOf(p: ChildProcess): Promise<{ code: number | null; out: stri
 function watchCreates(session: string): { stop: () => Promise<Array<Record<string, string>>> } {
   // --since: events from before the subscription is in place are replayed, so none can be missed.
   const since = String(Math.floor(Date.now() / 1000) - 1);
-  const p = spawn('docker', ['events', '--since', since, '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=io.swegym.session=${session}`, '--format', '{{json .Actor.Attributes}}']);
+  const p = spawn('docker', ['events', '--since', since, '--filter', 'type=container', '--filter', 'event=create', '--filter', `label=io.swegym.session-name=${session}`, '--format', '{{json .Actor.Attributes}}']);
   let buf = '';
   p.stdout.on('data', (d) => (buf += d));
   const exited = new Promise((r) => p.on('exit', r));
@@ -69,7 +69,7 @@ function watchCreates(session: string): { stop: () => Promise<Array<Record<strin
 }
 
 function containersOf(session: string): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session=${session}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session-name=${session}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
 function verdicts(dir: string): Record<string, string> {

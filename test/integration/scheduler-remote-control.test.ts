@@ -60,7 +60,7 @@ const rolloutFiles = (dir: string) => (existsSync(join(dir, 'rollouts')) ? readd
 const acks = (dir: string): ControlAck[] => readFileSync(join(dir, ACK_FILE), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 
 function leftovers(name: string): string[] {
-  const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session-name=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
   if (left.length) execFileSync('docker', ['rm', '-f', ...left]);
   return left;
 }

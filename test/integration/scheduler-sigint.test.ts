@@ -18,7 +18,7 @@ const IDS = ['swegym-samples__durations-12', 'swegym-samples__ledger-8'];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function containersOf(session: string): string[] {
-  return execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session=${session}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session-name=${session}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
 }
 
 /**

@@ -56,7 +56,7 @@ test('a hanging rollout is flagged stalled while the others finish; kill ends it
     assert.equal(rows.find((r) => r.instance_id === HANGS)!.status, 'interrupted');
     assert.deepEqual(rows.filter((r) => r.instance_id !== HANGS).map((r) => r.status), ['completed', 'completed']);
   } finally {
-    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session-name=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
     if (left.length) execFileSync('docker', ['rm', '-f', ...left]);
     await server.close();
     rmSync(base, { recursive: true, force: true });

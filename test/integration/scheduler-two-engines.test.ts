@@ -124,14 +124,14 @@ function createdRollouts(host: string, session: string, since: number, until: nu
     '--until', String(until),
     '--filter', 'type=container',
     '--filter', 'event=create',
-    '--filter', `label=io.swegym.session=${session}`,
+    '--filter', `label=io.swegym.session-name=${session}`,
     '--format', '{{index .Actor.Attributes "io.swegym.rollout"}}',
   ]);
   return out.split('\n').filter(Boolean);
 }
 
 function leftovers(host: string, session: string): string[] {
-  return dockerCli(host, ['ps', '-aq', '--filter', `label=io.swegym.session=${session}`]).split('\n').filter(Boolean);
+  return dockerCli(host, ['ps', '-aq', '--filter', `label=io.swegym.session-name=${session}`]).split('\n').filter(Boolean);
 }
 
 test('a batch runs on two Docker engines at once, resolves everywhere and leaves no container on either', { skip: !DOCKERD && 'dockerd is not installed', timeout: 120_000 }, async () => {

@@ -71,7 +71,7 @@ test('a second process follows a running batch and sees every event as it is wri
     const toolStartsLive = seen.filter((s) => s.e.type === 'tool_start' && s.at < batchEndedAt);
     assert.ok(toolStartsLive.length >= IDS.length, 'tool calls were seen as they happened');
   } finally {
-    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const left = execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.session-name=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
     if (left.length) execFileSync('docker', ['rm', '-f', ...left]);
     assert.equal(left.length, 0, 'no container left');
     await server.close();

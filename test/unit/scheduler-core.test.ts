@@ -106,7 +106,7 @@ test('bounded pool; infra failures retried with backoff and counted apart; agent
   assert.equal(r.attemptsOf('i2', 0).length, 3, 'two failed attempts kept, then the successful one');
   assert.deepEqual(r.attemptsOf('i2', 0).map((x) => x.status), ['infra_error', 'infra_error', 'completed']);
   assert.equal(rows.find((x) => x.instance_id === 'i2' && x.sample === 0)!.rollout_id, 'i2.s0.a2');
-  assert.ok((engine.provider as FakeProvider).sweeps.some((l) => l['io.swegym.session'] === w.name), 'final sweep by session label');
+  assert.ok((engine.provider as FakeProvider).sweeps.some((l) => l['io.swegym.session'] === w.id && w.id !== w.name), 'final sweep by the session id (not its name)');
   rmSync(dir, { recursive: true, force: true });
 });
 

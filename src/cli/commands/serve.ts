@@ -4,7 +4,11 @@ import { join, resolve } from 'node:path';
 import { ProfileName } from '../../core/harness/types.js';
 import { loadTasks } from '../../core/dataset/load.js';
 import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
-import { DockerProvider } from '../../core/runtime/docker.js';
+import { DockerProvider, SESSION_LABEL } from '../../core/runtime/docker.js';
+import { sweepOrphans } from '../../core/runtime/sweep.js';
+
+/** Marks the containers of `swegym serve`. */
+const ORIGIN_LABEL = 'io.swegym.origin';
 import { liveContainerIds } from '../../core/runtime/live-containers.js';
 import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
 import { acquireSessionLock } from '../../core/session/lock.js';
@@ -100,7 +104,15 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   });
   const unlock = acquireSessionLock(dir);
 
-  const provider = new DockerProvider();
+  // Containers carry the session's unique id and the origin label: a serve that was SIGKILLed leaves containers
+  // whose creator is gone, and the next serve (any session) removes them before it starts.
+  const provider = new DockerProvider({ sessionId: recorder.sessionId, labels: { [ORIGIN_LABEL]: 'serve' } });
+  try {
+    const swept = await sweepOrphans(provider, { [ORIGIN_LABEL]: 'serve' });
+    if (swept > 0) out.line(`-- removed ${swept} leftover container(s) of a server that was killed`);
+  } catch (e) {
+    out.err(`swegym serve: cannot list containers: ${sanitize(e instanceof Error ? e.message : String(e))}`);
+  }
   // Signals are handled below (a graceful close that ends every episode); the generic handlers would race it.
   const lastResort = () => {
     const ids = liveContainerIds();
@@ -171,6 +183,8 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   });
   try {
     await server.close();
+    // Anything of this session still there (a verification that outlived its env): never leave containers.
+    await sweepOrphans(provider, { [ORIGIN_LABEL]: 'serve', [SESSION_LABEL]: provider.sessionId }, { includeOwn: true }).catch(() => 0);
   } finally {
     unlock();
     process.off('exit', lastResort);

@@ -60,6 +60,11 @@ export class EpisodeRecorder {
     return this.writer?.dir;
   }
 
+  /** The session's unique id (labels the server's containers). */
+  get sessionId(): string | undefined {
+    return this.writer?.id;
+  }
+
   get name(): string | undefined {
     return this.writer?.name;
   }

@@ -7,6 +7,7 @@ import { SWEGYM_LABEL, type ExecOptions, type ExecResult, type Runtime, type Run
 import { ShellSession } from './shell-session.js';
 import { packFile, listEntries } from './tar.js';
 import { trackLive, untrackLive } from './live-containers.js';
+import { ownStartTime } from '../util/process.js';
 
 export { removeAllLive, installCleanupHandlers } from './live-containers.js';
 
@@ -14,12 +15,16 @@ export const SESSION_LABEL = 'io.swegym.session';
 /** Which process on which host created a container: lets a sweep tell a crashed run's leftovers from live ones. */
 export const PID_LABEL = 'io.swegym.pid';
 export const HOST_LABEL = 'io.swegym.host';
+/** Start time of the creating process (with the pid: one process, even after the pid is reused). */
+export const PID_START_LABEL = 'io.swegym.pid-start';
 
 export const DEFAULT_LIMITS = { memoryBytes: 4 * 1024 ** 3, nanoCpus: 2e9, pidsLimit: 1024 };
 
 export interface DockerProviderOptions {
   docker?: Dockerode;
   sessionId?: string;
+  /** Put on every container this provider starts (e.g. `io.swegym.origin: serve`, so a restarted server finds its own). */
+  labels?: Record<string, string>;
   defaults?: { memoryBytes?: number; nanoCpus?: number; pidsLimit?: number };
   /** Lines the shell's own stderr produced (not command output); for debugging. */
   onDiagnostic?: (line: string) => void;
@@ -44,10 +49,12 @@ export class DockerProvider implements RuntimeProvider {
 
   async start(opts: StartOptions): Promise<Runtime> {
     const labels: Record<string, string> = {
+      ...(this.opts.labels ?? {}),
       ...(opts.labels ?? {}),
       [SWEGYM_LABEL]: '1',
       [SESSION_LABEL]: this.sessionId,
       [PID_LABEL]: String(process.pid),
+      ...(ownStartTime() ? { [PID_START_LABEL]: ownStartTime()! } : {}),
       [HOST_LABEL]: hostname(),
     };
     const container = await this.docker.createContainer({

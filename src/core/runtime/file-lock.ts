@@ -1,7 +1,7 @@
 import { mkdirSync, openSync, closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pidAlive } from '../util/process.js';
+import { ownStartTime, processAlive } from '../util/process.js';
 
 /** Where build locks live: shared by every swegym process on this machine. */
 export const LOCK_DIR = join(tmpdir(), 'swegym-locks');
@@ -24,18 +24,22 @@ export async function withFileLock<T>(
   for (;;) {
     try {
       const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
+      // "pid start": with the start time a reused pid is not taken for the holder.
+      writeSync(fd, `${process.pid} ${ownStartTime() ?? ''}`.trim());
       closeSync(fd);
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       let holder = 0;
+      let start: string | undefined;
       try {
-        holder = Number.parseInt(readFileSync(file, 'utf8'), 10);
+        const [pid, st] = readFileSync(file, 'utf8').trim().split(/\s+/);
+        holder = Number.parseInt(pid ?? '', 10);
+        start = st;
       } catch {
         continue; // released between our open and read
       }
-      if (!holder || !pidAlive(holder)) {
+      if (!holder || !processAlive(holder, start)) {
         rmSync(file, { force: true });
         continue;
       }

@@ -57,10 +57,10 @@ export function dockerOptionsFor(host: string | undefined): Dockerode.DockerOpti
   throw new Error(`engine host '${host}': unsupported scheme (unix://, tcp://, ssh://)`);
 }
 
-export function makeEngines(specs: EngineSpec[], sessionName: string): Array<Engine & { docker: Dockerode }> {
-  // One DockerProvider per engine; containers carry the session name as their session label.
+export function makeEngines(specs: EngineSpec[], sessionId: string): Array<Engine & { docker: Dockerode }> {
+  // One DockerProvider per engine; containers carry the session's unique id (not its name) as their session label.
   return specs.map((s) => {
     const docker = new Dockerode(dockerOptionsFor(s.host));
-    return { name: s.name, docker, provider: new DockerProvider({ docker, sessionId: sessionName }) };
+    return { name: s.name, docker, provider: new DockerProvider({ docker, sessionId }) };
   });
 }

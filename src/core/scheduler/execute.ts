@@ -16,6 +16,7 @@ import { formatProgressLine, plainProgress, ttyStatusLine } from './progress.js'
 import type { WorkItem } from './queue.js';
 import { SESSION_LABEL } from './scheduler.js';
 import { startRemoteControl } from './remote-control.js';
+import { sweepOrphans } from '../runtime/sweep.js';
 
 /** Settings of a batch, kept in the manifest (`scheduler`) so `resume` runs the same way. */
 export interface BatchSettings {
@@ -89,11 +90,12 @@ export async function executeSession(
   previous?: ConstructorParameters<typeof Scheduler>[0]['previous'],
 ): Promise<SchedulerResult> {
   const cfg = loadBatchConfig();
-  const engines = makeEngines(cfg.engines, writer.name);
+  const engines = makeEngines(cfg.engines, writer.id);
   let swept = 0;
   for (const e of engines) {
     try {
-      swept += await e.provider.sweep({ [SESSION_LABEL]: writer.name });
+      // This session's containers (by its unique id) whose creating process is gone: a crashed run's leftovers.
+      swept += await sweepOrphans(e.provider, { [SESSION_LABEL]: writer.id });
     } catch (err) {
       io.err(`engine ${e.name}: cannot list containers: ${(err as Error).message}`);
     }

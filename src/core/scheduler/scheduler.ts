@@ -8,7 +8,8 @@ import { EndpointLimiter } from './semaphore.js';
 import { ImagePrefetcher, isNoImageError, type ImageInfo } from './images.js';
 import { backoffMs, type WorkItem } from './queue.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
-import { ROLLOUT_LABEL, SESSION_LABEL, type Engine, type RunnerContext, type RunnerOutcome, type SchedulerOptions, type SchedulerResult } from './scheduler-api.js';
+import { ROLLOUT_LABEL, SESSION_LABEL, SESSION_NAME_LABEL, type Engine, type RunnerContext, type RunnerOutcome, type SchedulerOptions, type SchedulerResult } from './scheduler-api.js';
+import { sweepOrphans } from '../runtime/sweep.js';
 
 export { ROLLOUT_LABEL, SESSION_LABEL } from './scheduler-api.js';
 export type { Engine, RunnerContext, RunnerOutcome, RolloutRunner, SchedulerOptions, SchedulerResult } from './scheduler-api.js';
@@ -272,7 +273,8 @@ export class Scheduler implements SchedulerControl {
     const session = this.opts.session.name;
     for (const e of this.opts.engines) {
       try {
-        const n = await e.provider.sweep({ [SESSION_LABEL]: session });
+        // By the session's unique id; this process's own containers and crashed runs' ones, never another live one's.
+        const n = await sweepOrphans(e.provider, { [SESSION_LABEL]: this.opts.session.id }, { includeOwn: true });
         if (n > 0) this.log('info', `removed ${n} container(s) of session ${session} on engine ${e.name}`);
       } catch (err) {
         this.log('error', `engine ${e.name}: sweeping containers failed: ${(err as Error).message}`);
@@ -400,7 +402,7 @@ export class Scheduler implements SchedulerControl {
       signal: a.abort.signal,
       engine,
       image,
-      labels: { [SESSION_LABEL]: this.opts.session.name, [ROLLOUT_LABEL]: a.id },
+      labels: { [SESSION_LABEL]: this.opts.session.id, [SESSION_NAME_LABEL]: this.opts.session.name, [ROLLOUT_LABEL]: a.id },
       limiter: this.limiter,
     };
     const running = (async () => {
@@ -423,7 +425,8 @@ export class Scheduler implements SchedulerControl {
       this.log('warn', `rollout ${a.id} did not stop within ${(this.opts.abandonAfterMs ?? 10000) / 1000} s of being ${a.killed}; abandoning it and removing its containers`);
       this.abandoned.add(running);
       void running.finally(() => this.abandoned.delete(running));
-      await engine.provider.sweep({ [ROLLOUT_LABEL]: a.id }).catch(() => 0);
+      // Rollout ids repeat across sessions: the session id makes the sweep this rollout's only.
+      await engine.provider.sweep({ [SESSION_LABEL]: this.opts.session.id, [ROLLOUT_LABEL]: a.id }).catch(() => 0);
       out = { status: a.killed === 'timeout' ? 'infra_error' : 'interrupted', error: `abandoned after ${a.killed}` };
     }
     if (!a.ended) {

@@ -6,6 +6,11 @@ import { join } from 'node:path';
 export interface SessionManifest {
   format: 1;
   name: string;
+  /**
+   * Unique per session (random, made at creation; added on first open to sessions from older versions). Containers
+   * carry it, so sweeps of one session never touch another that happens to have the same name.
+   */
+  session_id?: string;
   swegym_version: string;
   created_at: string;
   updated_at: string;

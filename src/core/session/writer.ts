@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RolloutEvent } from '../events.js';
@@ -65,6 +66,10 @@ function scrubEvent(e: RolloutEvent): RolloutEvent {
   return e;
 }
 
+export function newSessionId(): string {
+  return randomUUID();
+}
+
 /** Write side of a session: creates the folder, owns the manifest and the index, hands out rollout logs. */
 export class SessionWriter {
   private indexFd: number;
@@ -79,7 +84,7 @@ export class SessionWriter {
     if (existsSync(manifestPath(dir))) throw new Error(`${dir}: a session already exists here (use 'swegym resume')`);
     mkdirSync(join(dir, ROLLOUTS_DIR), { recursive: true });
     const now = new Date().toISOString();
-    const m = scrubSecrets({ format: 1, ...manifest, created_at: now, updated_at: now } as SessionManifest);
+    const m = scrubSecrets({ format: 1, session_id: newSessionId(), ...manifest, created_at: now, updated_at: now } as SessionManifest);
     writeJsonAtomic(manifestPath(dir), m);
     return new SessionWriter(dir, m);
   }
@@ -98,7 +103,14 @@ export class SessionWriter {
     closeSync(fd);
     // rename over the old index: readers see either version, both valid.
     renameSync(tmp, join(dir, INDEX_FILE));
-    return new SessionWriter(dir, m);
+    const w = new SessionWriter(dir, m);
+    if (!m.session_id) w.updateManifest({ session_id: newSessionId() });
+    return w;
+  }
+
+  /** The session's unique id (see SessionManifest.session_id). */
+  get id(): string {
+    return this._manifest.session_id ?? this._manifest.name;
   }
 
   get manifest(): SessionManifest {
