@@ -52,7 +52,7 @@ interface CurrentPromptSpan {
 export class ContextFile {
   spans: ContextSpan[] = [];
 
-  constructor(readonly file: CodeFile, public showAllSpans = false) {}
+  constructor(public file: CodeFile, public showAllSpans = false) {}
 
   get filePath(): string {
     return this.file.filePath;

@@ -13,3 +13,8 @@ export {
 export {
   FileRepository, hostSource, runtimeSource, loadRepository, makeCodeFile, isPythonPath, type CodeFile, type CodeSource,
 } from './repository.js';
+export {
+  applyLineEdit, updateContentByLineNumbers, updateContent, removeDuplicateLines, doDiff, type UpdateResult,
+} from './editing.js';
+export { unifiedDiff, splitLinesKeepEnds, pyStrip } from './difflib.js';
+export { runPylint, newVerificationErrors, type LintResult, type VerificationError } from './lint.js';

@@ -154,6 +154,19 @@ export class FileRepository {
     this.parsed.set(file.filePath, file);
   }
 
+  /**
+   * `save_file(file_path)` as EditCode calls it after an accepted edit: without explicit content the fork writes
+   * `module.to_string()` (equal to the content whenever the parse round-trips), falling back to the content.
+   */
+  async saveFile(path: string, content?: string): Promise<void> {
+    const f = this.getFile(path);
+    if (!f) throw new Error(`cannot save ${path}: not in the repository`);
+    if (!this.source) throw new Error(`cannot save ${path}: the repository has no source to write to`);
+    await this.source.writeFile(path, content ?? (f.module ? f.module.toString() : f.content));
+    f.dirty = false;
+  }
+
+  /** `save()`: writes every dirty file's content (the end-of-run flush before `git diff`). */
   async save(): Promise<void> {
     for (const f of this.parsed.values()) {
       if (!f.dirty) continue;
