@@ -43,6 +43,17 @@ const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
  * Dockerode on the real engine, whose pulls may only reach 127.0.0.1. `settled` records how each pull request to
  * the engine ended ('answered', or the error's name/message), to see that giving up really cancels it.
  */
+/** The content-keyed name a swegym build of `task` gets (sweb.eval.x86_64.<id>:sg-<key>). */
+function keyedName(task: TaskRecord): RegExp {
+  return new RegExp(`^${localInstanceImageName(task.instance_id).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:sg-[0-9a-f]{16}$`);
+}
+
+/** A build is tagged twice (its key and :latest); removing both removes it. */
+function trackBuilt(image: string): void {
+  createdImages.add(image);
+  createdImages.add(image.replace(/:sg-[0-9a-f]+$/, ':latest'));
+}
+
 function loopbackOnlyDocker(refused: string[], settled: string[] = []): Dockerode {
   const d = new Dockerode();
   const realPull = d.pull.bind(d) as (name: string, ...rest: unknown[]) => Promise<unknown>;
@@ -181,7 +192,6 @@ test('a registry that answers: the image is pulled (source "pulled"), verified, 
 test('no pull allowed: the image is built instead (source "built"), the registry is never asked', async () => {
   const task = taskCopy('nopull');
   const before = registry.requests.length;
-  createdImages.add(localInstanceImageName(task.instance_id));
   const refused: string[] = [];
   const got = await ensureInstanceImage(task, spec, {
     template: template(registry),
@@ -189,7 +199,9 @@ test('no pull allowed: the image is built instead (source "built"), the registry
     repoSource: sampleRepoSource(task.repo),
     docker: loopbackOnlyDocker(refused),
   });
-  assert.deepEqual(got, { image: localInstanceImageName(task.instance_id), source: 'built' });
+  trackBuilt(got.image);
+  assert.match(got.image, keyedName(task));
+  assert.equal(got.source, 'built');
   assert.equal(registry.requests.length, before, 'no request reached the registry');
   assert.deepEqual(refused, []);
   assert.equal(await imageExists(docker, applyImageTemplate(template(registry), task)), false);
@@ -199,7 +211,6 @@ test('no pull allowed: the image is built instead (source "built"), the registry
 test('a registry that answers 404 for the manifest: falls back to building', async () => {
   const task = taskCopy('missing');
   const name = applyImageTemplate(template(missing), task);
-  createdImages.add(localInstanceImageName(task.instance_id));
   createdImages.add(name);
   const refused: string[] = [];
   const logs: string[] = [];
@@ -210,7 +221,9 @@ test('a registry that answers 404 for the manifest: falls back to building', asy
     docker: loopbackOnlyDocker(refused),
     onLog: (l) => logs.push(l),
   });
-  assert.deepEqual(got, { image: localInstanceImageName(task.instance_id), source: 'built' });
+  trackBuilt(got.image);
+  assert.match(got.image, keyedName(task));
+  assert.equal(got.source, 'built');
   const asked = missing.requests.filter((r) => r.path.includes('/manifests/'));
   assert.ok(asked.length >= 1 && asked.every((r) => r.status === 404), JSON.stringify(missing.requests));
   assert.ok(logs.some((l) => l.startsWith(`[swegym] pull of ${name} failed:`)), logs.join('\n'));
@@ -260,7 +273,6 @@ test('a template without a tag (host with a port): pulls :latest', async () => {
 test('a registry that accepts the connection and never answers: given up after pullTimeoutSec, then built', async (t) => {
   const task = taskCopy('stalled');
   const name = applyImageTemplate(template(stalled), task);
-  createdImages.add(localInstanceImageName(task.instance_id));
   const refused: string[] = [];
   const logs: string[] = [];
   const t0 = Date.now();
@@ -273,10 +285,20 @@ test('a registry that accepts the connection and never answers: given up after p
     docker: loopbackOnlyDocker(refused, settled),
     onLog: (l) => logs.push(l),
   });
-  assert.deepEqual(got, { image: localInstanceImageName(task.instance_id), source: 'built' });
+  trackBuilt(got.image);
+  assert.match(got.image, keyedName(task));
+  assert.equal(got.source, 'built');
   assert.ok(stalled.requests.some((r) => r.path.includes('/manifests/') && r.status === 0), JSON.stringify(stalled.requests));
-  const failed = logs.find((l) => l.startsWith(`[swegym] pull of ${name} failed:`));
+  // A registry that does not answer is said once and not asked again in this run.
+  const failed = logs.find((l) => l.startsWith(`[swegym] registry ${stalled.host} cannot be reached`));
   assert.match(failed ?? logs.join('\n'), /no (answer|progress) (within|for) 2 s/);
+  const again = taskCopy('stalled-again');
+  const before2 = stalled.requests.length;
+  const logs2: string[] = [];
+  const got2 = await ensureInstanceImage(again, spec, { template: template(stalled), pull: true, pullTimeoutSec: 2, repoSource: sampleRepoSource(again.repo), docker: loopbackOnlyDocker(refused), onLog: (l) => logs2.push(l) });
+  trackBuilt(got2.image);
+  assert.equal(stalled.requests.length, before2, 'the unreachable registry was not asked again');
+  assert.ok(!logs2.some((l) => /cannot be reached|pulling/.test(l)), logs2.join('\n'));
   t.diagnostic(failed!);
   assert.ok(Date.now() - t0 < 60_000, 'gave up in time');
   // Giving up cancels swegym's request to the engine (else the open socket keeps the process alive).

@@ -85,7 +85,7 @@ export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptio
   const { template, naming } = checkImageOptions(opts);
   const specFor = (t: TaskRecord) => registry.lookup(t.repo, t.version);
   const imageFor = async (t: TaskRecord) => {
-    const { image, source } = await ensureInstanceImage(t, specFor(t), {
+    const { image } = await ensureInstanceImage(t, specFor(t), {
       repoSource: opts.repoSource ?? sampleRepoSource(t.repo),
       offline: opts.offline ?? true,
       pull: !opts.noPull && !opts.offline,
@@ -94,7 +94,6 @@ export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptio
       onLog: (l) => opts.log(l),
       ...(opts.progress ? { progress: opts.progress } : {}),
     });
-    if (source === 'built' && !opts.progress) opts.log(`[swegym] built ${image}`);
     return image;
   };
   return { specFor, imageFor };

@@ -31,6 +31,8 @@ export interface BuildLayerOptions {
   /** Dockerfile-style changes applied by the commit, e.g. `WORKDIR /testbed`. */
   changes?: string[];
   onLog?: (line: string) => void;
+  /** Called before each step runs (index from 0, of `total`): for progress. */
+  onStep?: (step: BuildStep, index: number, total: number) => void;
   instanceId?: string;
 }
 
@@ -75,6 +77,12 @@ async function runScript(
   return (await ex.inspect()).ExitCode ?? -1;
 }
 
+/**
+ * The build container runs `tail -f /dev/null`; a committed image must not keep it. Official instance images have
+ * no entrypoint and `bash` as the command, so `docker run <image> bash -c '...'` works.
+ */
+const RUNNABLE_AS_OFFICIAL = ['CMD ["/bin/bash"]'];
+
 /** Labels of a build container (see buildLayer): blanked in the committed image. */
 const BUILD_CONTAINER_LABELS = [SWEGYM_LABEL, 'io.swegym.role', 'io.swegym.pid', 'io.swegym.host'];
 
@@ -99,14 +107,17 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
   };
   const intermediates: string[] = [];
   let from = o.from;
+  let stepIndex = 0;
+  const parentEntrypoint = (await imageHandle(o.docker, o.from).inspect()).Config?.Entrypoint;
+  const inheritedEntrypoint = Array.isArray(parentEntrypoint) ? parentEntrypoint.some((x) => x !== '') : !!parentEntrypoint;
   try {
     for (let gi = 0; gi < groups.length; gi++) {
       const group = groups[gi]!;
       const network = group[0]?.network ?? 'none';
       const container = await o.docker.createContainer({
         Image: from,
-        Entrypoint: ['tail'],
-        Cmd: ['-f', '/dev/null'],
+        // No entrypoint of our own, so the committed image has none (unless its parent had one, then it is cleared).
+        ...(inheritedEntrypoint ? { Entrypoint: ['tail'], Cmd: ['-f', '/dev/null'] } : { Cmd: ['tail', '-f', '/dev/null'] }),
         Labels: { [SWEGYM_LABEL]: '1', 'io.swegym.role': 'build', 'io.swegym.pid': String(process.pid), 'io.swegym.host': hostname() },
         // Build steps run spec scripts (and pip/apt): the same memory/CPU/pid caps as every other container.
         HostConfig: {
@@ -130,6 +141,7 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
           }
         }
         for (const step of group) {
+          o.onStep?.(step, stepIndex++, o.steps.length);
           log(`[swegym] step: ${step.name} (network ${network})`);
           const rc = await runScript(container, step.script, log, step.timeoutSec ?? 3600);
           if (rc !== 0) {
@@ -146,7 +158,13 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
         const labelChanges = [...unmark, ...Object.entries(o.labels ?? {}).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`)];
         const committed = await container.commit(
           last
-            ? { repo, tag, changes: [...(o.changes ?? []), ...labelChanges], comment: 'swegym build' }
+            ? {
+                repo,
+                tag,
+                // `ENTRYPOINT []` is ignored by the engine's commit; `[""]` clears an inherited one.
+                changes: [...RUNNABLE_AS_OFFICIAL, ...(inheritedEntrypoint ? ['ENTRYPOINT [""]'] : []), ...(o.changes ?? []), ...labelChanges],
+                comment: 'swegym build',
+              }
             : { comment: 'swegym intermediate build layer' },
         );
         if (!last) {
@@ -171,15 +189,25 @@ export function splitTag(name: string): [string, string] {
 }
 
 /**
- * Only the engine's "no such image" (404) means missing. Any other failure (engine unreachable, restarting) is
- * thrown: taking it for "missing" rebuilt the debootstrap base from the network during a dockerd outage.
+ * The image's inspect data, or undefined when the engine says it has no such image (404). Any other failure (the
+ * engine does not answer, a timeout) is thrown: an engine that cannot be reached must never read as "image missing",
+ * or swegym would start rebuilding everything during an outage.
  */
-export async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
+export async function inspectImage(docker: Dockerode, name: string): Promise<Dockerode.ImageInspectInfo | undefined> {
   try {
-    await imageHandle(docker, name).inspect();
-    return true;
+    return await imageHandle(docker, name).inspect();
   } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
+    if (isNotFound(e)) return undefined;
+    if ((e as Error).name === 'InvalidIdentifierError') throw e;
+    throw new EngineUnreachableError(`the Docker engine did not answer while looking for image ${name}: ${(e as Error).message}`);
   }
+}
+
+/** The engine could not be asked (connection refused, socket missing, timeout): not the same as a missing image. */
+export class EngineUnreachableError extends Error {
+  override name = 'EngineUnreachableError';
+}
+
+export async function imageExists(docker: Dockerode, name: string): Promise<boolean> {
+  return (await inspectImage(docker, name)) !== undefined;
 }

@@ -6,7 +6,8 @@
  * - A user template (`--image-template 'myreg/{id_s}:latest'`); the record's own image_name wins over all.
  */
 
-export type ImageNaming = 'swegym' | 'swebench';
+/** 'none': the dataset has no published images (swegym's samples, a private dataset): look only for local ones. */
+export type ImageNaming = 'swegym' | 'swebench' | 'none';
 
 export interface ImageNameOptions {
   naming?: ImageNaming;
@@ -74,7 +75,7 @@ export function instanceImageCandidates(
   // so a miss there does not go on to try a registry the user never named.
   if (opts.template) out.push(applyImageTemplate(opts.template, task, arch));
   else if ((opts.naming ?? 'swegym') === 'swegym') out.push(swegymImageName(task.instance_id));
-  else out.push(swebenchRemoteImageName(task.instance_id, opts.namespace, arch));
+  else if (opts.naming === 'swebench') out.push(swebenchRemoteImageName(task.instance_id, opts.namespace, arch));
   out.push(localInstanceImageName(task.instance_id, arch));
   return [...new Set(out)];
 }

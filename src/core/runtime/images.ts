@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Dockerode from 'dockerode';
 import type { TaskRecord } from '../dataset/schema.js';
@@ -6,13 +5,17 @@ import type { EnvSpec } from './env-spec.js';
 import { ImageError } from './image-error.js';
 import { instanceImageCandidates, localInstanceImageName, type ImageNaming } from './image-names.js';
 import { ensureBaseImage } from './base-image.js';
-import { buildLayer, imageExists, type BuildStep } from './build-container.js';
+import { buildLayer, EngineUnreachableError, imageExists, inspectImage, splitTag, type BuildStep } from './build-container.js';
 import { withFileLock } from './file-lock.js';
+import { imageHandle } from './docker-ref.js';
 import { repoBundle } from './repo-source.js';
 import { STRIP_HISTORY_SCRIPT } from './strip-history.js';
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
 import { silentProgress, type Progress } from '../util/progress.js';
-import { imageHandle, isNotFound } from './docker-ref.js';
+import { BuildLog, defaultBuildLogDir } from './build-log.js';
+import { keyedTag, keyLabels, instanceKey, LABELS, shortHash, staleReasons, type KeyInputs } from './image-key.js';
+import { describeOfflineGaps, offlineGaps } from './offline-gaps.js';
+import { pullPolicy, tryPull } from './pull.js';
 
 export { ImageError } from './image-error.js';
 
@@ -23,16 +26,25 @@ export interface ImageOptions {
   pull?: boolean;
   /** `--image-template`, e.g. `myreg/{id_s}:latest`. */
   template?: string;
-  /** Official naming to look for: SWE-Gym's `xingyaoww/...` (default) or SWE-bench's. */
+  /** Official naming to look for: SWE-Gym's `xingyaoww/...` (default), SWE-bench's, or 'none' (never published). */
   naming?: ImageNaming;
   docker?: Dockerode;
+  /** One-line notices (rebuilding and why, built, offline skips). Build output itself goes to a log file. */
   onLog?: (line: string) => void;
-  /** Jobs (pull, env layer, instance image) with their steps; build output itself goes to log files. */
+  /** Jobs (pull, base, env layer, instance image) with their steps. Notes go here too when given. */
   progress?: Progress;
-  /** No network for builds (default true): install commands that need it are skipped; Debian packages excepted. */
+  /** No network for builds (default true): install commands that need it are not run; Debian packages excepted. */
   offline?: boolean;
   /** Seconds without pull progress before giving up on a registry (default 20). */
   pullTimeoutSec?: number;
+  /** `--rebuild`: build the instance image again even when a matching one exists (base and env layers are kept). */
+  rebuild?: boolean;
+  /** `--allow-partial-env`: build offline without the install steps that need the network; the image is marked partial. */
+  allowPartialEnv?: boolean;
+  /** Folder for build logs (default: defaultBuildLogDir()). */
+  logDir?: string;
+  /** Dataset name recorded on the image (for `swegym images prune --dataset`). */
+  dataset?: string;
 }
 
 /**
@@ -42,10 +54,20 @@ export interface ImageOptions {
  */
 export type ImageSource = 'local' | 'pulled' | 'built';
 
-const HASH_LABEL = 'io.swegym.layer-hash';
+export interface InstanceImage {
+  image: string;
+  source: ImageSource;
+  /** The environment was built without install steps it needed (`--allow-partial-env`): verdicts are env_partial. */
+  partial?: boolean;
+}
 
-function hash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
+/** An offline build cannot do a spec's install steps (and the user did not accept a partial environment). */
+export class OfflineEnvError extends ImageError {
+  override name = 'OfflineEnvError';
+}
+
+function result(image: string, source: ImageSource, partial: boolean): InstanceImage {
+  return partial ? { image, source, partial } : { image, source };
 }
 
 /** Read-only view of the spec keys the builder uses (EnvSpec passes through unknown keys). */
@@ -54,112 +76,121 @@ function activationLines(spec: EnvSpec): string[] {
   return ['if [ -f /opt/miniconda3/bin/activate ]; then set +x; source /opt/miniconda3/bin/activate; conda activate testbed; set -x; fi'];
 }
 
-export function envImageTag(spec: EnvSpec, baseTag: string): string {
-  return `swegym.env:${hash({ base: baseTag, env_setup: spec.env_setup ?? [] })}`;
+/** `swegym.env:<hash>`: the hash covers the base image (its id when known, else its tag) and env_setup. */
+export function envImageTag(spec: EnvSpec, baseRef: string): string {
+  return `swegym.env:${shortHash(JSON.stringify({ base: baseRef, env_setup: spec.env_setup ?? [] }))}`;
+}
+
+function noticeFn(opts: { onLog?: (l: string) => void; progress?: Progress }): (line: string) => void {
+  return (line) => (opts.progress ? opts.progress.note(line) : opts.onLog?.(line));
 }
 
 /**
- * The instance image for `task`: a local image when present, else a pull when allowed and a registry answers,
- * else a layered build (base -> env -> instance), each layer cached by a content hash.
+ * The instance image for `task`: a local image when present (one swegym built is reused only when its content key
+ * matches, see image-key.ts), else a pull when allowed and the dataset has published images, else a layered build
+ * (base -> env -> instance) tagged with its content key.
  */
-export async function ensureInstanceImage(
-  task: TaskRecord,
-  spec: EnvSpec,
-  opts: ImageOptions = {},
-): Promise<{ image: string; source: ImageSource }> {
+export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts: ImageOptions = {}): Promise<InstanceImage> {
   const docker = opts.docker ?? new Dockerode();
-  const log = opts.onLog ?? (() => undefined);
-  const candidates = instanceImageCandidates(task, { naming: opts.naming, template: opts.template });
-  for (const name of candidates) {
-    if (await imageExists(docker, name)) return { image: name, source: (await builtBySwegym(docker, name)) ? 'local' : 'pulled' };
-  }
-  if (opts.pull ?? opts.offline === false) {
-    const local = localInstanceImageName(task.instance_id);
+  const say = noticeFn(opts);
+  const naming = opts.naming;
+  const candidates = instanceImageCandidates(task, { naming, template: opts.template });
+  const local = localInstanceImageName(task.instance_id);
+  // Images named by the record, the template or the official scheme are the user's (or the dataset's): used as they are.
+  if (!opts.rebuild) {
     for (const name of candidates.filter((c) => c !== local)) {
-      if (await tryPull(docker, name, opts.pullTimeoutSec ?? 20, log)) return { image: name, source: 'pulled' };
+      const info = await inspectImage(docker, name);
+      if (info) return result(name, info.Config?.Labels?.[LABELS.layerHash] ? 'local' : 'pulled', info.Config?.Labels?.[LABELS.envPartial] === '1');
     }
   }
-  const image = localInstanceImageName(task.instance_id);
+  const latest = await inspectImage(docker, local);
+  const ours = !!latest?.Config?.Labels?.[LABELS.layerHash];
+  // The same name from SWE-bench's own harness (no swegym label): the user's image, used as it is.
+  if (latest && !ours && !opts.rebuild) return { image: local, source: 'pulled' };
+  if (!latest && !opts.rebuild && pullPolicy(task, spec, opts).pull) {
+    for (const name of candidates.filter((c) => c !== local)) {
+      if (await tryPull(docker, name, { idleSec: opts.pullTimeoutSec ?? 20, say, progress: opts.progress })) return { image: name, source: 'pulled' };
+    }
+  }
+
+  const offline = opts.offline ?? true;
+  const gaps = offline ? offlineGaps(spec) : [];
+  if (gaps.length && !opts.allowPartialEnv) {
+    throw new OfflineEnvError(describeOfflineGaps([{ repo: task.repo, version: String(task.version), instances: [task.instance_id], gaps }]), task.instance_id);
+  }
+  const partial = gaps.length > 0;
   const progress = opts.progress ?? silentProgress;
+  let env: { image: string; id: string; baseId: string };
+  try {
+    // --rebuild redoes the instance layer only: a new env layer would make every other instance on it stale too.
+    env = await ensureEnvImage(spec, { docker, onLog: opts.onLog, progress: opts.progress, logDir: opts.logDir });
+  } catch (e) {
+    if (e instanceof EngineUnreachableError) throw e;
+    if (e instanceof ImageError) throw new ImageError(e.reason, task.instance_id, e.log);
+    throw new ImageError(`env layer: ${(e as Error).message}`, task.instance_id);
+  }
+  const inputs: KeyInputs = { spec, baseId: env.baseId, envId: env.id, repo: task.repo, commit: task.base_commit, offline, partial };
+  const keyed = keyedTag(local, instanceKey(inputs));
+
   return withFileLock(`instance-${task.instance_id.toLowerCase()}`, async () => {
-    if (await imageExists(docker, image)) return { image, source: 'local' as const };
+    if (!opts.rebuild && (await imageExists(docker, keyed))) {
+      await pointLatestAt(docker, keyed, local);
+      return result(keyed, 'local', partial);
+    }
+    const current = await inspectImage(docker, local);
+    const replaced = await inspectImage(docker, keyed);
+    if (opts.rebuild) say(`[swegym] rebuilding ${local}: --rebuild`);
+    else if (current?.Config?.Labels?.[LABELS.layerHash]) say(`[swegym] rebuilding ${local}: ${staleReasons(current.Config.Labels, inputs).join('; ')}`);
+    if (partial) say(`[swegym] ${task.instance_id}: partial environment (--allow-partial-env), left out: ${gaps.map((g) => g.key).join(', ')}`);
     const job = `image:${task.instance_id}`;
-    progress.start({ id: job, label: `instance image ${task.instance_id}`, kind: 'instance' });
+    const log = new BuildLog(opts.logDir ?? defaultBuildLogDir(), `instance-${task.instance_id}`);
+    progress.start({ id: job, label: `instance image ${task.instance_id}`, kind: 'instance', logFile: log.path });
+    const started = Date.now();
     try {
-      await buildInstanceImage(task, spec, image, { ...opts, docker, onLog: log });
+      await buildInstanceImage(task, spec, keyed, { ...opts, docker, env: env.image, labels: keyLabels(inputs, task.instance_id, opts.dataset), log, progress, job, say });
     } catch (e) {
-      progress.done(job, { ok: false, summary: (e as Error).message.split('\n')[0], tail: (e as ImageError).log?.split('\n').slice(-15) });
+      progress.done(job, { ok: false, summary: (e as Error).message.split('\n')[0], tail: log.tail(), logFile: log.path });
+      if (e instanceof ImageError && !opts.progress) throw new ImageError(`${e.reason}\n(full build log: ${log.path})`, task.instance_id, e.log);
       throw e;
     }
-    progress.done(job, { ok: true, summary: `built ${image}` });
-    return { image, source: 'built' as const };
+    await pointLatestAt(docker, keyed, local);
+    // A forced rebuild took the name from the image it replaces: remove that one unless a container still uses it.
+    if (replaced && replaced.Id !== (await inspectImage(docker, keyed))?.Id) await imageHandle(docker, replaced.Id).remove().catch(() => undefined);
+    progress.done(job, { ok: true, summary: `built ${keyed} in ${((Date.now() - started) / 1000).toFixed(1)} s`, logFile: log.path });
+    if (!opts.progress) say(`[swegym] built ${keyed}`);
+    return result(keyed, 'built', partial);
   });
 }
 
-/** swegym's own builds carry the layer-hash label; anything else came from a registry (or another tool). */
-async function builtBySwegym(docker: Dockerode, name: string): Promise<boolean> {
-  try {
-    const info = await imageHandle(docker, name).inspect();
-    return !!info.Config?.Labels?.[HASH_LABEL];
-  } catch (e) {
-    if (isNotFound(e)) return false;
-    throw e;
-  }
-}
-
-async function tryPull(docker: Dockerode, name: string, idleSec: number, log: (l: string) => void): Promise<boolean> {
-  log(`[swegym] pulling ${name}`);
-  // Giving up must cancel the request to the engine: without it dockerd keeps waiting on a stalled registry in the
-  // background, and the open socket keeps this process alive after its work is done.
-  const abort = new AbortController();
-  let answerTimer: NodeJS.Timeout | undefined;
-  try {
-    const stream = (await Promise.race([
-      docker.pull(name, { abortSignal: abort.signal }),
-      new Promise<never>((_, rej) => {
-        answerTimer = setTimeout(() => rej(new Error(`no answer within ${idleSec} s`)), idleSec * 1000);
-      }),
-    ])) as NodeJS.ReadableStream & { destroy?: () => void };
-    clearTimeout(answerTimer);
-    await new Promise<void>((resolve, reject) => {
-      let idle = setTimeout(() => (stream.destroy?.(), reject(new Error(`no progress for ${idleSec} s`))), idleSec * 1000);
-      docker.modem.followProgress(
-        stream,
-        (err: Error | null, out: Array<{ error?: string }>) => {
-          clearTimeout(idle);
-          const bad = out?.find((o) => o.error);
-          if (err || bad) reject(err ?? new Error(bad!.error));
-          else resolve();
-        },
-        () => {
-          clearTimeout(idle);
-          idle = setTimeout(() => (stream.destroy?.(), reject(new Error(`no progress for ${idleSec} s`))), idleSec * 1000);
-        },
-      );
-    });
-    // A pull can succeed without producing this name (e.g. a digest reference resolved to another tag).
-    const pulled = await imageExists(docker, name);
-    log(pulled ? `[swegym] pulled ${name}` : `[swegym] pull of ${name} finished but the image is not present`);
-    return pulled;
-  } catch (e) {
-    abort.abort();
-    log(`[swegym] pull of ${name} failed: ${(e as Error).message}`);
-    return false;
-  } finally {
-    clearTimeout(answerTimer);
-  }
+/** `<name>:latest` follows the newest build, so tools that know only the plain name find it. */
+async function pointLatestAt(docker: Dockerode, keyed: string, local: string): Promise<void> {
+  const [a, b] = await Promise.all([inspectImage(docker, keyed), inspectImage(docker, local)]);
+  if (a && a.Id !== b?.Id) await imageHandle(docker, keyed).tag({ repo: local, tag: 'latest' });
 }
 
 /** Build (or find cached) the env layer from the base layer. */
 export async function ensureEnvImage(
   spec: EnvSpec,
-  opts: { docker: Dockerode; onLog?: (line: string) => void },
-): Promise<{ image: string; built: boolean; baseBuilt: boolean }> {
-  const base = await ensureBaseImage(spec.base_packages, opts);
-  const tag = envImageTag(spec, base.image);
-  if (await imageExists(opts.docker, tag)) return { image: tag, built: false, baseBuilt: base.built };
+  opts: { docker: Dockerode; onLog?: (line: string) => void; progress?: Progress; rebuild?: boolean; logDir?: string },
+): Promise<{ image: string; built: boolean; baseBuilt: boolean; id: string; baseId: string }> {
+  const progress = opts.progress ?? silentProgress;
+  const base = await withJobLog('base', opts, (l) => ensureBaseImage(spec.base_packages, { docker: opts.docker, onLog: l }), (r) => r.built);
+  const baseInfo = await inspectImage(opts.docker, base.image);
+  if (!baseInfo) throw new ImageError(`the base image ${base.image} disappeared while in use`);
+  const tag = envImageTag(spec, baseInfo.Id);
+  const found = async () => {
+    const info = await inspectImage(opts.docker, tag);
+    return info ? { image: tag, built: false, baseBuilt: base.built, id: info.Id, baseId: baseInfo.Id } : undefined;
+  };
+  if (!opts.rebuild) {
+    const have = await found();
+    if (have) return have;
+  }
   return withFileLock(`env-${tag.split(':')[1]}`, async () => {
-    if (await imageExists(opts.docker, tag)) return { image: tag, built: false, baseBuilt: base.built };
+    if (!opts.rebuild) {
+      const have = await found();
+      if (have) return have;
+    }
     const steps: BuildStep[] = (spec.env_setup ?? []).map((cmd, i) => ({
       name: `env_setup[${i}]`,
       script: cmd,
@@ -168,38 +199,83 @@ export async function ensureEnvImage(
     }));
     if (steps.length === 0) {
       // Nothing to add: the env layer is the base under another name (a tag, no copy).
-      const [repo, t] = tag.split(':') as [string, string];
+      const [repo, t] = splitTag(tag);
       await imageHandle(opts.docker, base.image).tag({ repo, tag: t });
     } else {
-      if (spec.packages || spec.pip_packages?.length) {
-        opts.onLog?.('[swegym] note: the spec lists conda/pip packages; an offline build installs only base_packages and env_setup');
+      const job = `env:${tag}`;
+      const log = new BuildLog(opts.logDir ?? defaultBuildLogDir(), `env-${tag.split(':')[1]}`);
+      progress.start({ id: job, label: `environment layer ${tag}`, kind: 'env', total: steps.length, logFile: log.path });
+      try {
+        await buildLayer({
+          docker: opts.docker,
+          from: base.image,
+          tag,
+          steps,
+          labels: { [LABELS.layerHash]: tag, [LABELS.baseId]: baseInfo.Id, [LABELS.kind]: 'env' },
+          onLog: log.line,
+          onStep: (s, n, total) => progress.update(job, { step: s.name, n, total }),
+        });
+      } catch (e) {
+        progress.done(job, { ok: false, summary: (e as Error).message.split('\n')[0], tail: log.tail(), logFile: log.path });
+        throw e;
       }
-      await buildLayer({ docker: opts.docker, from: base.image, tag, steps, labels: { [HASH_LABEL]: tag }, onLog: opts.onLog });
+      progress.done(job, { ok: true, summary: `built ${tag}`, logFile: log.path });
     }
-    return { image: tag, built: true, baseBuilt: base.built };
+    const info = await inspectImage(opts.docker, tag);
+    return { image: tag, built: true, baseBuilt: base.built, id: info!.Id, baseId: baseInfo.Id };
   });
+}
+
+/**
+ * Runs a job whose raw output goes to a log file that is kept only when the job did work (built something) or
+ * failed; a cache hit leaves no file behind.
+ */
+async function withJobLog<T>(
+  kind: 'base',
+  opts: { progress?: Progress; logDir?: string; onLog?: (l: string) => void },
+  fn: (line: (l: string) => void) => Promise<T>,
+  didWork: (r: T) => boolean,
+): Promise<T> {
+  const progress = opts.progress ?? silentProgress;
+  let log: BuildLog | undefined;
+  const job = `${kind}:${process.pid}:${Date.now()}`;
+  const line = (l: string) => {
+    if (!log) {
+      log = new BuildLog(opts.logDir ?? defaultBuildLogDir(), `${kind}-image`);
+      progress.start({ id: job, label: `${kind} image (debootstrap)`, kind, logFile: log.path });
+      if (!opts.progress) opts.onLog?.(`[swegym] building the ${kind} image; its output goes to ${log.path}`);
+    }
+    log.line(l);
+  };
+  try {
+    const r = await fn(line);
+    if (log && didWork(r)) progress.done(job, { ok: true, logFile: log.path });
+    else if (log) progress.done(job, { ok: true, summary: 'found' });
+    return r;
+  } catch (e) {
+    if (log) progress.done(job, { ok: false, summary: (e as Error).message.split('\n')[0], tail: log.tail(), logFile: log.path });
+    throw e;
+  }
 }
 
 function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The spec's pre_install / install commands as build steps; offline, the parts that need the network are dropped. */
-function setupSteps(spec: EnvSpec, offline: boolean, log: (l: string) => void): BuildStep[] {
+/**
+ * The spec's pre_install / install commands as build steps. Offline, the parts that need the network are left out
+ * (ensureInstanceImage refuses that unless the user accepted a partial environment).
+ */
+function setupSteps(spec: EnvSpec, offline: boolean, say: (l: string) => void): BuildStep[] {
   const prefix = ['cd /testbed', ...activationLines(spec)].join('\n');
   const out: BuildStep[] = [];
   const add = (name: string, cmd: string) => {
     const parts = splitCommands(cmd);
     const kept = offline ? parts.filter((p) => !needsNetwork(p) || installsDebianPackages(p)) : parts;
-    for (const p of parts) if (!kept.includes(p)) log(`[swegym] offline: skipping "${p}" (${name}) - it needs the network`);
+    for (const p of parts) if (!kept.includes(p)) say(`[swegym] offline: leaving out "${p}" (${name}) - it needs the network`);
     if (kept.length === 0) return;
     const debian = kept.some(installsDebianPackages);
-    out.push({
-      name,
-      script: `${prefix}\n${kept.join('\n')}`,
-      network: debian || !offline ? (debian ? 'host' : 'none') : 'none',
-      timeoutSec: spec.install_timeout,
-    });
+    out.push({ name, script: `${prefix}\n${kept.join('\n')}`, network: debian ? 'host' : 'none', timeoutSec: spec.install_timeout });
   };
   (spec.pre_install ?? []).forEach((c, i) => add(`pre_install[${i}]`, c));
   if (spec.install) add('install', spec.install);
@@ -210,18 +286,10 @@ async function buildInstanceImage(
   task: TaskRecord,
   spec: EnvSpec,
   image: string,
-  opts: ImageOptions & { docker: Dockerode; onLog: (l: string) => void },
+  opts: ImageOptions & { docker: Dockerode; env: string; labels: Record<string, string>; log: BuildLog; progress: Progress; job: string; say: (l: string) => void },
 ): Promise<void> {
-  const log = opts.onLog;
   const offline = opts.offline ?? true;
-  let env: { image: string };
-  try {
-    env = await ensureEnvImage(spec, { docker: opts.docker, onLog: log });
-  } catch (e) {
-    if (e instanceof ImageError) throw new ImageError(e.reason, task.instance_id, e.log);
-    throw new ImageError(`env layer: ${(e as Error).message}`, task.instance_id);
-  }
-  const bundle = await repoBundle(task.repo, { source: opts.repoSource, offline, instanceId: task.instance_id });
+  const bundle = await repoBundle(task.repo, { source: opts.repoSource, offline, instanceId: task.instance_id, commit: task.base_commit });
   const workspaceLink = `/workspace/${task.repo.replace('/', '__')}__${task.version}`;
   const base = task.base_commit;
   const steps: BuildStep[] = [
@@ -233,16 +301,16 @@ async function buildInstanceImage(
         'git config --global user.name swegym',
         'git config --global advice.detachedHead false',
         'rm -rf /testbed',
-        'git clone -q -o origin /tmp/swegym-src/repo.bundle /testbed',
+        'git clone -q -o origin --no-checkout /tmp/swegym-src/repo.bundle /testbed',
         'chmod -R 777 /testbed',
         'cd /testbed',
-        `git reset --hard ${shq(base)}`,
+        `git reset -q --hard ${shq(base)}`,
         `bash /tmp/swegym-src/strip-history.sh /testbed ${shq(base)}`,
         'mkdir -p /workspace',
         `ln -sfn /testbed ${shq(workspaceLink)}`,
       ].join('\n'),
     },
-    ...setupSteps(spec, offline, log),
+    ...setupSteps(spec, offline, opts.say),
     {
       name: 'final history strip and cleanup',
       script: `bash /tmp/swegym-src/strip-history.sh /testbed ${shq(base)}\nrm -rf /tmp/swegym-src\ncd /testbed && git status --short | head -n 20`,
@@ -251,7 +319,7 @@ async function buildInstanceImage(
   try {
     await buildLayer({
       docker: opts.docker,
-      from: env.image,
+      from: opts.env,
       tag: image,
       steps,
       files: {
@@ -259,15 +327,12 @@ async function buildInstanceImage(
         '/tmp/swegym-src/strip-history.sh': Buffer.from(STRIP_HISTORY_SCRIPT),
       },
       changes: ['WORKDIR /testbed'],
-      labels: {
-        [HASH_LABEL]: hash({ env: env.image, base, repo: task.repo, pre: spec.pre_install, install: spec.install, offline }),
-        'io.swegym.instance': task.instance_id,
-      },
-      onLog: log,
+      labels: opts.labels,
+      onLog: opts.log.line,
+      onStep: (s, n, total) => opts.progress.update(opts.job, { step: s.name, n, total }),
       instanceId: task.instance_id,
     });
   } finally {
     bundle.cleanup();
   }
-  log(`[swegym] built ${image}`);
 }

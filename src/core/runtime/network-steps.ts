@@ -20,8 +20,12 @@ export function installsDebianPackages(cmd: string): boolean {
   return DEBIAN.test(cmd);
 }
 
+/** Installers told to use local files only: `pip install --no-index ...`, `uv pip install --offline`, `conda install --offline`. */
+const LOCAL_ONLY = /(^|\s)--(no-index|offline)(\s|=|$)/;
+
 export function needsNetwork(cmd: string): boolean {
-  return installsDebianPackages(cmd) || NETWORK.some((re) => re.test(cmd));
+  if (installsDebianPackages(cmd)) return true;
+  return NETWORK.some((re) => re.test(cmd)) && !LOCAL_ONLY.test(cmd);
 }
 
 /**

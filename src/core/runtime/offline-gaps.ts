@@ -1,0 +1,68 @@
+import type { EnvSpec } from './env-spec.js';
+import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
+import { DEBIAN_SUITE } from './base-image.js';
+
+/**
+ * What an offline build cannot do. swegym builds environments from Debian packages (a debootstrap base, then the
+ * spec's `env_setup`, `pre_install` and `install` run without a network, apt-get excepted): conda, pip from an index,
+ * and any Python version Debian does not ship are out of reach. Building anyway gives an environment that looks fine
+ * and grades a gold patch "unresolved", so these gaps are an error unless the user accepts a partial environment.
+ */
+
+/** The Python that Debian bookworm's `python3` is. */
+export const DEBIAN_PYTHON = '3.11';
+
+export interface OfflineGap {
+  /** The spec key: python | packages | pip_packages | pre_install[0] | install | env_setup[1] */
+  key: string;
+  /** What is missing, in words. */
+  what: string;
+}
+
+function majorMinor(v: string): string {
+  return v.split('.').slice(0, 2).join('.');
+}
+
+export function offlineGaps(spec: EnvSpec): OfflineGap[] {
+  const gaps: OfflineGap[] = [];
+  const base = spec.base_packages ?? [];
+  if (spec.python) {
+    const want = majorMinor(String(spec.python));
+    const hasIt = want === DEBIAN_PYTHON || base.some((p) => p === `python${want}` || p.startsWith(`python${want}-`));
+    if (!hasIt) gaps.push({ key: 'python', what: `Python ${spec.python} (Debian ${DEBIAN_SUITE} ships Python ${DEBIAN_PYTHON})` });
+  }
+  if (spec.packages && spec.packages.trim()) {
+    const p = spec.packages.trim();
+    const what = /\.(txt|ya?ml)$/.test(p) ? `packages from ${p} (installed with conda/pip from an index)` : `conda packages: ${p}`;
+    gaps.push({ key: 'packages', what });
+  }
+  if (spec.pip_packages?.length) gaps.push({ key: 'pip_packages', what: `pip packages: ${spec.pip_packages.join(' ')}` });
+  const cmds = (key: string, cmd: string) => {
+    for (const part of splitCommands(cmd)) {
+      if (needsNetwork(part) && !installsDebianPackages(part)) gaps.push({ key, what: `"${part}" needs the network` });
+    }
+  };
+  (spec.env_setup ?? []).forEach((c, i) => cmds(`env_setup[${i}]`, c));
+  (spec.pre_install ?? []).forEach((c, i) => cmds(`pre_install[${i}]`, c));
+  if (spec.install) cmds('install', spec.install);
+  return gaps;
+}
+
+/** The ways out, said the same way everywhere. */
+export const OFFLINE_WAYS_OUT = [
+  'use an image that has the environment (a local image, or --image-template NAME for your registry or mirror)',
+  'pass --env-spec FILE with a spec that installs from Debian packages or local files (docs/env-specs.md)',
+  'or pass --allow-partial-env to build without these steps (every verdict from such an environment is marked env_partial)',
+];
+
+/** One error text for the instances whose spec has gaps, grouped by repo and version. */
+export function describeOfflineGaps(groups: Array<{ repo: string; version: string; instances: string[]; gaps: OfflineGap[] }>): string {
+  const lines = ['an offline build cannot do these install steps, and the environment would be broken without them:'];
+  for (const g of groups) {
+    const n = g.instances.length;
+    lines.push(`  ${g.repo} ${g.version} (${n} instance${n === 1 ? '' : 's'}: ${g.instances.slice(0, 3).join(', ')}${n > 3 ? ', ...' : ''}):`);
+    for (const gap of g.gaps) lines.push(`    - ${gap.key}: ${gap.what}`);
+  }
+  lines.push('Ways out:', ...OFFLINE_WAYS_OUT.map((w) => `  - ${w}`));
+  return lines.join('\n');
+}
