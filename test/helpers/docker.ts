@@ -81,3 +81,9 @@ export function makeTinyRepo(): TinyRepo {
   const stash = git(dir, 'rev-parse', 'refs/stash');
   return { dir, base, future: [later, side, stash], cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/** Removes a swegym build by its plain name (`sweb.eval.x86_64.<id>`): `:latest` and every content-keyed `:sg-*` tag. */
+export async function removeBuilds(name: string): Promise<void> {
+  const { removeBuildsOf } = await import('../../src/core/runtime/image-admin.js');
+  await removeBuildsOf(docker, name).catch(() => undefined);
+}

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { verifyCommand } from '../../src/cli/commands/verify.js';
 import { validateCommand } from '../../src/cli/commands/validate.js';
 import { SAMPLE_TASKS_FILE, sampleRepoSource } from '../../src/core/dataset/samples.js';
-import { docker, testProvider, TEST_IMAGE, uniqueId } from '../helpers/docker.js';
+import { docker, removeBuilds, testProvider, TEST_IMAGE, uniqueId } from '../helpers/docker.js';
 
 const { provider, labels } = testProvider(uniqueId('verify-cli'));
 
@@ -77,7 +77,8 @@ test('--repo-source DIR: a missing image is built from a local git directory or 
       const err = c.err.join('');
       assert.equal(code, 0, err);
       assert.doesNotMatch(err, /\[swegym\] pulling/, 'no pull with --no-pull');
-      assert.match(err, /\[swegym\] built sweb\.eval\.x86_64\.swegym-samples__ledger-8-/, err);
+      assert.match(err, /built sweb\.eval\.x86_64\.swegym-samples__ledger-8-/, err);
+      assert.equal(err.match(/built sweb\.eval/g)?.length, 1, "one built line");
       assert.match(err, new RegExp(`\\[1/1\\] ${id}: resolved`));
       const info = await docker.getImage(images[i]!).inspect();
       assert.equal(info.Config.Labels['io.swegym.instance'], id);
@@ -95,10 +96,10 @@ test('--repo-source DIR: a missing image is built from a local git directory or 
     writeFileSync(file, JSON.stringify({ ...sampleRecord('swegym-samples__ledger-8'), instance_id: `swegym-samples__ledger-8-none${stamp}`, repo: 'swegym-audit/ledger' }) + '\n');
     const c = capture();
     assert.equal(await verifyCommand({ dataset: file, predictions: 'gold', runId: 'repo-source-none', envSpec: [spec], noPull: true, report: join(cwd, 'rs-none.json') }, c.io), 1);
-    assert.match(c.err.join(''), /: image_error .*pass --repo-source DIR/);
+    assert.match(c.err.join(''), /: image_error .*pass --repo-source PATH/);
     assert.doesNotMatch(c.err.join(''), /pulling/);
   } finally {
-    for (const img of images) await docker.getImage(img).remove().catch(() => undefined);
+    for (const img of images) await removeBuilds(img);
   }
 });
 

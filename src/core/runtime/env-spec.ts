@@ -25,6 +25,8 @@ export const EnvSpec = z
     /** Offline builds (no registry): Debian packages for the debootstrap base, commands run in the env layer. */
     base_packages: z.array(z.string()).optional(),
     env_setup: z.array(z.string()).optional(),
+    /** false: this dataset's instance images are published nowhere, so swegym never tries to pull them. */
+    published_images: z.boolean().optional(),
     /** Seconds. */
     test_timeout: z.number().positive().optional(),
     install_timeout: z.number().positive().optional(),

@@ -145,7 +145,6 @@ export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts:
     const job = `image:${task.instance_id}`;
     const log = new BuildLog(opts.logDir ?? defaultBuildLogDir(), `instance-${task.instance_id}`);
     progress.start({ id: job, label: `instance image ${task.instance_id}`, kind: 'instance', logFile: log.path });
-    const started = Date.now();
     try {
       await buildInstanceImage(task, spec, keyed, { ...opts, docker, env: env.image, labels: keyLabels(inputs, task.instance_id, opts.dataset), log, progress, job, say });
     } catch (e) {
@@ -156,7 +155,7 @@ export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts:
     await pointLatestAt(docker, keyed, local);
     // A forced rebuild took the name from the image it replaces: remove that one unless a container still uses it.
     if (replaced && replaced.Id !== (await inspectImage(docker, keyed))?.Id) await imageHandle(docker, replaced.Id).remove().catch(() => undefined);
-    progress.done(job, { ok: true, summary: `built ${keyed} in ${((Date.now() - started) / 1000).toFixed(1)} s`, logFile: log.path });
+    progress.done(job, { ok: true, summary: `built ${keyed}`, logFile: log.path });
     if (!opts.progress) say(`[swegym] built ${keyed}`);
     return result(keyed, 'built', partial);
   });
