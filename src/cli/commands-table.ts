@@ -38,12 +38,20 @@ const llm = {
   config: { type: 'string', help: 'agent config file (JSON)' } as OptSpec,
 };
 
+/** How rollouts run: the same options for run, batch and the workbench (one rollout pipeline behind all three). */
+const trajectory: OptSpec = { type: 'string', help: 'recorded trajectory for --agent replay (a file, or a folder of <instance_id>.jsonl)' };
+const rolloutTimeout: OptSpec = { type: 'number', help: 'seconds per rollout' };
+const endpointMaxInflight: OptSpec = { type: 'number', help: 'max concurrent requests per LLM endpoint' };
+const seed: OptSpec = { type: 'number', help: 'base seed' };
+
 export const COMMANDS: Record<string, CommandSpec> = {
   tui: {
     module: './commands/tui.js',
     export: 'tuiCommand',
     summary: 'open the workbench (the default when no command is given)',
-    options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec, model: llm.model, 'base-url': llm['base-url'] },
+    options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec, ...llm, trajectory, profile, offline, 'repo-source': repoSource, ...imageOptions,
+      concurrency: { type: 'number', help: 'workers for batches started in the workbench (default 2)' }, 'rollout-timeout': rolloutTimeout, 'endpoint-max-inflight': endpointMaxInflight, seed,
+      'budget-usd': { type: 'number', help: 'hard stop of a batch at this spend' } },
   },
   doctor: {
     module: './commands/doctor.js',
@@ -83,20 +91,20 @@ export const COMMANDS: Record<string, CommandSpec> = {
     module: './commands/run.js',
     export: 'runCommand',
     summary: 'run one rollout: environment, agent, patch, verification',
-    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'llm | gold | replay' }, ...llm, trajectory: { type: 'string', help: 'recorded trajectory for --agent replay' }, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
+    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm' }, ...llm, trajectory, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions, 'rollout-timeout': rolloutTimeout, seed: { type: 'number', help: 'seed sent with every model request' } },
   },
   batch: {
     module: './commands/batch.js',
     export: 'batchCommand',
     summary: 'run every (instance, sample) pair with a pool of workers, saved as a session',
     options: {
-      dataset, instances, agent: { type: 'string', default: 'gold', help: 'llm | gold' }, ...llm,
+      dataset, instances, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm' }, ...llm, trajectory,
       samples: { type: 'number', default: 1, help: 'samples per instance' }, concurrency: { type: 'number', default: 2, help: 'workers' },
       temperatures: { type: 'list', help: 'sample 0 at the first, the rest at the second (e.g. 0,0.5)' },
       'budget-usd': { type: 'number', help: 'hard stop at this spend' }, 'budget-tokens': { type: 'number', help: 'hard stop at this many tokens' },
-      'endpoint-max-inflight': { type: 'number', help: 'max concurrent requests per LLM endpoint' }, 'rollout-timeout': { type: 'number', help: 'seconds per rollout' },
+      'endpoint-max-inflight': endpointMaxInflight, 'rollout-timeout': rolloutTimeout,
       'stall-after': { type: 'number', help: 'seconds without events before a rollout counts as stalled' }, session: { type: 'string', help: 'session name' },
-      'sessions-dir': sessionsDir, profile, offline, 'env-spec': envSpec, seed: { type: 'number', help: 'base seed' },
+      'sessions-dir': sessionsDir, profile, offline, 'env-spec': envSpec, seed, 'repo-source': repoSource, ...imageOptions,
       'no-remote-control': noRemoteControl,
     },
     notes: [

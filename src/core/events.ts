@@ -55,7 +55,8 @@ export const StopReason = z.enum([
 export type StopReason = z.infer<typeof StopReason>;
 
 export const AgentInfo = z.object({
-  kind: z.enum(['llm', 'gold', 'replay', 'external', 'imported', 'moatless']),
+  /** A kind from the agent registry (core/rollout/agents.ts: gold, replay, llm, moatless, ...), 'external' (a gym client) or 'imported'. */
+  kind: z.string().min(1),
   model: z.string().optional(),
   base_url: z.string().optional(),
   /** Configuration without secrets (never an API key). */

@@ -9,7 +9,8 @@ import type { RolloutViewModel } from './state/rollout-view-model.js';
  * wires the real session store, scheduler, agents and Docker) does the work. Tests drive the TUI through the same port.
  */
 
-export type AgentId = 'gold' | 'replay' | 'llm';
+/** A kind from core's agent registry (`agentKinds()`): gold, replay, llm, ... */
+export type AgentId = string;
 
 export interface AgentChoice {
   id: AgentId;

@@ -2,26 +2,18 @@ import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 
 import { join, resolve } from 'node:path';
 import type { RolloutEvent } from '../core/events.js';
 import type { TaskRecord } from '../core/dataset/schema.js';
-import type { Agent } from '../core/agent/types.js';
 import type { SessionReader } from '../core/session/types.js';
 import { loadTasks } from '../core/dataset/load.js';
-import { SAMPLES_DIR } from '../core/dataset/samples.js';
 import { listSessions, DEFAULT_SESSIONS_DIR } from '../core/session/list.js';
 import { openSession } from '../core/session/store.js';
 import { SessionWriter } from '../core/session/writer.js';
 import { newSessionName } from '../core/session/ids.js';
-import { Scheduler, type RolloutRunner } from '../core/scheduler/scheduler.js';
+import type { Scheduler, RolloutRunner } from '../core/scheduler/scheduler.js';
 import { planWork } from '../core/scheduler/queue.js';
-import { ImagePrefetcher } from '../core/scheduler/images.js';
-import { makeImageOps } from '../core/scheduler/runner.js';
-import { GoldAgent } from '../core/agent/gold-agent.js';
-import { ReplayAgent } from '../core/agent/replay-agent.js';
-import { LlmAgent } from '../core/agent/llm/agent.js';
-import { runRollout } from '../core/rollout/run-rollout.js';
-import { verifyPatch } from '../core/harness/verify.js';
-import { defaultProfileFor } from '../core/harness/profiles.js';
-import { loadSpecRegistry, type SpecRegistry } from '../core/runtime/spec-registry.js';
-import { DockerProvider } from '../core/runtime/docker.js';
+import { createSessionScheduler } from '../core/scheduler/execute.js';
+import { AGENTS, TRAJECTORIES_DIR, agentEntry, trajectoryFor } from '../core/rollout/agents.js';
+import type { BatchSettings } from '../core/rollout/settings.js';
+import { scrubSecrets } from '../core/session/manifest.js';
 import { VERSION } from '../core/version.js';
 import { checkLive, startRemoteControl } from '../core/scheduler/remote-control.js';
 import { RemoteBatchControl, snapshotFromSummaries } from '../core/scheduler/remote-client.js';
@@ -41,9 +33,15 @@ export interface CoreBackendOptions {
   /** The LLM agent's model and endpoint (default: env SWEGYM_MODEL, OPENAI_BASE_URL). */
   model?: string;
   baseUrl?: string;
+  /**
+   * Everything else a batch can be told on the command line (LLM config, profile, offline, image options, timeouts,
+   * endpoint limit, seed, budgets): the workbench's rollouts and batches run through the same session scheduler and
+   * rollout pipeline as `swegym batch`, with these settings.
+   */
+  settings?: Partial<BatchSettings>;
 }
 
-export const TRAJECTORIES_DIR = join(SAMPLES_DIR, 'trajectories');
+export { TRAJECTORIES_DIR };
 
 /**
  * The workbench's port onto the engine: tasks from the dataset loader, sessions from the session store, rollouts and
@@ -55,8 +53,6 @@ export class CoreBackend implements Backend {
   readonly modelHint?: string;
   private readonly sessionsDir: string;
   private readonly env: NodeJS.ProcessEnv;
-  private specs?: SpecRegistry;
-  private provider?: DockerProvider;
   private taskList?: TaskRecord[];
   private runSession?: SessionWriter;
   private readonly schedulers = new Set<Scheduler>();
@@ -87,26 +83,30 @@ export class CoreBackend implements Backend {
   }
 
   trajectoryFor(instanceId: string): string | undefined {
-    const dir = this.opts.trajectoriesDir ?? TRAJECTORIES_DIR;
-    if (!existsSync(dir)) return undefined;
-    const exact = join(dir, `${instanceId}.jsonl`);
-    if (existsSync(exact)) return exact;
-    const f = readdirSync(dir).find((n) => n.startsWith(instanceId) && n.endsWith('.jsonl'));
-    return f ? join(dir, f) : undefined;
+    return trajectoryFor(this.opts.trajectoriesDir ?? this.opts.settings?.trajectory ?? TRAJECTORIES_DIR, instanceId);
+  }
+
+  /** The settings a rollout or batch with this agent runs with: the command line's, the agent chosen here. */
+  private settingsFor(agent: AgentId): BatchSettings {
+    const base = this.opts.settings ?? {};
+    const model = this.model;
+    const llm = model || this.baseUrl || base.llm ? { ...(base.llm ?? {}), ...(model ? { model } : {}), ...(this.baseUrl ? { baseURL: this.baseUrl } : {}) } : undefined;
+    return {
+      ...base,
+      concurrency: this.opts.concurrency ?? base.concurrency ?? 2,
+      agent,
+      ...(llm ? { llm: llm as BatchSettings['llm'] } : {}),
+      trajectory: this.opts.trajectoriesDir ?? base.trajectory ?? TRAJECTORIES_DIR,
+      ...(this.opts.envSpec ? { env_spec_files: this.opts.envSpec.map((f) => resolve(f)) } : {}),
+    };
   }
 
   agents(task?: TaskInfo): AgentChoice[] {
-    const traj = task ? this.trajectoryFor(task.instance_id) : undefined;
-    return [
-      { id: 'gold', label: 'gold', available: true, note: "applies the dataset's reference patch (checks the environment and the harness)" },
-      { id: 'replay', label: 'replay', available: !!traj, note: traj ? 'replays a recorded trajectory' : 'no recorded trajectory for this instance' },
-      {
-        id: 'llm',
-        label: `llm${this.model ? ` (${this.model})` : ''}`,
-        available: !!this.env.OPENAI_API_KEY && !!this.model,
-        note: this.env.OPENAI_API_KEY ? (this.model ? `the LLM agent${this.baseUrl ? ` at ${this.baseUrl}` : ''}` : 'pass --model (or set SWEGYM_MODEL) to choose the model') : 'set OPENAI_API_KEY, then --model / --base-url',
-      },
-    ];
+    return AGENTS.map((a) => {
+      const { available, note } = a.availability(this.settingsFor(a.kind), this.env, task as TaskRecord | undefined);
+      const label = a.usesModel && this.model ? `${a.kind} (${this.model})` : a.kind;
+      return { id: a.kind, label, available, note };
+    });
   }
 
   async listSessions(): Promise<SessionListing[]> {
@@ -139,53 +139,27 @@ export class CoreBackend implements Backend {
     return undefined;
   }
 
-  private docker(): DockerProvider {
-    this.provider ??= new DockerProvider();
-    return this.provider;
-  }
-
-  private specRegistry(): SpecRegistry {
-    this.specs ??= loadSpecRegistry(this.opts.envSpec ?? []);
-    return this.specs;
-  }
-
-  private makeAgent(id: AgentId, task: TaskRecord): Agent {
-    if (id === 'gold') return new GoldAgent();
-    if (id === 'replay') {
-      const file = this.trajectoryFor(task.instance_id);
-      if (!file) throw new Error(`no recorded trajectory for ${task.instance_id}`);
-      return new ReplayAgent(file);
+  /** Bad agent choices fail here, before a session is created. */
+  private checkAgent(agent: AgentId, tasks: TaskRecord[]): void {
+    const entry = agentEntry(agent);
+    for (const t of tasks) {
+      const a = entry.availability(this.settingsFor(agent), this.env, t);
+      if (!a.available) throw new Error(`${agent} cannot run ${t.instance_id}: ${a.note}`);
     }
-    return new LlmAgent({ model: this.model!, ...(this.baseUrl ? { baseURL: this.baseUrl } : {}) } as never, { env: this.env });
   }
 
-  /** The runner: runRollout + verifyPatch, with every event also handed to the workbench as it happens. */
-  private runner(agent: AgentId, onEvent: (e: RolloutEvent) => void, logDir: string): RolloutRunner {
-    return async (ctx) => {
-      const off = ctx.emitter.on(onEvent);
-      try {
-        if (!ctx.image) throw new Error(`no image prepared for ${ctx.task.instance_id}`);
-        const image = ctx.image.image;
-        const profile = defaultProfileFor(ctx.task);
-        const spec = this.specRegistry().lookup(ctx.task.repo, String(ctx.task.version));
-        const out = await runRollout({
-          task: ctx.task,
-          agent: this.makeAgent(agent, ctx.task),
-          provider: ctx.engine.provider,
-          image,
-          emitter: ctx.emitter,
-          sample: ctx.sample,
-          signal: ctx.signal,
-          labels: ctx.labels,
-          verifyProfile: profile,
-          verify: (patch) => verifyPatch({ task: ctx.task, patch, spec, profile, provider: ctx.engine.provider, image, signal: ctx.signal, labels: ctx.labels, logDir: join(logDir, ctx.rolloutId) }),
-        });
-        return { status: out.status, error: out.error };
-      } finally {
-        // The scheduler's own closing events (e.g. an abandoned runner) come after; keep listening briefly.
-        setTimeout(off, 1000).unref();
-      }
-    };
+  /** Every event of every rollout is also handed to the workbench as it happens. */
+  private listening(onEvent: (e: RolloutEvent) => void) {
+    return (runner: RolloutRunner): RolloutRunner =>
+      async (ctx) => {
+        const off = ctx.emitter.on(onEvent);
+        try {
+          return await runner(ctx);
+        } finally {
+          // The scheduler's own closing events (e.g. an abandoned runner) come after; keep listening briefly.
+          setTimeout(off, 1000).unref();
+        }
+      };
   }
 
   private createSession(prefix: string, tasks: TaskRecord[], agent: AgentId): SessionWriter {
@@ -196,29 +170,24 @@ export class CoreBackend implements Backend {
       swegym_version: VERSION,
       dataset: { ref: this.opts.dataset, instance_ids: tasks.map((t) => t.instance_id), repos: Object.fromEntries(tasks.map((t) => [t.instance_id, t.repo])) },
       images: {},
-      agent: { kind: agent, ...(agent === 'llm' ? { model: this.model } : {}) },
-      sampling: { samples: 1, temperatures: [0], seed: 0 },
+      agent: { kind: agent, ...(agentEntry(agent).usesModel ? { model: this.model } : {}) },
+      sampling: { samples: 1, temperatures: [0], seed: this.opts.settings?.seed ?? 0 },
+      scheduler: scrubSecrets({ ...this.settingsFor(agent) }) as Record<string, unknown>,
     });
   }
 
-  private schedule(session: SessionWriter, tasks: TaskRecord[], agent: AgentId, onEvent: (e: RolloutEvent) => void, firstSample = 0): Scheduler {
-    const items = planWork(tasks, 1, [0], 0).map((w) => ({ ...w, sample: w.sample + firstSample }));
-    const provider = this.docker();
-    const sched = new Scheduler({
-      session,
-      items,
-      runner: this.runner(agent, onEvent, join(session.dir, 'logs')),
-      engines: [{ name: 'docker', provider }],
-      concurrency: this.opts.concurrency ?? 2,
-      images: new ImagePrefetcher(makeImageOps({ specs: this.specRegistry(), docker: provider.docker })),
-    });
-    this.schedulers.add(sched);
-    return sched;
+  private async schedule(session: SessionWriter, tasks: TaskRecord[], agent: AgentId, onEvent: (e: RolloutEvent) => void, firstSample = 0): Promise<Scheduler> {
+    const settings = this.settingsFor(agent);
+    const items = planWork(tasks, 1, [0], settings.seed ?? 0).map((w) => ({ ...w, sample: w.sample + firstSample }));
+    // Not swept first: the workbench's run session has other rollouts running in it.
+    const { scheduler } = await createSessionScheduler(session, items, settings, { wrapRunner: this.listening(onEvent), env: this.env });
+    this.schedulers.add(scheduler);
+    return scheduler;
   }
 
   async startRollout(task: TaskInfo, agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout> {
     const record = task as TaskRecord;
-    this.makeAgent(agent, record); // bad agent choices fail here, before a session is created
+    this.checkAgent(agent, [record]);
     const all = (await this.tasks()) as TaskRecord[];
     this.runSession ??= this.createSession('tui', all, agent);
     const session = this.runSession;
@@ -226,7 +195,7 @@ export class CoreBackend implements Backend {
     let rolloutId: string | undefined;
     let resolveId!: (id: string) => void;
     const idKnown = new Promise<string>((r) => (resolveId = r));
-    const sched = this.schedule(session, [record], agent, (e) => {
+    const sched = await this.schedule(session, [record], agent, (e) => {
       if (!rolloutId) {
         rolloutId = e.rollout;
         resolveId(e.rollout);
@@ -242,9 +211,9 @@ export class CoreBackend implements Backend {
 
   async startBatch(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveBatch> {
     const records = tasks as TaskRecord[];
-    for (const t of records) this.makeAgent(agent, t);
+    this.checkAgent(agent, records);
     const session = this.createSession('batch', records, agent);
-    const sched = this.schedule(session, records, agent, onEvent);
+    const sched = await this.schedule(session, records, agent, onEvent);
     this.batchDirs.set(sched, session.dir);
     // Another workbench or `swegym control` can watch and steer this batch too, like one started headless.
     const remote = startRemoteControl(session.dir, sched, { control: true });

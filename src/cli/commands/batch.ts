@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadTasks } from '../../core/dataset/load.js';
 import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
@@ -12,11 +12,13 @@ import { newSessionName } from '../../core/session/ids.js';
 import { scrubSecrets } from '../../core/session/manifest.js';
 import { planWork } from '../../core/scheduler/queue.js';
 import { executeSession, envSpecHashes, promptTemplateHashes, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
-import { parseLlmAgentConfig, parseLlmAgentConfigFile, type LlmAgentConfigInput } from '../../core/agent/llm/config.js';
+import type { LlmAgentConfigInput } from '../../core/agent/llm/config.js';
+import { agentEntry, checkAgent, llmSettingsFrom } from '../../core/rollout/agents.js';
+import { checkImageOptions, type ImageCliOptions } from './verify.js';
 import { sanitize } from '../../core/util/sanitize.js';
 import { sessionNameProblem } from '../../core/util/identifiers.js';
 
-export interface BatchOptions {
+export interface BatchOptions extends ImageCliOptions {
   dataset?: string;
   instances?: string[];
   agent?: string;
@@ -37,22 +39,13 @@ export interface BatchOptions {
   offline?: boolean;
   envSpec?: string[];
   seed?: number;
+  /** Recorded trajectories for --agent replay: a file, or a folder of <instance_id>.jsonl. */
+  trajectory?: string;
+  repoSource?: string;
   /** --no-remote-control: ignore control.jsonl (live.json still shows the batch, with control: false). */
   noRemoteControl?: boolean;
   /** Library/test hooks (not CLI flags). */
   io?: Partial<ExecuteIO>;
-}
-
-function readAgentConfig(file: string | undefined): Record<string, unknown> {
-  if (!file) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new Error(`${file}: cannot read the agent config (${(e as Error).message})`);
-  }
-  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new Error(`${file}: the agent config must be a JSON object`);
-  return v as Record<string, unknown>;
 }
 
 /** Exit codes: 0 all done, 1 error, 2 bad usage, 3 stopped before the end (Ctrl-C, budget); resume continues. */
@@ -60,9 +53,11 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
   const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   const agentKind = opts.agent ?? 'gold';
-  if (agentKind !== 'gold' && agentKind !== 'llm') {
-    err(`swegym batch: --agent must be gold or llm (got '${agentKind}')`);
-    return 2;
+  let agentUsesModel: boolean;
+  try {
+    agentUsesModel = agentEntry(agentKind).usesModel;
+  } catch (e) {
+    return usage(err, `--agent: ${(e as Error).message}`);
   }
   const samples = opts.samples ?? 1;
   const concurrency = opts.concurrency ?? 2;
@@ -72,7 +67,7 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     const problem = sessionNameProblem(opts.session);
     if (problem) return usage(err, `--session ${problem}`);
   }
-  const temperatures = (opts.temperatures ?? (agentKind === 'llm' ? ['0', '0.5'] : [])).map((t) => Number(t));
+  const temperatures = (opts.temperatures ?? (agentUsesModel ? ['0', '0.5'] : [])).map((t) => Number(t));
   if (temperatures.some((t) => !Number.isFinite(t) || t < 0 || t > 2)) return usage(err, `--temperatures must be numbers in [0, 2] (got ${opts.temperatures?.join(',')})`);
   let profile: ProfileName | undefined;
   if (opts.profile) {
@@ -82,19 +77,15 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   }
 
   let llm: LlmAgentConfigInput | undefined;
-  if (agentKind === 'llm') {
-    const overrides = { ...(opts.model ? { model: opts.model } : {}), ...(opts.baseUrl ? { baseURL: opts.baseUrl } : {}) };
-    try {
-      const fileCfg = readAgentConfig(opts.config);
-      llm = { ...fileCfg, ...overrides } as LlmAgentConfigInput;
-      if (!llm.model) return usage(err, '--agent llm needs --model (or "model" in --config)');
-      // Checked before anything runs: a bad config is bad input (file, line, field; exit 2), not an infrastructure
-      // failure of every rollout.
-      if (opts.config) parseLlmAgentConfigFile(readFileSync(opts.config, 'utf8'), opts.config, overrides);
-      else parseLlmAgentConfig(llm, 'command line');
-    } catch (e) {
-      return usage(err, (e as Error).message);
-    }
+  let images: ReturnType<typeof checkImageOptions>;
+  try {
+    images = checkImageOptions(opts);
+    // Checked before anything runs: a bad config is bad input (file, line, field; exit 2), not an infrastructure
+    // failure of every rollout.
+    if (agentUsesModel) llm = llmSettingsFrom(opts);
+    await checkAgent({ agent: agentKind, llm, trajectory: opts.trajectory });
+  } catch (e) {
+    return usage(err, (e as Error).message);
   }
 
   let loaded: Awaited<ReturnType<typeof loadTasks>>;
@@ -123,6 +114,11 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     endpoint_max_inflight: opts.endpointMaxInflight,
     rollout_timeout_sec: opts.rolloutTimeout,
     stall_after_sec: opts.stallAfter,
+    ...(opts.trajectory ? { trajectory: resolve(opts.trajectory) } : {}),
+    ...(opts.noPull ? { pull_images: false } : {}),
+    ...(images.template ? { image_template: images.template } : {}),
+    ...(images.naming ? { image_naming: images.naming } : {}),
+    ...(opts.repoSource ? { repo_source: resolve(opts.repoSource) } : {}),
   };
   const seed = opts.seed ?? 0;
   // The profile each instance is verified with (the default depends on the dataset the instance comes from).
@@ -142,7 +138,7 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     images: {},
     harness_profile: harnessProfile,
     env_spec_hashes: envSpecHashes(specs, loaded.tasks),
-    prompt_template_hashes: agentKind === 'llm' ? await promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : undefined) : {},
+    prompt_template_hashes: agentUsesModel ? await promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : undefined) : {},
     agent: scrubSecrets({ kind: agentKind, model: llm?.model, base_url: llm?.baseURL, config: llm ?? {} }),
     verifier: { kind: 'harness', profile: harnessProfile, offline: !!opts.offline },
     sampling: { samples, temperatures, seed },

@@ -1,30 +1,23 @@
-import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { RolloutEmitter, type RolloutEvent } from '../../core/events.js';
-import type { Agent } from '../../core/agent/types.js';
-import type { EnvSpec } from '../../core/runtime/env-spec.js';
 import type { TaskRecord } from '../../core/dataset/schema.js';
-import type { ProfileName } from '../../core/harness/types.js';
-import { GoldAgent } from '../../core/agent/gold-agent.js';
-import { ReplayAgent } from '../../core/agent/replay-agent.js';
-import { LlmAgent } from '../../core/agent/llm/agent.js';
-import { parseLlmAgentConfig, parseLlmAgentConfigFile, type LlmAgentConfig } from '../../core/agent/llm/config.js';
 import { loadTasks } from '../../core/dataset/load.js';
-import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
+import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
 import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
-import { verifyPatch } from '../../core/harness/verify.js';
-import { runRollout } from '../../core/rollout/run-rollout.js';
 import { formatEvent } from '../../core/rollout/plain-printer.js';
 import { sanitize, terminalSafeJson } from '../../core/util/sanitize.js';
-import { ensureInstanceImage } from '../../core/runtime/images.js';
-import { sampleRepoSource } from '../../core/dataset/samples.js';
-import { defaultProfileFor } from '../../core/harness/profiles.js';
-import { checkImageOptions, namingFor, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
+import { agentEntry, checkAgent, llmSettingsFrom } from '../../core/rollout/agents.js';
+import { resolveInstanceImage, type ResolvedInstanceImage } from '../../core/rollout/environment.js';
+import { runPipelineRollout } from '../../core/rollout/pipeline.js';
+import type { RolloutSettings } from '../../core/rollout/settings.js';
+import { loadBatchConfig, makeEngines } from '../../core/scheduler/engines.js';
+import { checkImageOptions, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
 
 export interface RunCommandOptions extends ImageCliOptions {
   dataset: string;
   instance: string;
-  agent: 'llm' | 'gold' | 'replay';
+  /** A kind from the agent registry: gold, replay, llm, ... */
+  agent: string;
   model?: string;
   baseUrl?: string;
   /** JSON file with the LLM agent's configuration (LlmAgentConfig); --model / --base-url override it. */
@@ -37,6 +30,9 @@ export interface RunCommandOptions extends ImageCliOptions {
   offline?: boolean;
   /** Where to clone the repository from when the image must be built offline (default: the sample bundles). */
   repoSource?: string;
+  /** Seed sent with every model request (default: none). */
+  seed?: number;
+  rolloutTimeout?: number;
 }
 
 type Out = { line(s: string): void; err(s: string): void };
@@ -49,18 +45,30 @@ const stdio: Out = { line: (s) => process.stdout.write(s + '\n'), err: (s) => pr
  */
 export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Promise<number> {
   let task: TaskRecord;
-  let spec: EnvSpec;
-  let agent: Agent;
-  let profile: ProfileName;
-  let images: ReturnType<typeof checkImageOptions>;
+  let specs: SpecRegistry;
+  let settings: RolloutSettings;
   try {
-    images = checkImageOptions(opts);
+    const images = checkImageOptions(opts);
     const loaded = await loadTasks(opts.dataset, { ids: [opts.instance] });
     task = loaded.tasks[0];
     if (!task) throw new Error(`instance ${opts.instance} not found in ${opts.dataset}`);
-    spec = loadSpecRegistry(opts.envSpec ?? []).lookup(task.repo, String(task.version));
-    agent = await makeAgent(opts);
-    profile = parseProfile(opts.profile) ?? defaultProfileFor(task);
+    specs = loadSpecRegistry(opts.envSpec ?? []);
+    specs.lookup(task.repo, String(task.version));
+    settings = {
+      agent: opts.agent,
+      ...(agentEntry(opts.agent).usesModel ? { llm: llmSettingsFrom(opts) } : {}),
+      ...(opts.trajectory ? { trajectory: opts.trajectory } : {}),
+      profile: parseProfile(opts.profile),
+      offline: opts.offline,
+      ...(opts.noPull ? { pull_images: false } : {}),
+      image_template: images.template,
+      image_naming: images.naming,
+      repo_source: opts.repoSource,
+      rollout_timeout_sec: opts.rolloutTimeout,
+      seed: opts.seed,
+    };
+    if (opts.agent === 'replay' && !opts.trajectory) throw new Error('--agent replay needs --trajectory FILE (a recorded rollout, JSON lines)');
+    await checkAgent(settings);
   } catch (e) {
     out.err(`swegym run: ${sanitize(errText(e))}`);
     return 2;
@@ -75,7 +83,14 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     }
   });
 
-  const provider = new DockerProvider();
+  // The first configured engine (SWEGYM_ENGINES / swegym.config.json; default: the local one).
+  let provider: DockerProvider;
+  try {
+    provider = new DockerProvider({ docker: makeEngines(loadBatchConfig().engines.slice(0, 1), 'run')[0]!.docker });
+  } catch (e) {
+    out.err(`swegym run: ${sanitize(errText(e))}`);
+    return 2;
+  }
   // Containers are removed on crashes and signals too; a first Ctrl-C interrupts the rollout, which ends cleanly.
   installCleanupHandlers({ exitOnSignal: false });
   await reportSweep(provider, 'run', (t) => out.err(t.trimEnd()));
@@ -83,14 +98,9 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
   const onSigint = () => abort.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', onSigint);
   try {
-    let image: { image: string; source: 'local' | 'pulled' | 'built' };
+    let image: ResolvedInstanceImage;
     try {
-      image = await ensureInstanceImage(task, spec, {
-        offline: opts.offline,
-        pull: !opts.offline && !opts.noPull,
-        template: images.template,
-        naming: images.naming ?? namingFor(task),
-        repoSource: opts.repoSource ?? sampleRepoSource(task.repo),
+      image = await resolveInstanceImage(task, specs, settings, {
         docker: provider.docker,
         onLog: (m) => {
           if (!opts.json) out.line(`-- ${sanitize(m)}`);
@@ -102,17 +112,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
       else out.err(`swegym run: ${sanitize(msg)}`);
       return 1;
     }
-    const outcome = await runRollout({
-      task,
-      agent,
-      provider,
-      image: image.image,
-      imageSource: image.source,
-      emitter,
-      signal: abort.signal,
-      verifyProfile: profile,
-      verify: (patch) => verifyPatch({ task, patch, spec, profile, provider, image: image.image, offline: opts.offline, signal: abort.signal }),
-    });
+    const outcome = await runPipelineRollout({ task, settings, specs, provider, image, emitter, signal: abort.signal, seed: settings.seed });
     if (!opts.json) {
       const patch = outcome.result?.patch ?? '';
       out.line('');
@@ -131,40 +131,6 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     return outcome.status === 'completed' ? 0 : outcome.status === 'interrupted' ? 130 : 1;
   } finally {
     process.removeListener('SIGINT', onSigint);
-  }
-}
-
-async function makeAgent(opts: RunCommandOptions): Promise<Agent> {
-  switch (opts.agent) {
-    case 'gold':
-      return new GoldAgent();
-    case 'replay': {
-      if (!opts.trajectory) throw new Error('--agent replay needs --trajectory FILE (a recorded rollout, JSON lines)');
-      const agent = new ReplayAgent(opts.trajectory);
-      await agent.trajectory(); // read and validate now: a bad file is an input error, not an infra error
-      return agent;
-    }
-    case 'llm': {
-      const overrides: Record<string, unknown> = {};
-      if (opts.model) overrides.model = opts.model;
-      if (opts.baseUrl) overrides.baseURL = opts.baseUrl;
-      let config: LlmAgentConfig;
-      if (opts.config) {
-        let text: string;
-        try {
-          text = await readFile(opts.config, 'utf8');
-        } catch (e) {
-          throw new Error(`${opts.config}: cannot read the agent config (${errText(e)})`);
-        }
-        config = parseLlmAgentConfigFile(text, opts.config, overrides);
-      } else {
-        if (!overrides.model) throw new Error('--agent llm needs --model (or "model" in --config)');
-        config = parseLlmAgentConfig(overrides, 'command line');
-      }
-      return new LlmAgent(config);
-    }
-    default:
-      throw new Error(`unknown agent ${String(opts.agent)} (expected llm, gold or replay)`);
   }
 }
 

@@ -6,8 +6,9 @@ import { runPlain } from '../../tui/plain.js';
 import { installCleanupHandlers } from '../../core/runtime/docker.js';
 import { resolveSessionDir } from '../../core/session/list.js';
 import { sanitize } from '../../core/util/sanitize.js';
+import { workbenchSettings, type RolloutCliOptions } from '../shared/rollout-settings.js';
 
-export interface TuiCommandOptions {
+export interface TuiCommandOptions extends RolloutCliOptions {
   dataset?: string;
   session?: string;
   theme?: string;
@@ -29,7 +30,9 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
   let theme;
   let bindings;
   let session: string | undefined;
+  let settings;
   try {
+    settings = workbenchSettings(opts);
     const cfg = loadTuiConfig();
     theme = loadTheme({ name: opts.theme ?? cfg.theme, noColor: colorDisabled(env, isTTY) });
     bindings = applyOverrides(defaultBindings(), cfg.keys, configPath());
@@ -38,7 +41,7 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
     process.stderr.write(`swegym tui: ${sanitize((e as Error).message)}\n`);
     return 2;
   }
-  const backend = new CoreBackend({ dataset: opts.dataset ?? 'samples', sessionsDir: opts.sessionsDir, envSpec: opts.envSpec, model: opts.model, baseUrl: opts.baseUrl });
+  const backend = new CoreBackend({ dataset: opts.dataset ?? 'samples', sessionsDir: opts.sessionsDir, envSpec: opts.envSpec, model: opts.model, baseUrl: opts.baseUrl, settings });
 
   if (opts.plain || !isTTY) {
     try {

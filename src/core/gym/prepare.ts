@@ -2,10 +2,9 @@ import type Dockerode from 'dockerode';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { EnvSpec } from '../runtime/env-spec.js';
 import type { Runtime, RuntimeProvider } from '../runtime/types.js';
-import { stripHistory } from '../runtime/strip-history.js';
 import { ensureInstanceImage } from '../runtime/images.js';
-import { sampleRepoSource } from '../dataset/samples.js';
-import { REPO_DIR, prepareWorkspace } from '../rollout/workspace.js';
+import { startEnvironment } from '../rollout/workspace.js';
+import { imageOptionsFor } from '../rollout/environment.js';
 
 export type ImageSource = 'local' | 'pulled' | 'built';
 export interface ResolvedImage {
@@ -39,20 +38,11 @@ export async function prepareEnvironment(
   opts: { labels?: Record<string, string>; memoryBytes?: number } = {},
 ): Promise<PreparedEnv> {
   const t0 = Date.now();
-  const runtime = await provider.start({
-    image: img.image,
-    workdir: REPO_DIR,
+  const { runtime, workspaceDir, repoDir } = await startEnvironment(provider, task, img, {
     memoryBytes: opts.memoryBytes,
-    labels: { [GYM_ROLE_LABEL]: 'gym', 'io.swegym.instance': task.instance_id, ...(opts.labels ?? {}) },
+    labels: { [GYM_ROLE_LABEL]: 'gym', ...(opts.labels ?? {}) },
   });
-  try {
-    if (img.source === 'pulled') await stripHistory(runtime, task.base_commit, REPO_DIR);
-    const workspaceDir = await prepareWorkspace(runtime, task, REPO_DIR);
-    return { task, runtime, image: img.image, workspaceDir, repoDir: REPO_DIR, readyAt: Date.now(), prepareMs: Date.now() - t0 };
-  } catch (e) {
-    await runtime.stop().catch(() => undefined);
-    throw e;
-  }
+  return { task, runtime, image: img.image, workspaceDir, repoDir, readyAt: Date.now(), prepareMs: Date.now() - t0 };
 }
 
 /**
@@ -63,15 +53,9 @@ export function defaultImageResolver(
   specFor: (task: TaskRecord) => EnvSpec,
   opts: { offline?: boolean; pull?: boolean; docker?: Dockerode; onLog?: (line: string) => void } = {},
 ): ImageResolver {
-  return cachedResolver((task) =>
-    ensureInstanceImage(task, specFor(task), {
-      offline: opts.offline ?? true,
-      pull: opts.pull ?? false,
-      repoSource: sampleRepoSource(task.repo),
-      docker: opts.docker,
-      onLog: opts.onLog,
-    }),
-  );
+  // The rollout pipeline's image options; the gym's defaults: offline, no pulls.
+  const settings = { agent: 'external', offline: opts.offline ?? true, pull_images: opts.pull ?? false };
+  return cachedResolver((task) => ensureInstanceImage(task, specFor(task), imageOptionsFor(task, settings, { docker: opts.docker, onLog: opts.onLog })));
 }
 
 /** One resolution per instance at a time; successful results are kept. */

@@ -4,9 +4,8 @@ import type { Verdict } from '../harness/types.js';
 import type { Runtime, RuntimeProvider } from '../runtime/types.js';
 import type { Agent, AgentResult } from '../agent/types.js';
 import { extractPatch } from '../agent/patch.js';
-import { stripHistory } from '../runtime/strip-history.js';
 import { WallClockExceeded } from './abort.js';
-import { REPO_DIR, prepareWorkspace } from './workspace.js';
+import { REPO_DIR, startEnvironment } from './workspace.js';
 
 export interface RunRolloutOptions {
   task: TaskRecord;
@@ -72,13 +71,9 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutOutcom
     const tEnv = Date.now();
     let workspaceDir: string;
     try {
-      runtime = await opts.provider.start({
-        image: opts.image,
-        workdir: REPO_DIR,
-        labels: { 'io.swegym.role': 'rollout', 'io.swegym.instance': task.instance_id, ...(opts.labels ?? {}) },
-      });
-      if (opts.imageSource === 'pulled') await stripHistory(runtime, task.base_commit, REPO_DIR);
-      workspaceDir = await prepareWorkspace(runtime, task, REPO_DIR);
+      ({ runtime, workspaceDir } = await startEnvironment(opts.provider, task, { image: opts.image, source: opts.imageSource }, {
+        labels: { 'io.swegym.role': 'rollout', ...(opts.labels ?? {}) },
+      }));
     } catch (e) {
       return ended(opts.signal?.aborted ? 'interrupted' : 'infra_error', { error: `environment: ${errText(e)}` });
     }

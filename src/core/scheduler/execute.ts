@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadPrompts } from '../agent/prompts.js';
 import type { TaskRecord } from '../dataset/schema.js';
-import type { ProfileName } from '../harness/types.js';
-import type { LlmAgentConfigInput } from '../agent/llm/config.js';
+import type { BatchSettings } from '../rollout/settings.js';
 import { loadSpecRegistry, type SpecRegistry } from '../runtime/spec-registry.js';
 import type { SessionWriter } from '../session/writer.js';
 import { sha256 } from '../session/manifest.js';
@@ -18,24 +17,7 @@ import { SESSION_LABEL } from './scheduler.js';
 import { startRemoteControl } from './remote-control.js';
 import { sweepOrphans } from '../runtime/sweep.js';
 
-/** Settings of a batch, kept in the manifest (`scheduler`) so `resume` runs the same way. */
-export interface BatchSettings {
-  agent: 'gold' | 'llm';
-  llm?: LlmAgentConfigInput;
-  concurrency: number;
-  profile?: ProfileName;
-  offline?: boolean;
-  env_spec_files?: string[];
-  budget_usd?: number;
-  budget_tokens?: number;
-  endpoint_max_inflight?: number;
-  rollout_timeout_sec?: number;
-  stall_after_sec?: number;
-  max_infra_retries?: number;
-  verify_timeout_sec?: number;
-  /** Try registries for instance images (default true). */
-  pull_images?: boolean;
-}
+export type { BatchSettings } from '../rollout/settings.js';
 
 export interface ExecuteIO {
   out: (line: string) => void;
@@ -78,54 +60,58 @@ export function envSpecHashes(specs: SpecRegistry, tasks: TaskRecord[]): Record<
   return out;
 }
 
+export interface SessionSchedulerOptions {
+  /** Default: the rollout pipeline on the configured engines (makeDefaultRunner). */
+  runner?: RolloutRunner;
+  /** Wraps the runner (the workbench listens to each rollout's events this way). */
+  wrapRunner?: (runner: RolloutRunner) => RolloutRunner;
+  previous?: ConstructorParameters<typeof Scheduler>[0]['previous'];
+  /** Remove the session's leftover containers on every engine first (a resumed or re-opened session). */
+  sweep?: boolean;
+  onSwept?: (n: number) => void;
+  log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** An engine that cannot be listed while sweeping. */
+  engineError?: (message: string) => void;
+  /** Where API keys and the engine configuration are read (default process.env). */
+  env?: Record<string, string | undefined>;
+}
+
 /**
- * Runs (or continues) a session: sweeps containers a crashed run of it left, prepares images ahead, runs the items
- * with the scheduler, prints progress, handles Ctrl-C, and never leaves containers.
+ * The one composition of a session run, for the CLI (batch, resume) and the workbench alike: the configured
+ * engines (SWEGYM_ENGINES / swegym.config.json), an image prefetcher per engine with the settings' image options
+ * (pull, template, naming, repo source, offline, disk budget), the per-endpoint limiter, the infra retries, the
+ * timeouts, the budget and the rollout pipeline as the runner. Every option a batch has, the workbench has.
  */
-export async function executeSession(
+export async function createSessionScheduler(
   writer: SessionWriter,
   items: WorkItem[],
   settings: BatchSettings,
-  io: ExecuteIO,
-  previous?: ConstructorParameters<typeof Scheduler>[0]['previous'],
-): Promise<SchedulerResult> {
-  const cfg = loadBatchConfig();
+  o: SessionSchedulerOptions = {},
+): Promise<{ scheduler: Scheduler; swept: number }> {
+  const cfg = loadBatchConfig(o.env);
   const engines = makeEngines(cfg.engines, writer.id);
   let swept = 0;
-  for (const e of engines) {
-    try {
-      // This session's containers (by its unique id) whose creating process is gone: a crashed run's leftovers.
-      swept += await sweepOrphans(e.provider, { [SESSION_LABEL]: writer.id });
-    } catch (err) {
-      io.err(`engine ${e.name}: cannot list containers: ${(err as Error).message}`);
+  if (o.sweep) {
+    for (const e of engines) {
+      try {
+        // This session's containers (by its unique id) whose creating process is gone: a crashed run's leftovers.
+        swept += await sweepOrphans(e.provider, { [SESSION_LABEL]: writer.id });
+      } catch (err) {
+        o.engineError?.(`engine ${e.name}: cannot list containers: ${(err as Error).message}`);
+      }
     }
+    if (swept > 0) o.onSwept?.(swept);
   }
-  if (swept > 0) io.out(`Removed ${swept} leftover container(s) of session ${writer.name}.`);
   const specs = loadSpecRegistry(settings.env_spec_files ?? []);
-  const runner =
-    io.runner ??
-    makeDefaultRunner({
-      agent: settings.agent,
-      llm: settings.llm,
-      specs,
-      profile: settings.profile,
-      offline: settings.offline,
-      rolloutTimeoutSec: settings.rollout_timeout_sec,
-      verifyTimeoutSec: settings.verify_timeout_sec,
-      logDir: join(writer.dir, 'verify'),
-    });
+  const base = o.runner ?? makeDefaultRunner({ settings, specs, logDir: join(writer.dir, 'verify'), env: o.env });
+  const runner = o.wrapRunner ? o.wrapRunner(base) : base;
   for (const e of engines) {
-    e.images = new ImagePrefetcher(makeImageOps({ specs, docker: e.docker, offline: settings.offline, pull: settings.pull_images }), {
+    e.images = new ImagePrefetcher(makeImageOps({ specs, settings, docker: e.docker }), {
       diskBudgetBytes: cfg.image_disk_budget_gb ? cfg.image_disk_budget_gb * 1024 ** 3 : undefined,
     });
   }
-  // On a terminal: one live status line, log lines printed above it. Otherwise (logs, CI, nohup): plain lines.
-  const term = io.tty ?? (process.stdout.isTTY ? process.stdout : false);
-  const status = term ? ttyStatusLine(term) : undefined;
-  const out = status ? (l: string) => status.above(() => io.out(l)) : io.out;
-  const err = status ? (l: string) => status.above(() => io.err(l)) : io.err;
   const limiter = new EndpointLimiter(settings.endpoint_max_inflight ?? Number.MAX_SAFE_INTEGER);
-  const sched = new Scheduler({
+  const scheduler = new Scheduler({
     session: writer,
     items,
     runner,
@@ -140,9 +126,36 @@ export async function executeSession(
     stallAfterMs: (settings.stall_after_sec ?? 600) * 1000,
     budgetUsd: settings.budget_usd,
     budgetTokens: settings.budget_tokens,
-    previous,
+    previous: o.previous,
     containersSwept: swept,
+    log: o.log,
+  });
+  return { scheduler, swept };
+}
+
+/**
+ * Runs (or continues) a session: sweeps containers a crashed run of it left, prepares images ahead, runs the items
+ * with the scheduler, prints progress, handles Ctrl-C, and never leaves containers.
+ */
+export async function executeSession(
+  writer: SessionWriter,
+  items: WorkItem[],
+  settings: BatchSettings,
+  io: ExecuteIO,
+  previous?: ConstructorParameters<typeof Scheduler>[0]['previous'],
+): Promise<SchedulerResult> {
+  // On a terminal: one live status line, log lines printed above it. Otherwise (logs, CI, nohup): plain lines.
+  const term = io.tty ?? (process.stdout.isTTY ? process.stdout : false);
+  const status = term ? ttyStatusLine(term) : undefined;
+  const out = status ? (l: string) => status.above(() => io.out(l)) : io.out;
+  const err = status ? (l: string) => status.above(() => io.err(l)) : io.err;
+  const { scheduler: sched } = await createSessionScheduler(writer, items, settings, {
+    runner: io.runner,
+    previous,
+    sweep: true,
+    onSwept: (n) => out(`Removed ${n} leftover container(s) of session ${writer.name}.`),
     log: (level, m) => (level === 'info' ? out : err)(`${level}: ${m}`),
+    engineError: (m) => err(m),
   });
   io.onScheduler?.(sched);
   const remote = startRemoteControl(writer.dir, sched, { control: io.remoteControl !== false, log: (level, m) => (level === 'info' ? out : err)(`${level}: ${m}`) });

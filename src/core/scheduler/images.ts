@@ -3,6 +3,8 @@ import { Semaphore } from './semaphore.js';
 
 export interface ImageInfo {
   image: string;
+  /** How it was obtained: a pulled image may carry history past the base commit, which a rollout strips first. */
+  source?: 'local' | 'pulled' | 'built';
   digest?: string;
 }
 
