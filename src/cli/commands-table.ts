@@ -204,7 +204,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'export sft | verifier | predictions data from a session',
     positionals: ['kind', 'session'],
     options: {
-      out: { type: 'string', required: true, help: 'output JSONL' }, format: { type: 'string', help: 'sft: swegym-text (default) | openai-tools' },
+      out: { type: 'string', required: true, help: 'output JSONL' }, format: { type: 'string', help: 'sft: swegym-text (default) | openai-tools | moatless (one example per LLM call of a Moatless rollout; --max-per-instance 2, --max-tokens 10240 by default); verifier: swegym (default) | moatless' },
       'max-per-instance': { type: 'number', help: 'sft: at most N per instance' }, 'max-turns': { type: 'number', help: 'sft: drop longer trajectories' },
       'max-tokens': { type: 'number', help: 'drop trajectories over this many tokens' }, ratio: { type: 'number', help: 'verifier: negatives per positive' },
       seed: { type: 'number', help: 'sampling seed' }, template: { type: 'string', help: 'verifier: chatml | llama3' }, sample: { type: 'number', help: 'predictions: which sample' },
@@ -216,6 +216,6 @@ export const COMMANDS: Record<string, CommandSpec> = {
     export: 'importCommand',
     summary: "import other tools' trajectories as a session (swegym, openhands, swe-agent, mini-swe-agent)",
     positionals: ['file'],
-    options: { format: { type: 'string', required: true, help: 'swegym (SWE-Gym trajectory rows) | openhands (output.jsonl) | swe-agent (.traj, 0.x and 1.x) | mini-swe-agent (.traj.json: v1, v2 with tool calls, or a bare message list); a folder of .traj / .traj.json files works too. The instance id is read from inside the file when it is there, else from the file name' }, session: { type: 'string', help: 'session name' }, 'sessions-dir': sessionsDir, json },
+    options: { format: { type: 'string', required: true, help: 'swegym (SWE-Gym trajectory rows) | openhands (output.jsonl) | swe-agent (.traj, 0.x and 1.x) | mini-swe-agent (.traj.json: v1, v2 with tool calls, or a bare message list) | moatless (the evaluation folder of the Moatless fork: trajs/<id>.json + prompt_logs/, or one trajs/<id>.json); a folder of .traj / .traj.json files works too. The instance id is read from inside the file when it is there, else from the file name' }, session: { type: 'string', help: 'session name' }, 'sessions-dir': sessionsDir, json },
   },
 };

@@ -1,6 +1,6 @@
 import { resolveSessionDir } from '../../core/session/list.js';
 import { openSession } from '../../core/session/store.js';
-import { exportPredictions, exportSft, exportVerifier, metaPath } from '../../core/export/session-export.js';
+import { exportMoatlessSft, exportPredictions, exportSft, exportVerifier, metaPath } from '../../core/export/session-export.js';
 import type { SftFormat } from '../../core/export/sft.js';
 
 export interface ExportOptions {
@@ -8,7 +8,7 @@ export interface ExportOptions {
   kind: string;
   session: string;
   out: string;
-  /** sft: swegym-text (default) | openai-tools */
+  /** sft: swegym-text (default) | openai-tools | moatless (per-call examples of Moatless rollouts) */
   format?: string;
   maxPerInstance?: number;
   maxTurns?: number;
@@ -47,9 +47,17 @@ export async function exportCommand(opts: ExportOptions): Promise<number> {
   const print = (summary: string, data: unknown) => out(opts.json ? JSON.stringify(data, null, 2) : summary);
   switch (opts.kind) {
     case 'sft': {
+      if (opts.format === 'moatless') {
+        const { stats } = await exportMoatlessSft(reader, opts.out, { maxPerInstance: positiveInt(opts.maxPerInstance, 'max-per-instance'), maxTokens: positiveInt(opts.maxTokens, 'max-tokens') });
+        print(
+          `wrote ${stats.examples} per-call example(s) from ${stats.trajectories_kept} resolved Moatless trajectories over ${stats.instances} instance(s) to ${opts.out} (moatless); skipped ${stats.unresolved_skipped} unresolved, dropped ${stats.dropped_per_instance_cap} over --max-per-instance, ${stats.examples_over_max_tokens} example(s) over --max-tokens, ${stats.calls_skipped_error} call(s) that ended in an error; metadata: ${metaPath(opts.out)}`,
+          { out: opts.out, meta: metaPath(opts.out), stats },
+        );
+        return 0;
+      }
       const format = (opts.format ?? 'swegym-text') as SftFormat;
       if (format !== 'swegym-text' && format !== 'openai-tools') {
-        err(`swegym export sft: --format must be swegym-text or openai-tools (got ${opts.format})`);
+        err(`swegym export sft: --format must be swegym-text, openai-tools or moatless (got ${opts.format})`);
         return 2;
       }
       const { stats } = await exportSft(reader, opts.out, {

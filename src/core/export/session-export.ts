@@ -8,6 +8,7 @@ import { toPredictionLines } from './predictions.js';
 import { toSwegymText } from './text-trajectory.js';
 import { taskPreambles } from './preamble.js';
 import { loadSessionTasks } from '../verifier/candidates.js';
+import { buildMoatlessSft, promptLogFromEvents, type MoatlessRollout } from './moatless-sft.js';
 
 /**
  * Finished rollouts of a session with their trajectory and oracle verdict (undefined when never verified).
@@ -94,4 +95,42 @@ export async function exportPredictions(reader: SessionReader, out: string, opts
   const rows = examples.map((e) => ({ instance_id: e.instance_id, patch: e.patch }));
   writeFileSync(out, toPredictionLines(rows, model));
   return { written: rows.length, model };
+}
+
+/** Finished Moatless rollouts of a session with their prompt logs (rollouts of other agents have none and are left out). */
+export async function moatlessRollouts(reader: SessionReader): Promise<MoatlessRollout[]> {
+  const out: MoatlessRollout[] = [];
+  for (const s of reader.summaries()) {
+    if (!isFinished(s) || s.status === 'infra_error') continue;
+    const events = await reader.events(s.rollout_id);
+    const promptLog = promptLogFromEvents(events);
+    if (!promptLog.length) continue;
+    out.push({
+      rolloutId: s.rollout_id,
+      instance_id: s.instance_id,
+      sample: s.sample,
+      resolved: s.resolved === true,
+      promptLog,
+      calls: events.filter((e) => e.type === 'model_response').length,
+    });
+  }
+  return out;
+}
+
+/** `export sft --format moatless`: one chat example per logged LLM call of a resolved Moatless rollout. */
+export async function exportMoatlessSft(reader: SessionReader, out: string, opts: { maxPerInstance?: number; maxTokens?: number } = {}) {
+  const rollouts = await moatlessRollouts(reader);
+  const { lines, stats } = buildMoatlessSft(rollouts, { ...opts, expName: sessionName(reader) });
+  writeJsonl(out, lines.map((l) => l.line));
+  const meta = {
+    kind: 'sft',
+    session: sessionName(reader),
+    format: 'moatless',
+    tokenizer: stats.tokenizer,
+    filters: { resolved_only: true, max_per_instance: opts.maxPerInstance ?? 2, rank: 'fewest LM calls', max_tokens: opts.maxTokens ?? 10240, skip_calls_with_error: true },
+    stats,
+    lines: lines.map((l) => l.meta),
+  };
+  writeFileSync(metaPath(out), JSON.stringify(meta, null, 2) + '\n');
+  return { stats, meta };
 }

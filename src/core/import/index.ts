@@ -4,6 +4,7 @@ import { readSwegym } from './swegym.js';
 import { readOpenhands } from './openhands.js';
 import { readSweAgent } from './swe-agent.js';
 import { readMiniSweAgent } from './mini-swe-agent.js';
+import { readMoatless } from './moatless.js';
 import { IMPORT_FORMATS, ImportError, type ImportFormat, type ImportedRollout } from './types.js';
 
 export * from './types.js';
@@ -36,6 +37,7 @@ export async function readImport(path: string, format: string): Promise<Imported
     throw new ImportError(path, undefined, '(file)', `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   const f = format as ImportFormat;
+  if (f === 'moatless') return readMoatless(path);
   if (isDir) {
     if (f === 'swe-agent') return trajFiles(path, /\.traj$/).flatMap(readSweAgent);
     if (f === 'mini-swe-agent') return trajFiles(path, /\.traj\.json$/).flatMap(readMiniSweAgent);

@@ -1,6 +1,6 @@
 import type { ChatMessage, StopReason } from '../events.js';
 
-export const IMPORT_FORMATS = ['swegym', 'openhands', 'swe-agent', 'mini-swe-agent'] as const;
+export const IMPORT_FORMATS = ['swegym', 'openhands', 'swe-agent', 'mini-swe-agent', 'moatless'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** One rollout read from another tool's files, before it becomes session events. */
@@ -17,6 +17,19 @@ export interface ImportedRollout {
   prompt_tokens?: number;
   completion_tokens?: number;
   source: { file: string; line?: number };
+  /** Moatless rollouts: the logged calls (one request/response each) and the state transitions, instead of `messages`. */
+  moatless?: MoatlessImport;
+}
+
+export interface MoatlessImport {
+  issue?: string;
+  /** prompt_logs/<id>/<NN>_<State>.json in file-name order. */
+  calls: { transition: number; state: string; messages: ChatMessage[]; completion: string | null; error: string | null }[];
+  transitions: {
+    name: string;
+    message?: string;
+    actions: { action_name: string; action: Record<string, unknown> | string; retry_message?: string; cost: number; input_tokens: number; output_tokens: number }[];
+  }[];
 }
 
 /** Bad input: names the file, the line (when the format has lines) and the field. */

@@ -11,6 +11,7 @@ const PROFILE_OF: Record<ImportFormat, 'swegym' | 'openhands' | 'swebench'> = {
   openhands: 'openhands',
   'swe-agent': 'swebench',
   'mini-swe-agent': 'swebench',
+  moatless: 'openhands',
 };
 
 /**
@@ -29,7 +30,7 @@ export function importedEvents(r: ImportedRollout, opts: { rollout: string; samp
   });
   const msgs = r.messages;
   let from = 0;
-  let turn = 0;
+  let turn = r.moatless ? moatlessBodies(r.moatless, bodies) : 0;
   msgs.forEach((m, i) => {
     if (m.role !== 'assistant') return;
     bodies.push({ type: 'model_request', turn, new_messages: msgs.slice(from, i) as ChatMessage[], total_messages: i });
@@ -70,6 +71,39 @@ export function importedEvents(r: ImportedRollout, opts: { rollout: string; samp
   }
   bodies.push({ type: 'rollout_ended', status: 'completed', duration_ms: 0 });
   return bodies.map((b, seq) => RolloutEvent.parse({ v: 1, ts: opts.t0 + seq, rollout: opts.rollout, seq, ...b }));
+}
+
+/**
+ * A Moatless rollout: each logged call as a full request (history_reset) and its completion with the prompt-log
+ * marker, then the transitions and actions of trajs/<id>.json. Returns the number of calls.
+ */
+function moatlessBodies(m: NonNullable<ImportedRollout['moatless']>, bodies: EventBody[]): number {
+  let turn = 0;
+  for (const c of m.calls) {
+    bodies.push({ type: 'model_request', turn, new_messages: c.messages, total_messages: c.messages.length, history_reset: true });
+    if (c.completion !== null) {
+      bodies.push({ type: 'model_response', turn, content: c.completion, tool_calls: [], finish_reason: null, usage: { prompt_tokens: 0, completion_tokens: 0, estimated: true }, cost_usd: 0, latency_ms: 0 });
+    }
+    bodies.push({ type: 'moatless_prompt_log', transition: c.transition, state: c.state, turn, error: c.error });
+    turn++;
+  }
+  m.transitions.forEach((t, i) => {
+    const prev = m.transitions[i - 1];
+    bodies.push({ type: 'moatless_transition', transition: i + 1, state: t.name, ...(prev ? { from: prev.name } : {}), ...(t.message ? { message: t.message } : {}) });
+    for (const a of t.actions) {
+      bodies.push({
+        type: 'moatless_action',
+        transition: i + 1,
+        state: t.name,
+        action_name: a.action_name,
+        action: a.action,
+        trigger: a.retry_message ? 'retry' : null,
+        ...(a.retry_message ? { retry_message: a.retry_message } : {}),
+        attempts: 1,
+      });
+    }
+  });
+  return turn;
 }
 
 export interface ImportSessionResult {

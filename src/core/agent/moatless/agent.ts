@@ -22,7 +22,10 @@ import { makeState } from './states.js';
 
 /** One raw completion call as the agent needs it; transport retries are the implementation's (reported as events). */
 export interface MoatlessModelCall {
-  (req: ChatRequest, hooks: { signal: AbortSignal; onRetry: (info: { attempt: number; status?: number; delayMs: number; error: string }) => void }): Promise<{
+  (
+    req: ChatRequest,
+    hooks: { signal: AbortSignal; onRetry: (info: { attempt: number; status?: number; delayMs: number; error: string }) => void; onNotice?: (message: string) => void },
+  ): Promise<{
     content: string | null;
     finishReason: string | null;
     usage?: { prompt_tokens: number; completion_tokens: number };
@@ -74,6 +77,7 @@ export class MoatlessAgent implements Agent {
       const reply = await this.deps.call(req, {
         signal,
         onRetry: (r) => emitter.emit({ type: 'model_retry', turn: t, attempt: r.attempt, status: r.status, delay_ms: r.delayMs, error: r.error }),
+        onNotice: (message) => emitter.emit({ type: 'log', level: 'warn', message }),
       });
       const content = reply.content ?? '';
       const u = reply.usage
