@@ -65,17 +65,30 @@ export interface FollowedBatch extends SchedulerControl {
   close(): void;
 }
 
+/** What a batch started from the workbench runs with: the options of `swegym batch` (see BatchPlan in core). */
+export interface BatchOptions {
+  samples?: number;
+  concurrency?: number;
+  temperatures?: number[];
+  budgetUsd?: number;
+  seed?: number;
+}
+
 export interface Backend {
   readonly datasetName: string;
   /** How to point the workbench at a model, or undefined when one is configured. */
   readonly modelHint?: string;
+  /** The configured model and endpoint ("gpt-4o-mini at http://127.0.0.1:8000/v1"), shown on Home. */
+  readonly modelInfo?: string;
+  /** Calls `onChange` when the sessions folder changes (a session created, a batch started or finished elsewhere). */
+  watchSessions?(onChange: () => void): () => void;
   tasks(): Promise<TaskInfo[]>;
   agents(task?: TaskInfo): AgentChoice[];
   listSessions(): Promise<SessionListing[]>;
   openSession(dir: string): Promise<SessionReader>;
   /** Starts one rollout (in the workbench's run session, created on first use); every event is passed to onEvent. */
   startRollout(task: TaskInfo, agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout>;
-  startBatch?(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveBatch>;
+  startBatch?(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void, opts?: BatchOptions): Promise<LiveBatch>;
   /** The batch another process runs in this session, or undefined when no process ever published one there. */
   followBatch?(sessionDir: string): FollowedBatch | undefined;
   /** The command that opens a shell in the rollout's container (live) or in a fresh environment with its patch. */

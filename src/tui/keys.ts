@@ -30,10 +30,17 @@ export const KEY_DEFS: KeyDef[] = [
   { id: 'home.mark', screen: 'home', keys: ['space'], description: 'Mark a session for run compare' },
   { id: 'home.batch', screen: 'home', keys: ['d'], description: 'Open the batch dashboard of the running batch' },
 
-  // Every printable key types into the filter here, so `q` is text and only Esc goes back.
-  { id: 'picker.back', screen: 'picker', keys: ['escape'], description: 'Clear the filter, or go back when it is empty', hint: 'back', replaces: 'global.back' },
-  { id: 'picker.open', screen: 'picker', keys: ['return'], description: 'Open the instance (its latest rollout, or start one)', hint: 'open/run' },
-  { id: 'picker.mark', screen: 'picker', keys: ['space'], description: 'Mark / unmark for a batch', hint: 'mark' },
+  // Filtering starts with `/` (k9s, lazygit): outside the filter, q, j and k mean what they mean everywhere.
+  { id: 'picker.back', screen: 'picker', keys: ['q', 'escape'], description: 'Clear the filter, or go back when there is none', hint: 'back', replaces: 'global.back' },
+  { id: 'picker.filter', screen: 'picker', keys: ['/'], description: 'Filter: type words (id, repo, text) or is:resolved / is:failed / is:error / is:unrun; Enter keeps it, Esc drops it', hint: 'filter' },
+  { id: 'picker.open', screen: 'picker', keys: ['return'], description: 'Open the instance (its best rollout, or start one)', hint: 'open/run' },
+  { id: 'picker.down', screen: 'picker', keys: ['j', 'down'], description: 'Next instance' },
+  { id: 'picker.up', screen: 'picker', keys: ['k', 'up'], description: 'Previous instance' },
+  { id: 'picker.pageDown', screen: 'picker', keys: ['pagedown', 'ctrl+d'], description: 'Page down' },
+  { id: 'picker.pageUp', screen: 'picker', keys: ['pageup'], description: 'Page up' },
+  { id: 'picker.first', screen: 'picker', keys: ['g', 'home'], description: 'First instance' },
+  { id: 'picker.last', screen: 'picker', keys: ['G', 'end'], description: 'Last instance' },
+  { id: 'picker.mark', screen: 'picker', keys: ['space'], description: 'Mark / unmark for a batch, and move to the next row', hint: 'mark' },
   { id: 'picker.run', screen: 'picker', keys: ['ctrl+r'], description: 'Start a new rollout of the selected instance' },
   { id: 'picker.batch', screen: 'picker', keys: ['ctrl+b'], description: 'Start a batch over the marked instances', hint: 'batch' },
   { id: 'picker.bestofn', screen: 'picker', keys: ['ctrl+n'], description: 'Best-of-n compare of the selected instance' },

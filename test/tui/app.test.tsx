@@ -23,10 +23,10 @@ test('no API key: home says how to point at a model, a new run reaches a live ro
   assert.match(stripAnsi(f), /OPENAI_API_KEY/);
   assert.equal(rows(f).length, 24);
   await press(r, 'n');
-  await waitFrame(r, (p) => p.includes('2/2 instances'));
-  await press(r, 'c', 'a', 'l', 'c');
-  await waitFrame(r, (p) => p.includes('1/2 instances'));
-  await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('1 of 2 instances'));
+  await press(r, '/', 'c', 'a', 'l', 'c');
+  await waitFrame(r, (p) => p.includes('1 of 1 (of 2) instances'));
+  await press(r, KEYS.enter, KEYS.enter); // keep the filter, then open
   f = await waitFrame(r, (p) => p.includes('Run acme__calc-1 with'));
   assert.match(stripAnsi(f), /gold/);
   assert.match(stripAnsi(f), /replay/);
@@ -57,7 +57,7 @@ test('a saved session reopens from home and shows the same rollout', async () =>
   await press(first.r, KEYS.enter);
   await waitFrame(first.r, (p) => p.includes('Run acme__calc-1 with'));
   await press(first.r, KEYS.enter);
-  const live = stripAnsi(await waitFrame(first.r, (p) => p.includes('RESOLVED')));
+  const live = stripAnsi(await waitFrame(first.r, (p) => p.includes('RESOLVED') && p.includes('agent 2 steps')));
   cleanup();
   const second = app(backend);
   await waitFrame(second.r, (p) => p.includes('sessions/tui-1'));
@@ -84,14 +84,14 @@ test('? shows the help of the current screen; Esc closes it', async () => {
   await waitFrame(r, (p) => p.includes('keys · picker'));
   await press(r, KEYS.esc);
   await waitFrame(r, (p) => p.includes('filter:'));
-  await press(r, 'a', '?');
+  await press(r, '/', 'a', '?');
   f = await waitFrame(r, (p) => p.includes('keys · picker'));
   await press(r, KEYS.esc);
   f = await waitFrame(r, (p) => p.includes('filter: a'));
   assert.ok(!stripAnsi(f).includes('filter: a?'));
 });
 
-test('status bar: each screen lists the keys that work there (picker: Esc back, q is filter text; home: q quit)', async () => {
+test('status bar: each screen lists the keys that work there (picker: q back, / filter, q is text only after /; home: q quit)', async () => {
   const { r, exits } = app();
   let f = await waitFrame(r, (p) => p.includes('New run'));
   assert.match(rows(f).at(-1)!, / q quit /);
@@ -99,13 +99,12 @@ test('status bar: each screen lists the keys that work there (picker: Esc back, 
   await press(r, 'n');
   f = await waitFrame(r, (p) => p.includes('filter:'));
   const bar = rows(f).at(-1)!;
-  assert.match(bar, / Esc back /);
-  assert.ok(!/ q back /.test(bar), `picker status bar offers q: ${bar}`);
-  await press(r, 'q');
-  f = await waitFrame(r, (p) => p.includes('filter: q'));
+  assert.match(bar, / q back .* \/ filter /);
+  await press(r, '/', 'q', 'j', 'k');
+  f = await waitFrame(r, (p) => p.includes('filter: qjk'));
   assert.deepEqual(exits, []);
-  await press(r, KEYS.esc); // clears the filter
-  await waitFrame(r, (p) => p.includes('filter: ▏'));
+  await press(r, KEYS.esc); // drops the filter
+  await waitFrame(r, (p) => p.includes('filter: / to filter'));
   await press(r, KEYS.enter);
   f = await waitFrame(r, (p) => p.includes('Run acme__calc-1 with'));
   assert.match(rows(f).at(-1)!, / q back .*Enter run/);

@@ -36,7 +36,7 @@ export function renderWith(el: React.ReactElement, theme?: Theme) {
 export const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls the last frame until `pred` holds (no fixed sleeps). */
-export async function waitFrame(r: { lastFrame(): string | undefined }, pred: (plain: string, raw: string) => boolean, timeoutMs = 3000): Promise<string> {
+export async function waitFrame(r: { lastFrame(): string | undefined }, pred: (plain: string, raw: string) => boolean, timeoutMs = 8000): Promise<string> {
   const t0 = Date.now();
   for (;;) {
     const raw = r.lastFrame() ?? '';

@@ -58,27 +58,28 @@ test('picker: type-to-filter on id, repo and text; counts; best verdict; Enter o
     <Picker tasks={TASKS} summaries={[sum('r1'), sum('r2', { sample: 1, verdict: 'unresolved', resolved: false })]} title="pick" width={80} height={10}
       onOpen={(t, o) => opened.push(`${t.instance_id}${o.forceNew ? ':new' : ''}`)} onBatch={(ts) => batches.push(ts.map((t) => t.instance_id))} onBack={() => opened.push('back')} />,
   );
-  let f = await waitFrame(r, (p) => p.includes('3/3 instances'));
-  assert.match(stripAnsi(f), /acme__calc-1 +acme\/calc +0\.1 +1 +2 +resolved 0\.91 ×2/);
+  let f = await waitFrame(r, (p) => p.includes('1 of 3 instances'));
+  // best verdict, its mean score, and k/n: 1 of the 2 rollouts resolved
+  assert.match(stripAnsi(f), /acme__calc-1 +acme\/calc +0\.1 +1 +2 +resolved 0\.91 1\/2/);
   assert.ok(sgrBefore(f, 'resolved').includes('32'), 'best verdict is colored');
-  await press(r, 'u', 'n', 'i', 'c', 'o');
-  f = await waitFrame(r, (p) => p.includes('1/3 instances'));
+  await press(r, '/', 'u', 'n', 'i', 'c', 'o', KEYS.enter);
+  f = await waitFrame(r, (p) => p.includes('1 of 1 (of 3) instances'));
   assert.match(stripAnsi(f), /other__proj-7 +other\/proj +2\.0 +2 +0/);
   await press(r, KEYS.enter);
   assert.deepEqual(opened, ['other__proj-7']);
   await press(r, KEYS.esc); // clears the filter first
-  await waitFrame(r, (p) => p.includes('3/3 instances'));
-  await press(r, 'a', 'c', 'm', 'e');
-  await waitFrame(r, (p) => p.includes('2/3 instances'));
-  await press(r, ' ', ' ');
+  await waitFrame(r, (p) => p.includes('of 3 instances') && !p.includes('(of 3)'));
+  await press(r, '/', 'a', 'c', 'm', 'e', KEYS.enter);
+  await waitFrame(r, (p) => p.includes('(of 3) instances'));
+  await press(r, 'g', ' ', ' ');
   await waitFrame(r, (p) => p.includes('2 marked'));
   await press(r, '\x02'); // ctrl+b
   assert.deepEqual(batches, [['acme__calc-1', 'acme__calc-9']]);
   await press(r, '\x12'); // ctrl+r: new rollout even though one exists
   assert.deepEqual(opened.slice(1), ['acme__calc-9:new']);
   await press(r, KEYS.esc);
-  await waitFrame(r, (p) => p.includes('3/3 instances'));
-  await press(r, KEYS.esc);
+  await waitFrame(r, (p) => !p.includes('(of 3)'));
+  await press(r, 'q');
   await helpers.tick(50);
   assert.equal(opened.at(-1), 'back');
 });
@@ -92,7 +93,7 @@ test('picker filter matches every word, in id, repo or problem text', () => {
 test('picker at 40 columns with long ids: rows stay one line each', async () => {
   const long = { ...TASK, instance_id: 'a'.repeat(120), repo: 'b/' + 'c'.repeat(80) };
   const r = renderWith(<Picker tasks={[long, ...TASKS]} title="pick" width={40} height={8} onOpen={() => {}} onBatch={() => {}} onBack={() => {}} />);
-  const f = await waitFrame(r, (p) => p.includes('4/4'));
+  const f = await waitFrame(r, (p) => p.includes('1 of 4'));
   assert.equal(rows(f).length, 8);
   for (const l of rows(f)) assert.ok([...l].length <= 40, l);
 });

@@ -3,7 +3,8 @@ import { Box, Text } from 'ink';
 import SelectInput from 'ink-select-input';
 import { T } from '../components/theme-context.js';
 import { Item } from './home.js';
-import type { AgentChoice, AgentId, Backend } from '../backend.js';
+import type { AgentChoice, AgentId, Backend, BatchOptions } from '../backend.js';
+import { useBoundInput } from '../components/keys-context.js';
 import type { TaskInfo } from '../panes/lines.js';
 import { safe } from '../text.js';
 
@@ -26,12 +27,14 @@ export interface AgentChooserProps {
   width: number;
   height: number;
   active: boolean;
-  onChoose(agent: AgentId): void;
+  onChoose(agent: AgentId, opts?: BatchOptions): void;
+  onBack?(): void;
 }
 
 /** Which agent runs the instance (or the batch): the available ones to pick, the others with why they are not. */
 export function AgentChooser(props: AgentChooserProps): React.JSX.Element {
   const { choices } = props;
+  useBoundInput('agent', (action) => action === 'global.back' && props.onBack?.(), props.active);
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Text wrap="truncate-end"><T role="header">{props.batch ? `Run ${props.batch.length} instance(s) with` : `Run ${safe(props.task.instance_id)} with`}</T></Text>

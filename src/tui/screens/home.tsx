@@ -17,6 +17,13 @@ export interface HomeProps {
   /** The batch started here has finished: its dashboard can still be opened. */
   batchEnded?: boolean;
   marked?: string;
+  /** The configured model and endpoint, when there is one. */
+  modelInfo?: string;
+  /** The key of the highlighted row (kept by the app across navigation). */
+  cursor?: string;
+  onCursor?(key: string): void;
+  /** Feedback for keys that cannot act now. */
+  onSay?(message: string): void;
   onNewRun(): void;
   onNewBatch(): void;
   onOpen(dir: string): void;
@@ -58,7 +65,8 @@ export function Home(props: HomeProps): React.JSX.Element {
     ...(props.batchRunning || props.batchEnded ? [{ key: 'dash', label: `▸ Batch dashboard (${props.batchRunning ? 'running' : 'finished'})`, value: { kind: 'dashboard' } as Value }] : []),
     ...sessions.map((s) => ({ key: s.dir, label: sessionRow(s, width, props.marked === s.dir), value: { kind: 'session', dir: s.dir } as Value })),
   ];
-  const [hl, setHl] = React.useState<Value>(items[0].value);
+  const initialIndex = Math.max(0, items.findIndex((i) => i.key === props.cursor));
+  const [hl, setHl] = React.useState<Value>(items[initialIndex].value);
 
   useBoundInput(
     'home',
@@ -67,13 +75,19 @@ export function Home(props: HomeProps): React.JSX.Element {
       else if (action === 'home.newRun') props.onNewRun();
       else if (action === 'home.newBatch') props.onNewBatch();
       else if (action === 'home.batch') props.onDashboard?.();
-      else if (action === 'home.mark' && hl.kind === 'session') props.onMark(hl.dir);
-      else if (action === 'home.compare' && hl.kind === 'session' && props.marked && props.marked !== hl.dir) props.onCompare(props.marked, hl.dir);
+      else if (action === 'home.mark') {
+        if (hl.kind === 'session') props.onMark(hl.dir);
+        else props.onSay?.('Space marks a session (for c, run compare): move to a session row first');
+      } else if (action === 'home.compare') {
+        if (!props.marked) props.onSay?.('mark one session with Space first, then press c on another to compare them');
+        else if (hl.kind !== 'session' || props.marked === hl.dir) props.onSay?.('move to another session, then c compares it with the marked one');
+        else props.onCompare(props.marked, hl.dir);
+      }
     },
     props.active ?? true,
   );
 
-  const hintLines = props.modelHint ? props.modelHint.split('\n') : [];
+  const hintLines = props.modelHint ? props.modelHint.split('\n') : props.modelInfo ? [`model ${props.modelInfo}`] : [];
   const listRows = Math.max(3, height - 5 - hintLines.length);
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -91,7 +105,11 @@ export function Home(props: HomeProps): React.JSX.Element {
           limit={listRows}
           isFocused={props.active ?? true}
           itemComponent={Item}
-          onHighlight={(i) => setHl(i.value)}
+          initialIndex={initialIndex}
+          onHighlight={(i) => {
+            setHl(i.value);
+            props.onCursor?.(i.key ?? '');
+          }}
           onSelect={(i) => {
             if (i.value.kind === 'run') props.onNewRun();
             else if (i.value.kind === 'batch') props.onNewBatch();

@@ -1,0 +1,40 @@
+import React, { useEffect } from 'react';
+import { BestOfN } from '../../screens/best-of-n.js';
+import { useWorkbench } from '../context.js';
+import type { Screen } from '../nav.js';
+import { byInstance, sessionCurves } from '../../state/compare.js';
+
+export function BestOfNRoute({ screen, onWinners }: { screen: Extract<Screen, { kind: 'bestofn' }>; onWinners(dir: string, w: Map<string, string>): void }): React.JSX.Element {
+  const w = useWorkbench();
+  const { backend, registry, sessions, rollouts, actions, dispatch } = w;
+  const dir = screen.sessionDir;
+  // Winners marked earlier (in this or another run of the workbench) show again.
+  useEffect(() => {
+    if (dir && backend.winners) void backend.winners(dir).then((m) => onWinners(dir, m), () => undefined);
+  }, [dir]);
+  const s = dir ? sessions.open.get(dir) : undefined;
+  const all = s ? s.summaries : rollouts.startedSummaries();
+  const bi = byInstance(all);
+  const key = `${dir ?? ""}:${screen.instanceId}`;
+  return (
+    <BestOfN
+      instanceId={screen.instanceId}
+      candidates={bi.get(screen.instanceId) ?? []}
+      loadPatch={async (id) => {
+        await rollouts.load(id, dir);
+        return registry.store(id).get().patch;
+      }}
+      curves={sessionCurves(bi)}
+      width={w.width}
+      height={w.height}
+      active={w.active}
+      winner={w.winners.get(key)}
+      onMarkWinner={(id) => {
+        onWinners(dir ?? '', new Map([[screen.instanceId, id]]));
+        if (dir) void backend.markWinner?.(dir, screen.instanceId, id);
+      }}
+      onOpen={(id) => void actions.openRollout(id, (bi.get(screen.instanceId) ?? []).map((c) => c.rollout_id), dir)}
+      onBack={() => dispatch({ type: 'pop' })}
+    />
+  );
+}
