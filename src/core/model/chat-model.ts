@@ -7,7 +7,7 @@
  * pause, so callers can turn it into a `model_retry` event. Error texts an implementation throws or reports are
  * already masked (no API key in them).
  */
-import type { ChatMessage } from '../events.js';
+import type { ChatMessage, StopReason } from '../events.js';
 
 /** An OpenAI `tools` entry (function tools), as JSON. */
 export interface ToolSpec {
@@ -83,6 +83,8 @@ export interface CallHooks {
   onRetry?: (info: RetryInfo) => void;
   /** Streaming only. */
   onDelta?: (d: Delta) => void;
+  /** Something the caller's user should see (a recorded model reports a divergence here). */
+  onLog?: (level: 'info' | 'warn', message: string) => void;
 }
 
 /** The legacy completions API: what the LLM verifier needs for echoed prompt logprobs. */
@@ -123,6 +125,22 @@ export interface ChatModel {
   stream(req: ChatRequest, hooks?: CallHooks): Promise<ChatReply>;
   /** One completion of a raw prompt (completions API). */
   completePrompt(req: PromptRequest, hooks?: CallHooks): Promise<PromptReply>;
+  /**
+   * Called once when the agent stops, with the final history and patch. A model that keeps its own account (a
+   * recording) checks the last results here and may give the run's closing message.
+   */
+  endRun?(run: { messages: ChatMessage[]; patch: string }, hooks?: CallHooks): { message?: string } | undefined;
+}
+
+/** The model ends the run with this stop reason (a recording that has no more turns). Not an error. */
+export class ModelStop extends Error {
+  constructor(
+    readonly reason: StopReason,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ModelStop';
+  }
 }
 
 /** The prompt does not fit the model's context (the caller may shorten the history and ask again). */

@@ -7,7 +7,7 @@ import type { ChatMessage, StopReason, ToolCall } from '../../events.js';
 import type { Agent, AgentContext, AgentResult } from '../types.js';
 import type { Tool, ToolResult } from '../tool-types.js';
 import { parseLlmAgentConfig, type LlmAgentConfig, type LlmAgentConfigInput } from './config.js';
-import { ContextWindowError, ModelCallError, OpenAiChatModel, isAbort, maskSecret, type CallHooks, type ChatModel, type ChatReply, type ChatRequest } from '../../model/index.js';
+import { ContextWindowError, ModelCallError, ModelStop, OpenAiChatModel, isAbort, maskSecret, type CallHooks, type ChatModel, type ChatReply, type ChatRequest } from '../../model/index.js';
 import { costOf, loadPriceTable, priceFor } from './prices.js';
 import { estimateCompletionTokens, estimatePromptTokens } from './tokens.js';
 import { renderObservation } from './observation.js';
@@ -26,6 +26,8 @@ export interface LlmAgentOptions {
    * `apiKeyEnv` here, at the edge, and handed in.
    */
   model?: ChatModel;
+  /** What is recorded about the agent, when it is not the LLM agent itself (the replay agent). */
+  info?: Agent['info'];
   /** Where the API key is looked up when no model is given (default process.env). */
   env?: Record<string, string | undefined>;
   /** fetch handed to the openai client (the scheduler wraps it to cap concurrent requests per endpoint). */
@@ -56,7 +58,7 @@ export class LlmAgent implements Agent {
     this.apiKey = opts.model ? undefined : (opts.env ?? process.env)[this.config.apiKeyEnv];
     this.fetchImpl = opts.fetch;
     const baseUrl = publicUrl(this.config.baseURL);
-    this.info = { kind: 'llm', model: this.config.model, base_url: baseUrl, config: { ...this.config, baseURL: baseUrl } };
+    this.info = opts.info ?? { kind: 'llm', model: this.config.model, base_url: baseUrl, config: { ...this.config, baseURL: baseUrl } };
   }
 
   private async resolveTools(): Promise<Tool[]> {
@@ -67,8 +69,8 @@ export class LlmAgent implements Agent {
     return mod.defaultTools({ think: this.config.think, bashTimeoutSec: this.config.bash_timeout_sec });
   }
 
-  /** One model per run: the OpenAI client holds no state across rollouts worth sharing. */
-  private makeModel(): ChatModel {
+  /** One model per run (a recording keeps its place in the run); subclasses may bring their own. */
+  protected makeModel(): ChatModel {
     if (this.modelOpt) return this.modelOpt;
     const c = this.config;
     return new OpenAiChatModel({ baseURL: c.baseURL, model: c.model, apiKey: this.apiKey, timeoutMs: c.request_timeout_sec * 1000, retry: c.retry, fetch: this.fetchImpl });
@@ -122,6 +124,8 @@ class Run {
       if (timer) clearTimeout(timer);
     }
     const patch = await this.updatePatch(true);
+    const closing = this.model.endRun?.({ messages: this.messages, patch }, this.logHooks());
+    if (closing?.message) message = closing.message;
     message = this.redact(message);
     const usage = { prompt_tokens: this.promptTokens, completion_tokens: this.completionTokens, estimated: this.estimated };
     this.ctx.emitter.emit({ type: 'agent_stopped', reason, message, turns: this.turns, usage, cost_usd: this.cost });
@@ -137,11 +141,15 @@ class Run {
   }
 
   private classify(e: unknown): { reason: StopReason; message: string } {
-    if (e instanceof Stop) return { reason: e.reason, message: e.message };
+    if (e instanceof Stop || e instanceof ModelStop) return { reason: e.reason, message: e.message };
     if (this.wall.signal.aborted && !this.ctx.signal.aborted) return { reason: 'wall_clock', message: 'wall-clock limit reached' };
     if (this.ctx.signal.aborted || isAbort(e)) return { reason: 'interrupted', message: 'interrupted' };
     if (e instanceof ModelCallError) return { reason: 'error', message: `model call failed after ${e.attempts} attempt(s): ${e.message}` };
     return { reason: 'error', message: e instanceof Error ? e.message : String(e) };
+  }
+
+  private logHooks(): CallHooks {
+    return { onLog: (level, message) => this.ctx.emitter.emit({ type: 'log', level, message: this.redact(message) }) };
   }
 
   private checkSignal() {
@@ -216,6 +224,7 @@ class Run {
     let reply: ChatReply;
     try {
       const hooks: CallHooks = {
+        ...this.logHooks(),
         signal: this.signal,
         onRetry: (r) =>
           this.ctx.emitter.emit({ type: 'model_retry', turn, attempt: r.attempt, ...(r.status !== undefined ? { status: r.status } : {}), delay_ms: r.delayMs, error: this.redact(r.error) }),
