@@ -8,6 +8,7 @@
 import type { CodeBlock } from './codeblock.js';
 import type { FileContext } from './file-context.js';
 import { pyStrip, splitLinesKeepEnds, unifiedDiff } from './difflib.js';
+import { pyRepr } from './py.js';
 import { makeCodeFile, type CodeFile } from './repository.js';
 
 export interface UpdateResult {
@@ -35,23 +36,6 @@ export function removeDuplicateLines(replacement: string[], original: string[]):
 /** `do_diff`: unified diff of the stripped contents, `--- path` / `+++ path` headers, as Python's difflib writes it. */
 export function doDiff(filePath: string, original: string, updated: string): string {
   return unifiedDiff(splitLinesKeepEnds(pyStrip(original)), splitLinesKeepEnds(pyStrip(updated)), filePath, filePath);
-}
-
-/** Python's `repr()` of a str (pydantic prints `error='…'` with it). */
-function pyRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = '';
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += '\\' + ch;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += ch;
-  }
-  return quote + out + quote;
 }
 
 /**

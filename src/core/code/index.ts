@@ -18,3 +18,14 @@ export {
 } from './editing.js';
 export { unifiedDiff, splitLinesKeepEnds, pyStrip } from './difflib.js';
 export { runPylint, newVerificationErrors, type LintResult, type VerificationError } from './lint.js';
+export { EpicSplitter, DEFAULT_CHUNK_SETTINGS, fileCategory, type CodeChunk, type ChunkSettings } from './chunker.js';
+export {
+  Bm25Retriever, VectorRetriever, openAIEmbedder, codeTerms, chunkEmbeddingText, chunkSearchText,
+  type Embedder, type OpenAIEmbedderOptions, type RetrievalInfo, type Retriever, type RankedChunk,
+} from './retrieval.js';
+export {
+  CodeIndex, buildIndexData, defaultCodeIndexCacheDir, partialRatio, rerankFiles,
+  type CodeIndexOptions, type IndexData, type IndexStats, type NameMap, type SearchCodeHit, type SearchCodeResponse,
+  type SearchRequest, type SemanticSearchRequest, type SpanHit,
+} from './code-index.js';
+export { PathSet, globToRegex, fnmatch } from './glob.js';

@@ -148,6 +148,11 @@ export class FileRepository {
     return f;
   }
 
+  /** Put an already parsed file in the cache (the index parses every file once while it builds). */
+  seed(file: CodeFile): void {
+    if (this.contents.get(file.filePath) === file.content && !this.parsed.has(file.filePath)) this.parsed.set(file.filePath, file);
+  }
+
   /** Replace a file's content and module in memory (after a validated edit); `save` writes dirty files out. */
   setFile(file: CodeFile): void {
     this.contents.set(file.filePath, file.content);
