@@ -137,7 +137,17 @@ export const ToolStart = z.object({
   args: z.record(z.string(), z.unknown()),
 });
 
-export const ToolOutput = z.object({ ...Header, type: z.literal('tool_output'), step: z.number().int(), chunk: z.string() });
+export const ToolOutput = z.object({
+  ...Header,
+  type: z.literal('tool_output'),
+  step: z.number().int(),
+  chunk: z.string(),
+  /**
+   * Set on the chunk that closes a step whose output went past the log's cap: bytes of output left out of the log
+   * before this chunk (the head was logged, this chunk is the tail; see src/core/session/output-budget.ts).
+   */
+  omitted_bytes: z.number().int().nonnegative().optional(),
+});
 
 export const ToolEnd = z.object({
   ...Header,
@@ -151,6 +161,10 @@ export const ToolEnd = z.object({
   timed_out: z.boolean().default(false),
   truncated: z.boolean().default(false),
   duration_ms: z.number(),
+  /** Bytes of raw output the command produced (counted by the session log, whatever it kept). */
+  output_bytes: z.number().int().nonnegative().optional(),
+  /** Characters cut from the middle of `observation` by the session log's cap (the agent's own cap comes first). */
+  observation_omitted_chars: z.number().int().nonnegative().optional(),
 });
 
 export const PatchUpdated = z.object({

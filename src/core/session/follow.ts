@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import type { RolloutEvent } from '../events.js';
-import { readJsonlFrom } from './jsonl.js';
+import { scanJsonl } from './jsonl.js';
 
 export interface FollowOptions {
   /** Start at the beginning of every log instead of "from now on". */
@@ -34,15 +34,20 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
       return;
     }
     if (size <= start) return;
-    const chunk = readJsonlFrom<RolloutEvent>(join(rdir, file), start);
-    offsets.set(file, chunk.end);
-    for (const b of chunk.bad) opts.onError?.(`${join(rdir, file)}: a line is not valid JSON (${b.error})`);
-    for (const e of chunk.items) {
-      if (closed) return;
-      if (e && typeof e === 'object' && typeof e.type === 'string') {
-        if (e.type === 'rollout_ended') ended.add(file);
-        onEvent(e);
-      }
+    // In slices: a log that grew by a gigabyte is streamed, never held whole.
+    for (let at = start; at < size && !closed; ) {
+      const chunk = scanJsonl(join(rdir, file), at, 1, (raw) => {
+        const e = raw as RolloutEvent;
+        if (closed) return;
+        if (e && typeof e === 'object' && typeof e.type === 'string') {
+          if (e.type === 'rollout_ended') ended.add(file);
+          onEvent(e);
+        }
+      }, { maxBytes: 8 * 1024 * 1024 });
+      for (const b of chunk.bad) opts.onError?.(`${join(rdir, file)}: a line is not valid JSON (${b.error})`);
+      if (chunk.end === at) break; // only a torn (still being written) line left
+      at = chunk.end;
+      offsets.set(file, at);
     }
   };
 

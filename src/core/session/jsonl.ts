@@ -12,52 +12,135 @@ export interface ParsedChunk<T> {
   lines: number;
 }
 
+export interface ScanResult {
+  end: number;
+  bad: Array<{ line: number; error: string }>;
+  lines: number;
+}
+
+/** Blocks the file is read in: memory stays bounded whatever the file's size. */
+const BLOCK = 4 * 1024 * 1024;
 /**
- * Reads the complete lines of a JSONL file from `start`. A last line without its newline is a write torn by a crash
- * (or one still being written): it is left unread, and everything before it is kept.
+ * A longer line is skipped (reported as bad) without being decoded: V8 cannot hold a string over ~512 MiB, and no
+ * event swegym writes comes near this (see output-budget.ts).
  */
-export function readJsonlFrom<T = unknown>(path: string, start = 0, firstLineNo = 1): ParsedChunk<T> {
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Streams the complete lines of a JSONL file from `start` to `onItem`, block by block. A last line without its
+ * newline is a write torn by a crash (or one still being written): it is left unread, and everything before it is
+ * kept. `maxBytes` stops after about that many bytes (at a line end), for readers that poll.
+ */
+export function scanJsonl(
+  path: string,
+  start: number,
+  firstLineNo: number,
+  onItem: (item: unknown, lineNo: number) => void,
+  opts: { maxBytes?: number } = {},
+): ScanResult {
   let fd: number;
   try {
     fd = openSync(path, 'r');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { items: [], end: start, bad: [], lineNos: [], lines: 0 };
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { end: start, bad: [], lines: 0 };
     throw e;
   }
+  const bad: ScanResult['bad'] = [];
+  let lineNo = firstLineNo;
+  let end = start;
   try {
     const size = fstatSync(fd).size;
-    if (size <= start) return { items: [], end: start, bad: [], lineNos: [], lines: 0 };
-    const buf = Buffer.allocUnsafe(size - start);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, start + got);
+    const stopAt = opts.maxBytes === undefined ? size : Math.min(size, start + opts.maxBytes);
+    let pos = start;
+    // Bytes of the line being assembled (a line can span blocks); `skipping`: a line over MAX_LINE_BYTES.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let skipping = false;
+    const block = Buffer.allocUnsafe(BLOCK);
+    while (pos < size && end < stopAt) {
+      const n = readSync(fd, block, 0, Math.min(BLOCK, size - pos), pos);
       if (n === 0) break;
-      got += n;
+      let from = 0;
+      for (;;) {
+        const nl = block.indexOf(0x0a, from);
+        if (nl < 0 || nl >= n) break;
+        if (!skipping) {
+          const piece = block.subarray(from, nl);
+          const line = pendingBytes === 0 ? piece : Buffer.concat([...pending, piece]);
+          parseLine(line, lineNo, onItem, bad);
+        } else {
+          bad.push({ line: lineNo, error: `line longer than ${MAX_LINE_BYTES} bytes: skipped` });
+        }
+        pending = [];
+        pendingBytes = 0;
+        skipping = false;
+        lineNo++;
+        end = pos + nl + 1;
+        from = nl + 1;
+        if (end >= stopAt) break;
+      }
+      if (end >= stopAt) break;
+      if (from < n && !skipping) {
+        pendingBytes += n - from;
+        if (pendingBytes > MAX_LINE_BYTES) {
+          skipping = true;
+          pending = [];
+        } else pending.push(Buffer.from(block.subarray(from, n)));
+      }
+      pos += n;
     }
-    return parseJsonlBuffer<T>(buf.subarray(0, got), start, firstLineNo);
   } finally {
     closeSync(fd);
   }
+  return { end, bad, lines: lineNo - firstLineNo };
+}
+
+function parseLine(line: Buffer, lineNo: number, onItem: (item: unknown, lineNo: number) => void, bad: ScanResult['bad']): void {
+  const text = line.toString('utf8');
+  if (!text.trim()) return;
+  let item: unknown;
+  try {
+    item = JSON.parse(text);
+  } catch (e) {
+    bad.push({ line: lineNo, error: (e as Error).message });
+    return;
+  }
+  onItem(item, lineNo);
+}
+
+/** The complete lines of a JSONL file from `start`, parsed (see scanJsonl). */
+export function readJsonlFrom<T = unknown>(path: string, start = 0, firstLineNo = 1, opts: { maxBytes?: number } = {}): ParsedChunk<T> {
+  const items: T[] = [];
+  const lineNos: number[] = [];
+  const r = scanJsonl(
+    path,
+    start,
+    firstLineNo,
+    (item, n) => {
+      items.push(item as T);
+      lineNos.push(n);
+    },
+    opts,
+  );
+  return { items, end: r.end, bad: r.bad, lineNos, lines: r.lines };
 }
 
 export function parseJsonlBuffer<T>(buf: Buffer, base: number, firstLineNo = 1): ParsedChunk<T> {
   const lastNl = buf.lastIndexOf(0x0a);
   if (lastNl < 0) return { items: [], end: base, bad: [], lineNos: [], lines: 0 };
-  const text = buf.toString('utf8', 0, lastNl);
   const items: T[] = [];
   const bad: ParsedChunk<T>['bad'] = [];
   const lineNos: number[] = [];
   let lineNo = firstLineNo;
-  for (const line of text.split('\n')) {
-    if (line.trim()) {
-      try {
-        items.push(JSON.parse(line) as T);
-        lineNos.push(lineNo);
-      } catch (e) {
-        bad.push({ line: lineNo, error: (e as Error).message });
-      }
-    }
+  let from = 0;
+  while (from <= lastNl) {
+    const nl = buf.indexOf(0x0a, from);
+    parseLine(buf.subarray(from, nl), lineNo, (item, n) => {
+      items.push(item as T);
+      lineNos.push(n);
+    }, bad);
     lineNo++;
+    from = nl + 1;
   }
   return { items, end: base + lastNl + 1, bad, lineNos, lines: lineNo - firstLineNo };
 }

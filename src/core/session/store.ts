@@ -2,7 +2,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RolloutEvent } from '../events.js';
 import { pairKey, rolloutId as makeRolloutId } from './ids.js';
-import { readJsonlFrom } from './jsonl.js';
+import { readJsonlFrom, scanJsonl } from './jsonl.js';
+import { OutputBudget } from './output-budget.js';
 import { readManifest, type SessionManifest } from './manifest.js';
 import { emptySummary, foldEvent, isFinished, type IndexedSummary } from './summary-fold.js';
 import { followSession } from './follow.js';
@@ -41,11 +42,11 @@ export interface LoadStats {
 /** Folds a log's complete lines from `row.offset`; returns the updated row. Invalid lines are reported and skipped. */
 export function catchUpRow(dir: string, row: IndexRow, bad?: LoadStats['bad_lines']): IndexRow {
   const path = join(dir, ROLLOUTS_DIR, row.file);
-  const chunk = readJsonlFrom<unknown>(path, row.offset, row.line);
-  chunk.items.forEach((raw, i) => {
+  // Streamed: a log of any size folds in bounded memory.
+  const chunk = scanJsonl(path, row.offset, row.line, (raw, lineNo) => {
     const e = raw as RolloutEvent;
     if (!e || typeof e !== 'object' || typeof (e as { type?: unknown }).type !== 'string') {
-      bad?.push({ file: row.file, line: chunk.lineNos[i]!, error: 'not an event object' });
+      bad?.push({ file: row.file, line: lineNo, error: 'not an event object' });
     } else {
       foldEvent(row.summary, e);
     }
@@ -183,18 +184,21 @@ function effective(s: IndexedSummary): RolloutSummary {
  */
 export function readRolloutEvents(dir: string, rolloutId: string): { events: RolloutEvent[]; errors: string[] } {
   const file = join(dir, ROLLOUTS_DIR, `${rolloutId}.jsonl`);
-  const chunk = readJsonlFrom<unknown>(file);
-  const errors = chunk.bad.map((b) => `${file}:${b.line}: not valid JSON (${b.error})`);
+  const errors: string[] = [];
   const events: RolloutEvent[] = [];
-  for (const [i, raw] of chunk.items.entries()) {
-    const line = chunk.lineNos[i]!;
+  // Streamed through the same output limits the writer applies, so a log written before them (or any huge log)
+  // loads in bounded memory: the head and tail of each step's output, the omitted bytes counted.
+  const budget = new OutputBudget((e) => events.push(e), { sideFile: `${rolloutId}.output.txt` });
+  const chunk = scanJsonl(file, 0, 1, (raw, line) => {
     const r = RolloutEvent.safeParse(raw);
-    if (r.success) events.push(r.data);
+    if (r.success) budget.push(r.data);
     else {
       const issue = r.error.issues[0];
       errors.push(`${file}:${line}: field '${issue?.path.join('.') ?? '?'}' ${issue?.message ?? 'invalid'}`);
     }
-  }
+  });
+  budget.flush();
+  for (const b of chunk.bad) errors.push(`${file}:${b.line}: not valid JSON (${b.error})`);
   return { events, errors };
 }
 

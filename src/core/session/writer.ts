@@ -5,6 +5,7 @@ import type { RolloutEvent } from '../events.js';
 import { readManifest, scrubSecrets, writeJsonAtomic, manifestPath, type SessionManifest } from './manifest.js';
 import { FileSessionReader, INDEX_FILE, ROLLOUTS_DIR, loadIndex, type IndexRow } from './store.js';
 import { emptySummary, foldEvent, type IndexedSummary } from './summary-fold.js';
+import { LOG_LIMITS, OutputBudget } from './output-budget.js';
 
 /** Events after which the log is fsync'd: losing them would change what resume re-runs or what a report says. */
 const DURABLE = new Set<RolloutEvent['type']>(['rollout_started', 'env_ready', 'agent_stopped', 'verification_verdict', 'rollout_ended', 'patch_updated']);
@@ -15,6 +16,10 @@ export class RolloutLog {
   private bytes = 0;
   private line = 1;
   readonly summary: IndexedSummary;
+  /** Command output past the log's cap goes here (see output-budget.ts), up to its own cap. */
+  private sideFd: number | undefined;
+  private sideBytes = 0;
+  private readonly budget: OutputBudget;
 
   constructor(
     private readonly writer: SessionWriter,
@@ -24,13 +29,36 @@ export class RolloutLog {
     // 'a': O_APPEND, so a line is never interleaved with another writer's, and an existing file is never truncated.
     this.fd = openSync(path, 'a');
     this.summary = emptySummary(rolloutId);
+    const sideName = `${rolloutId}.output.txt`;
+    this.budget = new OutputBudget((e) => this.write(e), { spill: (step, text) => this.spill(step, text), sideFile: sideName });
   }
+
+  private spill(step: number, text: string): void {
+    const room = LOG_LIMITS.sideFileBytes - this.sideBytes;
+    if (room <= 0) return;
+    if (this.sideFd === undefined) this.sideFd = openSync(this.path.replace(/\.jsonl$/, '.output.txt'), 'a');
+    let buf = Buffer.from(text, 'utf8');
+    if (this.sideStep !== step) {
+      buf = Buffer.concat([Buffer.from(`\n===== step ${step} =====\n`), buf]);
+      this.sideStep = step;
+    }
+    if (buf.length > room) buf = buf.subarray(0, room);
+    writeSync(this.sideFd, buf);
+    this.sideBytes += buf.length;
+  }
+  private sideStep: number | undefined;
 
   get closed(): boolean {
     return this.fd === undefined;
   }
 
+  /** Appends an event; command output is kept within LOG_LIMITS (head and tail per step, the rest counted). */
   append(e: RolloutEvent): void {
+    if (this.fd === undefined) return;
+    this.budget.push(e);
+  }
+
+  private write(e: RolloutEvent): void {
     if (this.fd === undefined) return;
     const text = JSON.stringify(scrubEvent(e)) + '\n';
     const buf = Buffer.from(text, 'utf8');
@@ -46,6 +74,12 @@ export class RolloutLog {
   }
 
   close(): void {
+    if (this.fd === undefined) return;
+    this.budget.flush();
+    if (this.sideFd !== undefined) {
+      closeSync(this.sideFd);
+      this.sideFd = undefined;
+    }
     if (this.fd === undefined) return;
     try {
       fsyncSync(this.fd);
