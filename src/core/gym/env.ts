@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import type { RolloutEmitter, StopReason } from '../events.js';
 import type { TaskRecord } from '../dataset/schema.js';
-import type { Tool, ToolResult } from '../agent/tool-types.js';
+import type { Tool } from '../agent/tool-types.js';
 import type { Verdict } from '../harness/types.js';
 import { defaultTools } from '../agent/tools/index.js';
 import { toOpenAiTools } from '../agent/llm/tool-spec.js';
-import { renderObservation } from '../agent/llm/observation.js';
+import { mayChangeFiles, runToolCall, ToolExecutionError, type ToolCallOutcome } from '../agent/tools/run-tool.js';
 import { buildFirstUserMessage } from '../agent/prompts.js';
 import { extractPatch } from '../agent/patch.js';
 import { shellQuote } from '../agent/tools/pystr.js';
@@ -200,22 +200,25 @@ export class SweGymEnv {
       const signal = opts.signal ? AbortSignal.any([this.abort.signal, opts.signal]) : this.abort.signal;
       const step = ++ep.step;
       const callId = `gym_${String(step).padStart(2, '0')}`;
-      ep.emitter.emit({ type: 'tool_start', step, call_id: callId, tool: act.name, args: act.args });
-      const started = performance.now();
-      let result: ToolResult;
+      // The agents' own executor, cap and rendering: the client sees exactly what an agent would for this call.
+      let r: ToolCallOutcome;
       try {
-        result = await act.tool.execute(act.args, {
+        r = await runToolCall({
+          tools: ep.tools,
+          name: act.name,
+          args: act.args,
+          callId,
+          step,
           runtime: ep.env.runtime,
           repoDir: ep.env.repoDir,
+          emitter: ep.emitter,
           signal,
-          onOutput: (chunk) => {
-            ep.emitter.emit({ type: 'tool_output', step, chunk });
-            opts.onOutput?.(chunk);
-          },
+          observationMaxChars: this.ctx.defaults.observationMaxChars,
+          onOutput: opts.onOutput,
+          onToolError: 'throw',
         });
       } catch (e) {
-        const msg = `tool ${act.name} failed: ${errText(e)}`;
-        ep.emitter.emit({ type: 'tool_end', step, call_id: callId, tool: act.name, observation: `ERROR:\n${msg}`, is_error: true, timed_out: false, truncated: false, duration_ms: Math.round(performance.now() - started) });
+        const msg = e instanceof ToolExecutionError ? e.message : `tool ${act.name} failed: ${errText(e)}`;
         if (signal.aborted) {
           await this.abandon('the client went away during a step');
           throw new GymError(499 as number, 'bad_request', 'step aborted: the client went away');
@@ -223,21 +226,10 @@ export class SweGymEnv {
         await this.abandon(msg, 'infra_error');
         throw new GymError(500, 'internal', `${msg} (the episode ended as an infrastructure error)`);
       }
-      const isBash = act.name === 'execute_bash';
-      const { text, truncated } = renderObservation(result.observation, { max: this.ctx.defaults.observationMaxChars, exitCode: result.exitCode, bash: isBash });
-      const duration = Math.round(performance.now() - started);
-      ep.emitter.emit({
-        type: 'tool_end',
-        step,
-        call_id: callId,
-        tool: act.name,
-        observation: text,
-        ...(result.exitCode !== undefined ? { exit_code: result.exitCode } : {}),
-        is_error: result.isError,
-        timed_out: result.timedOut ?? false,
-        truncated: truncated || (result.truncated ?? false),
-        duration_ms: duration,
-      });
+      const text = r.observation;
+      const result = r;
+      const truncated = r.truncated ?? false;
+      const duration = r.durationMs;
       if (mayChangeFiles(act.name, act.args, result)) await this.updatePatch(ep, false);
       if (result.finish) return await this.end(ep, 'finished', 'the agent called finish', text);
       if (ep.step >= ep.maxSteps) return await this.end(ep, 'max_turns', `reached the limit of ${ep.maxSteps} steps`, text);
@@ -256,7 +248,7 @@ export class SweGymEnv {
           ...(result.exitCode !== undefined ? { exit_code: result.exitCode } : {}),
           is_error: result.isError,
           timed_out: result.timedOut ?? false,
-          observation_truncated: truncated || (result.truncated ?? false),
+          observation_truncated: truncated,
           duration_ms: duration,
         },
       };
@@ -395,12 +387,6 @@ export function rewardOf(v: Verdict, mode: RewardMode): number {
   if (p2p.failure.length > 0) return 0;
   const total = f2p.success.length + f2p.failure.length;
   return total === 0 ? 0 : f2p.success.length / total;
-}
-
-function mayChangeFiles(tool: string, args: Record<string, unknown>, result: ToolResult): boolean {
-  if (tool === 'think' || tool === 'finish') return false;
-  if (tool === 'str_replace_editor') return !result.isError && args.command !== 'view';
-  return true;
 }
 
 function errText(e: unknown): string {

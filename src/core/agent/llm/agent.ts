@@ -5,7 +5,9 @@
  */
 import type { ChatMessage, StopReason, ToolCall } from '../../events.js';
 import type { Agent, AgentContext, AgentResult } from '../types.js';
-import type { Tool, ToolResult } from '../tool-types.js';
+import type { Tool } from '../tool-types.js';
+import { defaultTools } from '../tools/index.js';
+import { mayChangeFiles, runToolCall, type ToolCallOutcome } from '../tools/run-tool.js';
 import { parseLlmAgentConfig, type LlmAgentConfig, type LlmAgentConfigInput } from './config.js';
 import { ContextWindowError, ModelCallError, ModelStop, OpenAiChatModel, isAbort, maskSecret, type CallHooks, type ChatModel, type ChatReply, type ChatRequest } from '../../model/index.js';
 import { costOf, loadPriceTable, priceFor } from './prices.js';
@@ -40,8 +42,6 @@ class Stop extends Error {
   }
 }
 
-type DefaultToolsFn = (opts?: { think?: boolean; bashTimeoutSec?: number }) => Tool[];
-
 export class LlmAgent implements Agent {
   readonly config: LlmAgentConfig;
   readonly info: Agent['info'];
@@ -62,11 +62,7 @@ export class LlmAgent implements Agent {
   }
 
   private async resolveTools(): Promise<Tool[]> {
-    if (this.toolsOpt) return this.toolsOpt;
-    // Resolved at run time: the tools live in a sibling module owned by another part of the engine.
-    const spec = '../tools/index.js';
-    const mod = (await import(spec)) as { defaultTools: DefaultToolsFn };
-    return mod.defaultTools({ think: this.config.think, bashTimeoutSec: this.config.bash_timeout_sec });
+    return this.toolsOpt ?? defaultTools({ think: this.config.think, bashTimeoutSec: this.config.bash_timeout_sec });
   }
 
   /** One model per run (a recording keeps its place in the run); subclasses may bring their own. */
@@ -330,71 +326,41 @@ class Run {
     }
   }
 
-  /** Runs one call; returns true when it was `finish`. */
+  /** Runs one call through the one tool executor; returns true when it was `finish`. */
   private async runCall(call: { id: string; name: string; arguments: string }, thought: string): Promise<boolean> {
     const step = ++this.step;
-    const tool = this.tools.find((t) => t.name === call.name);
-    let args: Record<string, unknown> | undefined;
-    let error: string | undefined;
-    if (!tool) {
-      error = `Tool ${call.name} is not registered. (arguments: ${call.arguments}). Please check the tool name and retry with an existing tool.`;
-    } else {
-      let json: unknown;
-      try {
-        json = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
-      } catch (e) {
-        error = `Failed to parse tool call arguments: ${call.arguments}`;
-      }
-      if (!error) {
-        const r = tool.parameters.safeParse(json);
-        if (r.success) args = r.data as Record<string, unknown>;
-        else error = `Invalid arguments for tool ${call.name}: ${r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`;
-      }
-    }
-    const actionKey = JSON.stringify([call.name, args ?? call.arguments, thought]);
-    this.ctx.emitter.emit({ type: 'tool_start', step, call_id: call.id, tool: call.name, args: args ?? { _raw: call.arguments } });
-
-    if (error || !tool || !args) {
-      const obs = renderObservation(error ?? 'invalid call', { max: this.cfg.observation_max_chars }).text + ERROR_OBSERVATION_SUFFIX;
-      this.messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: obs });
-      this.ctx.emitter.emit({ type: 'tool_end', step, call_id: call.id, tool: call.name, observation: obs, is_error: true, timed_out: false, truncated: false, duration_ms: 0 });
-      this.stuck.push({ kind: 'action', key: actionKey }, { kind: 'observation', key: `error|${error}`, isError: true });
-      return false;
-    }
-
-    const started = Date.now();
-    let result: ToolResult;
+    let r: ToolCallOutcome;
     try {
-      result = await tool.execute(args, {
+      r = await runToolCall({
+        tools: this.tools,
+        name: call.name,
+        args: call.arguments,
+        callId: call.id,
+        step,
         runtime: this.ctx.runtime,
         repoDir: this.ctx.repoDir,
+        emitter: this.ctx.emitter,
         signal: this.signal,
-        onOutput: (chunk) => this.ctx.emitter.emit({ type: 'tool_output', step, chunk }),
+        observationMaxChars: this.cfg.observation_max_chars,
+        // A tool that throws means the environment failed: the rollout ends as an infrastructure error.
+        onToolError: 'throw',
       });
     } catch (e) {
       this.checkSignal();
-      throw new Error(`tool ${call.name} failed: ${e instanceof Error ? e.message : String(e)}`);
+      throw e;
     }
-    const isBash = call.name === 'execute_bash';
-    const { text, truncated } = renderObservation(result.observation, { max: this.cfg.observation_max_chars, exitCode: result.exitCode, bash: isBash });
-    this.messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: text });
-    this.ctx.emitter.emit({
-      type: 'tool_end',
-      step,
-      call_id: call.id,
-      tool: call.name,
-      observation: text,
-      ...(result.exitCode !== undefined ? { exit_code: result.exitCode } : {}),
-      is_error: result.isError,
-      timed_out: result.timedOut ?? false,
-      truncated: truncated || (result.truncated ?? false),
-      duration_ms: Date.now() - started,
-    });
+    this.messages.push({ role: 'tool', tool_call_id: call.id, name: call.name, content: r.observation });
+    const actionKey = JSON.stringify([call.name, r.args ?? call.arguments, thought]);
+    if (!r.args) {
+      this.stuck.push({ kind: 'action', key: actionKey }, { kind: 'observation', key: `error|${r.invalid}`, isError: true });
+      return false;
+    }
     // OpenHands compared bash observations by command and exit code only, other observations by content.
-    const obsKey = isBash && result.exitCode !== undefined ? `bash|${String(args.command)}|${result.exitCode}` : `${call.name}|${text}`;
-    this.stuck.push({ kind: 'action', key: actionKey }, { kind: 'observation', key: obsKey, isError: result.isError });
-    if (mayChangeFiles(call.name, args, result)) await this.updatePatch(false);
-    return result.finish === true;
+    const isBash = call.name === 'execute_bash';
+    const obsKey = isBash && r.exitCode !== undefined ? `bash|${String(r.args.command)}|${r.exitCode}` : `${call.name}|${r.observation}`;
+    this.stuck.push({ kind: 'action', key: actionKey }, { kind: 'observation', key: obsKey, isError: r.isError });
+    if (mayChangeFiles(call.name, r.args, r)) await this.updatePatch(false);
+    return r.finish === true;
   }
 
   /** Emits patch_updated when the diff changed (and always at the end). */
@@ -435,10 +401,4 @@ export function publicUrl(url: string): string {
   }
   // Unchanged URLs are returned as written (a resumed session re-creates the agent from the recorded config).
   return masked ? u.toString().replace(/%2A%2A%2A/g, '***') : url;
-}
-
-function mayChangeFiles(tool: string, args: Record<string, unknown>, result: ToolResult): boolean {
-  if (tool === 'think' || tool === 'finish') return false;
-  if (tool === 'str_replace_editor') return !result.isError && args.command !== 'view';
-  return true;
 }
