@@ -89,14 +89,14 @@ class OracleContext implements FileContext {
 }
 
 function blockOf(oracle: Oracle, span: OracleSpan): BlockInfo {
-  const type = span.initiating_block.type.toLowerCase();
+  const type = span.initiating_block.type.charAt(0) + span.initiating_block.type.slice(1).toLowerCase();
   const sameBlock = oracle.spans.filter((s) => s.initiating_block.path.join('.') === span.initiating_block.path.join('.'));
   const children = oracle.spans.filter((s) => s.initiating_block.path.length === span.initiating_block.path.length + 1 && s.initiating_block.path.join('.').startsWith(span.initiating_block.path.join('.') + '.'));
   const start = Math.min(...sameBlock.map((s) => s.start_line));
   const end = Math.max(span.end_line, ...children.map((s) => s.end_line));
   return {
     type,
-    isStructure: ['class', 'function', 'constructor', 'module'].includes(type),
+    isStructure: ['Class', 'Function', 'Constructor', 'Module'].includes(type),
     start_line: start,
     end_line: end,
     sumTokens: [...sameBlock, ...children].reduce((a, s) => a + s.tokens, 0),

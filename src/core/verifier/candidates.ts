@@ -16,6 +16,22 @@ export function verdictFromEvents(events: readonly RolloutEvent[]): Verdict | un
   return undefined;
 }
 
+/** The identified_spans of every Identify action of a Moatless rollout (none for other agents). */
+export function moatlessSpans(events: readonly RolloutEvent[]): { identifiedSpans?: { file_path: string; span_ids: string[] }[][] } {
+  const out: { file_path: string; span_ids: string[] }[][] = [];
+  for (const e of events) {
+    if (e.type !== 'moatless_action' || e.action_name !== 'Identify' || typeof e.action === 'string') continue;
+    const spans = (e.action as { identified_spans?: unknown }).identified_spans;
+    if (!Array.isArray(spans)) continue;
+    out.push(
+      spans
+        .filter((f): f is { file_path: string; span_ids: string[] } => !!f && typeof f.file_path === 'string' && Array.isArray(f.span_ids))
+        .map((f) => ({ file_path: f.file_path, span_ids: f.span_ids.filter((x) => typeof x === 'string') })),
+    );
+  }
+  return events.some((e) => e.type === 'moatless_action') ? { identifiedSpans: out } : {};
+}
+
 export interface SessionCandidates {
   /** Every instance of the session's selection (report denominators), in manifest order. */
   instanceIds: string[];
@@ -58,6 +74,7 @@ export async function loadCandidates(reader: SessionReader, tasks: Map<string, T
       patch: patchFromEvents(events),
       messages: messagesFromEvents(events, preambles.get(s.instance_id)),
       verdict: verdictFromEvents(events),
+      ...moatlessSpans(events),
     };
     summaries.set(s.rollout_id, s);
     const list = byInstance.get(s.instance_id) ?? [];

@@ -10,14 +10,17 @@ import { RegressionVerifier } from './regression/regression-verifier.js';
 import { AgreementVerifier } from './agreement/agreement-verifier.js';
 import { HybridVerifier } from './hybrid.js';
 import { RandomVerifier } from './random.js';
+import { MoatlessOrmVerifier } from './moatless/orm-verifier.js';
 
-export const VERIFIER_NAMES = ['llm', 'regression', 'agreement', 'hybrid', 'tests', 'random'] as const;
+export const VERIFIER_NAMES = ['llm', 'moatless-orm', 'regression', 'agreement', 'hybrid', 'tests', 'random'] as const;
 export type VerifierName = (typeof VERIFIER_NAMES)[number];
 
 /** The verifier config file: one section per verifier (all optional). */
 export const VerifierConfig = z
   .object({
     llm: z.record(z.string(), z.unknown()).optional(),
+    /** The Moatless verifier's model (same fields as llm); falls back to the llm section. */
+    'moatless-orm': z.record(z.string(), z.unknown()).optional(),
     regression: z.object({ timeoutSec: z.number().positive().optional() }).passthrough().optional(),
     agreement: z.object({ behaviour: z.boolean().optional() }).passthrough().optional(),
     random: z.object({ seed: z.number().int().optional() }).optional(),
@@ -99,6 +102,20 @@ export async function verifierByName(name: string, config: unknown = {}, deps: V
         return new LlmVerifier(cfg.llm as LlmVerifierConfig, {
           apiKey: env[llm.data.apiKeyEnv],
           onRetry: (r) => deps.onLog?.(`llm verifier: attempt ${r.attempt} failed (${r.status ?? 'no status'}: ${r.error}); retrying in ${r.delayMs} ms`),
+        });
+      }
+      case 'moatless-orm': {
+        const section = cfg['moatless-orm'] ?? cfg.llm ?? {};
+        const llm = LlmVerifierConfig.safeParse(section);
+        if (!llm.success) {
+          const issue = llm.error.issues[0];
+          throw new Error(`verifier config: field 'moatless-orm.${issue?.path.join('.') ?? ''}' ${issue?.message ?? 'is invalid'} (the moatless-orm verifier needs "baseURL" and "model", in "moatless-orm" or "llm")`);
+        }
+        const env = deps.env ?? process.env;
+        const { provider, image } = await defaultRunnerDeps(deps, cfg);
+        return new MoatlessOrmVerifier(section as LlmVerifierConfig, { provider, image }, {
+          apiKey: env[llm.data.apiKeyEnv],
+          onRetry: (r) => deps.onLog?.(`moatless-orm verifier: attempt ${r.attempt} failed (${r.status ?? 'no status'}: ${r.error}); retrying in ${r.delayMs} ms`),
         });
       }
       case 'regression':

@@ -14,6 +14,8 @@ export interface Candidate {
   messages: ChatMessage[];
   /** Ground truth; only the `tests` oracle may read it. */
   verdict?: Verdict;
+  /** Moatless rollouts: the `identified_spans` of each Identify action (the Moatless verifier's code spans). */
+  identifiedSpans?: { file_path: string; span_ids: string[] }[][];
 }
 
 export interface Score {

@@ -364,7 +364,7 @@ export class PlanToCode extends MoatlessState {
     const startLine = span.start_line;
     let endLine: number;
     let tokens: number;
-    if (span.block.type === 'class') {
+    if (span.block.type === 'Class') {
       // A class span stands for the whole class.
       tokens = span.block.sumTokens;
       endLine = span.block.end_line;
@@ -439,7 +439,7 @@ export class ClarifyCodeChange extends MoatlessState {
     const span = this.span();
     const ctx = workspace.createFileContext();
     ctx.addFilesWithSpans([{ file_path: this.filePath, span_ids: [span.span_id] }]);
-    if (span.block.type === 'class') for (const id of span.block.childStructureSpanIds) if (id !== span.span_id) ctx.addSpanToContext(this.filePath, id, 1);
+    if (span.block.type === 'Class') for (const id of span.block.childStructureSpanIds) if (id !== span.span_id) ctx.addSpanToContext(this.filePath, id, 1);
     this.codeText = ctx.createPrompt({ show_line_numbers: true, show_span_ids: false, exclude_comments: false, show_outcommented_code: true, outcomment_code_comment: OTHER });
   }
 

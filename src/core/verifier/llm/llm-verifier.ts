@@ -43,6 +43,11 @@ export interface LlmVerifierOptions {
   /** Every retry of a model call, before its pause (the CLI prints it). */
   onRetry?: (info: RetryInfo) => void;
   fetch?: typeof fetch;
+  /**
+   * The two forced continuations and what opens the answer (default SWE-Gym's OpenHands verifier: " YES" / " NO"
+   * after `<judgement>`; the Moatless verifier answers "True" / "False" right at the start of the assistant turn).
+   */
+  choices?: { yes: string; no: string; answerOpen: string };
 }
 
 /** Drops middle messages (keeping system, the first user message and the latest turns) until the prompt fits. */
@@ -71,9 +76,11 @@ export class LlmVerifier implements Verifier {
   private readonly apiKey?: string;
   private readonly onRetry?: (info: RetryInfo) => void;
   private readonly templates: JudgePrompt;
+  private readonly choices: { yes: string; no: string; answerOpen: string };
 
   constructor(config: LlmVerifierConfig, opts: LlmVerifierOptions = {}) {
     this.cfg = LlmVerifierConfig.parse(config);
+    this.choices = opts.choices ?? { ...CHOICES, answerOpen: JUDGEMENT_OPEN };
     this.apiKey = opts.apiKey;
     this.onRetry = opts.onRetry;
     this.model =
@@ -115,26 +122,35 @@ export class LlmVerifier implements Verifier {
   }
 
   async scoreOne(messages: ChatMessage[], signal?: AbortSignal): Promise<Score> {
-    const { prompt, judge, flags } = this.buildPrompt(messages);
+    return this.scorePrompt(this.buildPrompt(messages), signal);
+  }
+
+  /** Scores a rendered completion prompt (cut where the answer starts) and its chat form, with the fallbacks. */
+  async scorePrompt(p: { prompt: string; judge: ChatMessage[]; flags: string[] }, signal?: AbortSignal): Promise<Score> {
+    const { prompt, judge } = p;
+    const flags = [...p.flags];
+    const label = this.choices.yes.trim();
     const forced = await this.forcedChoices(prompt, signal).catch((e: unknown) => ({ error: this.redact(String(e)) }));
     if ('lYes' in forced) {
       const score = pYes(forced.lYes, forced.lNo);
       if (forced.straddles) flags.push('boundary_token');
-      return { score, explanation: `P(YES)=${score.toFixed(4)} from forced choices (l_yes=${forced.lYes.toFixed(4)}, l_no=${forced.lNo.toFixed(4)})`, flags };
+      return { score, explanation: `P(${label})=${score.toFixed(4)} from forced choices (l_yes=${forced.lYes.toFixed(4)}, l_no=${forced.lNo.toFixed(4)})`, flags };
     }
     const gen = await this.generated(prompt, judge, signal);
     if (gen.top) {
-      const { lYes, lNo, floor } = pickChoices(gen.top, CHOICES.yes, CHOICES.no);
+      const { lYes, lNo, floor } = pickChoices(gen.top, this.choices.yes, this.choices.no);
       if (lYes !== undefined || lNo !== undefined) {
         const f = [...flags, 'top_logprobs_fallback'];
         if (lYes === undefined || lNo === undefined) f.push('choice_missing');
         const score = pYes(lYes ?? floor, lNo ?? floor);
-        return { score, explanation: `P(YES)=${score.toFixed(4)} from top logprobs of the generated token (forced choices failed: ${forced.error})`, flags: f };
+        return { score, explanation: `P(${label})=${score.toFixed(4)} from top logprobs of the generated token (forced choices failed: ${forced.error})`, flags: f };
       }
     }
-    const m = /^\s*(YES|NO)\b/.exec(gen.text);
+    const yesWord = this.choices.yes.trim();
+    const noWord = this.choices.no.trim();
+    const m = new RegExp(`^\\s*(${yesWord}|${noWord})\\b`).exec(gen.text);
     if (m) {
-      return { score: m[1] === 'YES' ? 1 : 0, explanation: `parsed answer ${m[1]} (no usable logprobs)`, flags: [...flags, 'parsed_answer_fallback'] };
+      return { score: m[1] === yesWord ? 1 : 0, explanation: `parsed answer ${m[1]} (no usable logprobs)`, flags: [...flags, 'parsed_answer_fallback'] };
     }
     return { score: 0.5, explanation: `no answer could be read: ${JSON.stringify(gen.text.slice(0, 80))}`, flags: [...flags, 'no_answer'] };
   }
@@ -157,8 +173,8 @@ export class LlmVerifier implements Verifier {
       // SGLang's token_length_normalized choice method: mean logprob per token.
       return { l: span.sum / span.count, straddles: span.straddles };
     };
-    const yes = await one(CHOICES.yes);
-    const no = await one(CHOICES.no);
+    const yes = await one(this.choices.yes);
+    const no = await one(this.choices.no);
     return { lYes: yes.l, lNo: no.l, straddles: yes.straddles || no.straddles };
   }
 
@@ -171,13 +187,14 @@ export class LlmVerifier implements Verifier {
     } catch {
       const r = await this.model.complete({ messages: judge, max_tokens: 16, temperature: 0, top_logprobs: 20 }, this.hooks(signal));
       const text = r.content ?? '';
-      const idx = text.indexOf(JUDGEMENT_OPEN);
-      const answer = idx >= 0 ? text.slice(idx + JUDGEMENT_OPEN.length) : text;
+      const open = this.choices.answerOpen;
+      const idx = open ? text.indexOf(open) : 0;
+      const answer = idx >= 0 ? text.slice(idx + open.length) : text;
       // Top logprobs at the token right after `<judgement>` in the generated text.
       let top: Record<string, number> | undefined;
       let acc = '';
       for (const t of r.logprobs ?? []) {
-        if (acc.endsWith(JUDGEMENT_OPEN)) {
+        if (acc.endsWith(this.choices.answerOpen)) {
           top = Object.fromEntries(t.top_logprobs.map((x) => [x.token, x.logprob]));
           break;
         }
