@@ -104,7 +104,6 @@ export function applyLineEdit(context: FileContext, filePath: string, startLine:
   const result = updateContentByLineNumbers(cf.file, startLine - 1, endLine, replacement);
   if (result.updated && result.file) {
     context.repo.setFile(result.file);
-    cf.file = result.file;
     if (result.newSpanIds.length) cf.addSpans(result.newSpanIds);
   }
   return result;

@@ -52,10 +52,16 @@ interface CurrentPromptSpan {
 export class ContextFile {
   spans: ContextSpan[] = [];
 
-  constructor(public file: CodeFile, public showAllSpans = false) {}
+  /**
+   * The file is looked up in the repository on every use: an accepted edit replaces it there, and every context that
+   * holds the file sees the new content (the fork mutates the one shared CodeFile object).
+   */
+  constructor(private readonly repo: FileRepository, readonly filePath: string, public showAllSpans = false) {}
 
-  get filePath(): string {
-    return this.file.filePath;
+  get file(): CodeFile {
+    const f = this.repo.getFile(this.filePath);
+    if (!f) throw new Error(`${this.filePath} is no longer in the repository`);
+    return f;
   }
 
   get module(): Module | null {
@@ -236,7 +242,7 @@ export class FileContext {
   addFile(filePath: string, showAllSpans = false): void {
     if (this.files.has(filePath)) return;
     const file = this.repo.getFile(filePath);
-    if (file) this.files.set(filePath, new ContextFile(file, showAllSpans));
+    if (file) this.files.set(filePath, new ContextFile(this.repo, filePath, showAllSpans));
   }
 
   removeFile(filePath: string): void {
@@ -257,7 +263,7 @@ export class FileContext {
     if (!cf) {
       const file = this.repo.getFile(filePath);
       if (!file) return null;
-      cf = new ContextFile(file);
+      cf = new ContextFile(this.repo, filePath);
       this.files.set(filePath, cf);
     }
     return cf;

@@ -3,7 +3,7 @@
  * FileContext rendering, the name index, the chunker, retrieval and the editing primitives.
  */
 export {
-  BlockSpan, CodeBlock, Module, CodeParseError, SPAN_TYPE_NAME, blockTypeGroup, relationshipToString,
+  BlockSpan, CodeBlock, Module, CodeParseError, SPAN_TYPE_NAME, blockTypeGroup, blockTypeValue, relationshipToString,
   type BlockType, type BlockTypeGroup, type Relationship, type Parameter, type SpanType,
 } from './codeblock.js';
 export { parseModule, countTokens, type ParseOptions } from './parser.js';
@@ -29,3 +29,6 @@ export {
   type SearchRequest, type SemanticSearchRequest, type SpanHit,
 } from './code-index.js';
 export { PathSet, globToRegex, fnmatch } from './glob.js';
+export {
+  openMoatlessWorkspace, moatlessWorkspace, agentFileContext, backendName, embedderFromConfig, type WorkspaceOptions,
+} from './moatless-workspace.js';
