@@ -22,12 +22,17 @@ const envSpec: OptSpec = { type: 'list', help: 'extra environment spec file(s) o
 const profile: OptSpec = { type: 'string', help: 'harness profile: swegym | swebench | openhands (default by dataset)' };
 const offline: OptSpec = { type: 'boolean', help: "skip the eval script's install steps that need the network" };
 const skipInvalid: OptSpec = { type: 'boolean', help: 'load the valid records and report the malformed ones (default: the first one is an error)' };
-const repoSource: OptSpec = { type: 'string', help: 'local git directory, mirror, .bundle (or a folder of them) to build images from instead of cloning' };
+const repoSource: OptSpec = {
+  type: 'string',
+  help: "where to find repositories to build images from, by each instance's base commit: a git directory (clone or bare mirror), a .bundle file, or a folder of them (any names; owner__name, owner/name or name are searched first). Only the base commit and its ancestors go into an image",
+};
 /** How instance images are found: the record's image_name, then these names, then a local build. */
 const imageOptions: Record<string, OptSpec> = {
   'image-template': { type: 'string', help: "instance image name: a template ('myreg/{id_s}:latest'; {id} {id_lower} {id_s} {id_1776} {arch} {repo} {version}) or a prefix ('myreg/')" },
-  'image-naming': { type: 'string', help: "official image names to look for: swegym (xingyaoww/sweb.eval.x86_64.*) | swebench (swebench/sweb.eval.x86_64.*); default by dataset" },
+  'image-naming': { type: 'string', help: "official image names to look for: swegym (xingyaoww/sweb.eval.x86_64.*) | swebench (swebench/sweb.eval.x86_64.*) | none (no published images: never pull); default by dataset" },
   'no-pull': { type: 'boolean', help: 'never try docker pull (default: try when no local image exists; no registry is not an error)' },
+  rebuild: { type: 'boolean', help: 'build the instance images again even when a matching one exists (images are otherwise reused only when their content key matches)' },
+  'allow-partial-env': { type: 'boolean', help: "build offline even when the env spec asks for steps that need the network (pip, conda, another Python); they are left out and every verdict is marked env_partial" },
 };
 const sessionsDir: OptSpec = { type: 'string', help: 'session store (default: ./sessions)' };
 const json: OptSpec = { type: 'boolean', help: 'print JSON' };

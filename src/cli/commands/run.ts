@@ -7,7 +7,8 @@ import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docke
 import { formatEvent } from '../../core/rollout/plain-printer.js';
 import { sanitize, terminalSafeJson } from '../../core/util/sanitize.js';
 import { agentEntry, checkAgent, llmSettingsFrom } from '../../core/rollout/agents.js';
-import { resolveInstanceImage, type ResolvedInstanceImage } from '../../core/rollout/environment.js';
+import { namingFor, resolveInstanceImage, type ResolvedInstanceImage } from '../../core/rollout/environment.js';
+import { offlinePreflight } from '../../core/runtime/offline-gaps.js';
 import { runPipelineRollout } from '../../core/rollout/pipeline.js';
 import type { RolloutSettings } from '../../core/rollout/settings.js';
 import { loadBatchConfig, makeEngines } from '../../core/scheduler/engines.js';
@@ -64,6 +65,8 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
       image_template: images.template,
       image_naming: images.naming,
       repo_source: opts.repoSource,
+      ...(opts.rebuild ? { rebuild_images: true } : {}),
+      ...(opts.allowPartialEnv ? { allow_partial_env: true } : {}),
       rollout_timeout_sec: opts.rolloutTimeout,
       seed: opts.seed,
     };
@@ -89,6 +92,17 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     provider = new DockerProvider({ docker: makeEngines(loadBatchConfig().engines.slice(0, 1), 'run')[0]!.docker });
   } catch (e) {
     out.err(`swegym run: ${sanitize(errText(e))}`);
+    return 2;
+  }
+  const gaps = await offlinePreflight([task], (t) => specs.lookup(t.repo, String(t.version)), {
+    offline: settings.offline ?? true,
+    allowPartialEnv: settings.allow_partial_env,
+    template: settings.image_template,
+    naming: (t) => settings.image_naming ?? namingFor(t),
+    docker: provider.docker,
+  });
+  if (gaps) {
+    out.err(`swegym run: ${sanitize(gaps)}`);
     return 2;
   }
   // Containers are removed on crashes and signals too; a first Ctrl-C interrupts the rollout, which ends cleanly.
@@ -119,7 +133,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
       out.line(patch ? `== diff (${patch.split('\n').length - 1} lines):\n${sanitize(patch)}` : '== diff: (empty)');
       if (outcome.verdict) {
         const v = outcome.verdict;
-        out.line(`== ${v.instance_id}: ${v.status.toUpperCase()}${v.resolved ? ' (resolved)' : ''}${v.reason ? ` - ${sanitize(v.reason)}` : ''}`);
+        out.line(`== ${v.instance_id}: ${v.status.toUpperCase()}${v.resolved ? ' (resolved)' : ''}${v.env_partial ? ' [env_partial: built without some install steps]' : ''}${v.reason ? ` - ${sanitize(v.reason)}` : ''}`);
         if (v.tests_status) {
           const f2p = v.tests_status.FAIL_TO_PASS;
           const p2p = v.tests_status.PASS_TO_PASS;

@@ -52,8 +52,16 @@ export async function validateCommand(opts: ValidateCommandOptions, io: CommandI
     io.err(`swegym validate: ${sanitize((e as Error).message)}\n`);
     return 2;
   }
-  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym validate: ${why}: removed ${n} container(s)\n`) });
   const provider = new DockerProvider();
+  {
+    // Before any container runs: an offline build that would leave an environment broken is bad input (exit 2).
+    const gaps = await environmentResolvers(registry, { ...opts, log: () => undefined }).preflight(tasks, provider.docker);
+    if (gaps) {
+      io.err(`swegym validate: ${sanitize(gaps)}\n`);
+      return 2;
+    }
+  }
+  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym validate: ${why}: removed ${n} container(s)\n`) });
   await reportSweep(provider, 'validate', io.err);
   const runId = opts.runId ?? `validate-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const progress = new Progress(io, tasks.length, 'validate');

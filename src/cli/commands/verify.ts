@@ -7,6 +7,8 @@ import type { TaskRecord } from '../../core/dataset/schema.js';
 import { sampleRepoSource } from '../../core/dataset/samples.js';
 import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
 import { ensureInstanceImage } from '../../core/runtime/images.js';
+import { offlinePreflight } from '../../core/runtime/offline-gaps.js';
+import type Dockerode from 'dockerode';
 import { applyImageTemplate, type ImageNaming } from '../../core/runtime/image-names.js';
 import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
 import { sweepLeftovers } from '../../core/runtime/sweep.js';
@@ -22,12 +24,16 @@ export interface ImageCliOptions {
   imageTemplate?: string;
   imageNaming?: string;
   noPull?: boolean;
+  /** Build the instance images again even when a matching one exists. */
+  rebuild?: boolean;
+  /** Build offline without the install steps that need the network; verdicts are marked env_partial. */
+  allowPartialEnv?: boolean;
 }
 
 /** Checks the image options up front, so a typo is a bad-input error (exit 2), not an image_error per instance. */
 export function checkImageOptions(o: ImageCliOptions): { template?: string; naming?: ImageNaming } {
-  if (o.imageNaming !== undefined && o.imageNaming !== 'swegym' && o.imageNaming !== 'swebench') {
-    throw new Error(`--image-naming must be swegym or swebench (got "${o.imageNaming}")`);
+  if (o.imageNaming !== undefined && o.imageNaming !== 'swegym' && o.imageNaming !== 'swebench' && o.imageNaming !== 'none') {
+    throw new Error(`--image-naming must be swegym, swebench or none (got "${o.imageNaming}")`);
   }
   if (o.imageTemplate !== undefined) applyImageTemplate(o.imageTemplate, { instance_id: 'owner__repo-1', repo: 'owner/repo', version: '1.0' });
   return { template: o.imageTemplate, naming: o.imageNaming as ImageNaming | undefined };
@@ -81,22 +87,27 @@ export function parseProfile(p: string | undefined): ProfileName | undefined {
  * --image-template, the official names), else a `docker pull` attempt (unless --no-pull or --offline; a registry
  * that does not answer is tolerated), else a build offline from --repo-source or the bundled samples.
  */
-export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptions & { offline?: boolean; repoSource?: string; log: (l: string) => void; progress?: ProgressSink }) {
+export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptions & { offline?: boolean; repoSource?: string; dataset?: string; log: (l: string) => void; progress?: ProgressSink }) {
   const { template, naming } = checkImageOptions(opts);
   const specFor = (t: TaskRecord) => registry.lookup(t.repo, t.version);
-  const imageFor = async (t: TaskRecord) => {
-    const { image } = await ensureInstanceImage(t, specFor(t), {
+  const imageInfoFor = async (t: TaskRecord) =>
+    ensureInstanceImage(t, specFor(t), {
       repoSource: opts.repoSource ?? sampleRepoSource(t.repo),
       offline: opts.offline ?? true,
       pull: !opts.noPull && !opts.offline,
       template,
       naming: naming ?? namingFor(t),
       onLog: (l) => opts.log(l),
+      rebuild: opts.rebuild,
+      allowPartialEnv: opts.allowPartialEnv,
+      ...(opts.dataset ? { dataset: opts.dataset } : {}),
       ...(opts.progress ? { progress: opts.progress } : {}),
     });
-    return image;
-  };
-  return { specFor, imageFor };
+  const imageFor = async (t: TaskRecord) => (await imageInfoFor(t)).image;
+  /** Exit-2 text when an offline build could not complete some task's environment (checked before any container). */
+  const preflight = (tasks: TaskRecord[], docker: Dockerode) =>
+    offlinePreflight(tasks, specFor, { offline: opts.offline ?? true, allowPartialEnv: opts.allowPartialEnv, template, naming: (t) => naming ?? namingFor(t), docker });
+  return { specFor, imageFor, imageInfoFor, preflight };
 }
 
 /**
@@ -179,15 +190,24 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
     io.err(`swegym verify: ${sanitize((e as Error).message)}\n`);
     return 2;
   }
-  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym verify: ${why}: removed ${n} container(s)\n`) });
   const provider = new DockerProvider();
+  {
+    // Before any container runs: an offline build that would leave an environment broken is bad input (exit 2).
+    const withPatch = new Set(predictions.filter((p) => p.model_patch).map((p) => p.instance_id));
+    const gaps = await environmentResolvers(registry, { ...opts, log: () => undefined }).preflight(tasks.filter((t) => withPatch.has(t.instance_id)), provider.docker);
+    if (gaps) {
+      io.err(`swegym verify: ${sanitize(gaps)}\n`);
+      return 2;
+    }
+  }
+  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym verify: ${why}: removed ${n} container(s)\n`) });
   await reportSweep(provider, 'verify', io.err);
 
   const runId = opts.runId ?? `verify-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const model = predictions[0]?.model_name_or_path ?? 'None';
   const progress = new Progress(io, predictions.length, 'verify');
   const jobs = cliProgress({ write: (t) => io.err(t), isTTY: io.isTTY, live: progress.live });
-  const { specFor, imageFor } = environmentResolvers(registry, { ...opts, progress: jobs, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
+  const { specFor, imageInfoFor, preflight } = environmentResolvers(registry, { ...opts, progress: jobs, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });
   let result;
   try {
     result = await runEvaluation({
@@ -195,7 +215,7 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
       predictions,
       provider,
       specFor,
-      imageFor,
+      imageFor: imageInfoFor,
       workers: opts.workers ?? 1,
       runId,
       model,

@@ -82,6 +82,8 @@ export interface RunSummary {
   unstopped_containers: string[];
   unremoved_images: string[];
   schema_version: 2;
+  /** swegym's addition: instances verified in a partial environment (`--allow-partial-env`); absent when none. */
+  env_partial_ids?: string[];
 }
 
 /**

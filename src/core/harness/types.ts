@@ -46,5 +46,10 @@ export const Verdict = z.object({
   test_ms: z.number().optional(),
   /** Where eval.sh, patch.diff, test_output.txt, report.json were written. */
   log_dir: z.string().optional(),
+  /**
+   * The environment was built without install steps it needed (offline, `--allow-partial-env`): this verdict may
+   * differ from the official one. Absent for complete environments.
+   */
+  env_partial: z.literal(true).optional(),
 });
 export type Verdict = z.infer<typeof Verdict>;

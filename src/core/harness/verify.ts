@@ -369,8 +369,11 @@ export interface RunEvaluationOptions {
   predictions: Record<string, Prediction> | Prediction[];
   provider: RuntimeProvider;
   specFor: (task: TaskRecord) => EnvSpec | Promise<EnvSpec>;
-  /** May build the image; a throw becomes an image_error verdict. */
-  imageFor: (task: TaskRecord) => string | Promise<string>;
+  /**
+   * May build the image; a throw becomes an image_error verdict. `partial`: the environment lacks install steps
+   * (`--allow-partial-env`), so the verdict is marked env_partial.
+   */
+  imageFor: (task: TaskRecord) => string | { image: string; partial?: boolean } | Promise<string | { image: string; partial?: boolean }>;
   workers?: number;
   runId: string;
   /** Log folder name; default: the predictions' model_name_or_path. */
@@ -404,6 +407,7 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<RunEval
   const model = opts.model ?? Object.values(preds)[0]?.model_name_or_path ?? 'None';
   const todo = opts.tasks.filter((t) => preds[t.instance_id]);
   const verdicts: Verdict[] = [];
+  const partialIds = new Set<string>();
   let done = 0;
   const finish = (v: Verdict) => {
     verdicts.push(v);
@@ -427,12 +431,16 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<RunEval
       return { ...base, status: 'error', resolved: false, reason: `no environment spec: ${(e as Error).message}`, total_ms: Math.round(nowMs() - t0) };
     }
     let image: string;
+    let partial = false;
     try {
-      image = await opts.imageFor(task);
+      const got = await opts.imageFor(task);
+      image = typeof got === 'string' ? got : got.image;
+      partial = typeof got !== 'string' && !!got.partial;
     } catch (e) {
       return { ...base, status: 'image_error', resolved: false, reason: (e as Error).message, total_ms: Math.round(nowMs() - t0) };
     }
-    return verifyPatch({
+    if (partial) partialIds.add(task.instance_id);
+    const verdict = await verifyPatch({
       task,
       patch: pred.model_patch,
       spec,
@@ -445,6 +453,7 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<RunEval
       signal: opts.signal,
       onPhase: opts.onPhase ? (p, m) => opts.onPhase!(task.instance_id, p, m) : undefined,
     });
+    return partial ? { ...verdict, env_partial: true } : verdict;
   };
 
   await mapPool(todo, Math.max(1, opts.workers ?? 1), async (task) => {
@@ -460,6 +469,7 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<RunEval
     runId: opts.runId,
     profile: profileForSummary,
   });
+  if (partialIds.size) summary.env_partial_ids = opts.tasks.map((t) => t.instance_id).filter((id) => partialIds.has(id));
   const summaryPath = opts.summaryPath ?? join(opts.logRoot, runSummaryFileName(model, opts.runId));
   writeFileEnsured(summaryPath, pyJsonDumps(summary) + '\n');
   const order = new Map(opts.tasks.map((t, i) => [t.instance_id, i]));

@@ -15,6 +15,8 @@ export function namingFor(task: TaskRecord): ImageNaming {
 export interface ResolvedInstanceImage {
   image: string;
   source: ImageSource;
+  /** Built without install steps it needed (--allow-partial-env): verdicts on it are marked env_partial. */
+  partial?: boolean;
 }
 
 /**
@@ -29,6 +31,8 @@ export function imageOptionsFor(task: TaskRecord, settings: RolloutSettings, ext
     template: settings.image_template,
     naming: settings.image_naming ?? namingFor(task),
     repoSource: settings.repo_source ?? sampleRepoSource(task.repo),
+    ...(settings.rebuild_images ? { rebuild: true } : {}),
+    ...(settings.allow_partial_env ? { allowPartialEnv: true } : {}),
     ...(extra.docker ? { docker: extra.docker } : {}),
     ...(extra.onLog ? { onLog: extra.onLog } : {}),
   };

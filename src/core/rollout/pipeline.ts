@@ -16,7 +16,7 @@ export interface PipelineRolloutOptions {
   /** The engine the rollout and its verification run on. */
   provider: RuntimeProvider;
   /** The instance image, resolved on that engine (resolveInstanceImage, or a batch's image prefetcher). */
-  image: { image: string; source?: ResolvedInstanceImage['source'] };
+  image: { image: string; source?: ResolvedInstanceImage['source']; partial?: boolean };
   emitter: RolloutEmitter;
   signal?: AbortSignal;
   /** Put on every container of the rollout and of its verification. */
@@ -53,8 +53,8 @@ export async function runPipelineRollout(o: PipelineRolloutOptions): Promise<Rol
     labels: o.labels,
     rolloutTimeoutSec: settings.rollout_timeout_sec,
     verifyProfile: profile,
-    verify: (patch) =>
-      verifyPatch({
+    verify: async (patch) => {
+      const verdict = await verifyPatch({
         task,
         patch,
         spec,
@@ -66,6 +66,9 @@ export async function runPipelineRollout(o: PipelineRolloutOptions): Promise<Rol
         timeoutSec: settings.verify_timeout_sec,
         offline: settings.offline,
         logDir: o.logDir,
-      }),
+      });
+      // An environment built without install steps it needed: the verdict may differ from the official one.
+      return o.image.partial ? { ...verdict, env_partial: true as const } : verdict;
+    },
   });
 }

@@ -28,6 +28,10 @@ export interface RolloutSettings {
   image_naming?: ImageNaming;
   /** Where repositories are cloned from when an image must be built (default: the bundled samples). */
   repo_source?: string;
+  /** --rebuild: build instance images again even when a matching one exists. */
+  rebuild_images?: boolean;
+  /** --allow-partial-env: build offline without the install steps that need the network; verdicts say env_partial. */
+  allow_partial_env?: boolean;
   /** Base seed: the seed of (instance, sample) is a function of it. */
   seed?: number;
 }

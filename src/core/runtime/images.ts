@@ -153,8 +153,13 @@ export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts:
       throw e;
     }
     await pointLatestAt(docker, keyed, local);
-    // A forced rebuild took the name from the image it replaces: remove that one unless a container still uses it.
-    if (replaced && replaced.Id !== (await inspectImage(docker, keyed))?.Id) await imageHandle(docker, replaced.Id).remove().catch(() => undefined);
+    // An image left without any name by this build (the one --rebuild replaced under the same key, or an old build
+    // without a content key that only :latest named) is removed, unless a container still uses it.
+    for (const old of [replaced, current]) {
+      if (!old || old.Id === (await inspectImage(docker, keyed))?.Id) continue;
+      const now = await inspectImage(docker, old.Id).catch(() => undefined);
+      if (now && (now.RepoTags ?? []).length === 0) await imageHandle(docker, old.Id).remove().catch(() => undefined);
+    }
     progress.done(job, { ok: true, summary: `built ${keyed}`, logFile: log.path });
     if (!opts.progress) say(`[swegym] built ${keyed}`);
     return result(keyed, 'built', partial);

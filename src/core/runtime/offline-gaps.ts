@@ -1,4 +1,9 @@
+import type Dockerode from 'dockerode';
+import type { TaskRecord } from '../dataset/schema.js';
 import type { EnvSpec } from './env-spec.js';
+import { inspectImage } from './build-container.js';
+import { instanceImageCandidates, localInstanceImageName, type ImageNaming } from './image-names.js';
+import { LABELS } from './image-key.js';
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
 import { DEBIAN_SUITE } from './base-image.js';
 
@@ -65,4 +70,46 @@ export function describeOfflineGaps(groups: Array<{ repo: string; version: strin
   }
   lines.push('Ways out:', ...OFFLINE_WAYS_OUT.map((w) => `  - ${w}`));
   return lines.join('\n');
+}
+
+/**
+ * Before any container runs: the tasks whose environment an offline build cannot complete and for which no usable
+ * image is present (the record's image_name, a template name, the official name, or a local image swegym did not
+ * build). Returns the error text (for exit 2), or undefined when every task can go ahead. An engine that does not
+ * answer counts as "no image" here; the run reports the outage itself.
+ */
+export async function offlinePreflight(
+  tasks: TaskRecord[],
+  specFor: (t: TaskRecord) => EnvSpec,
+  opts: { offline?: boolean; allowPartialEnv?: boolean; template?: string; naming?: (t: TaskRecord) => ImageNaming | undefined; docker: Dockerode },
+): Promise<string | undefined> {
+  if (opts.offline === false || opts.allowPartialEnv) return undefined;
+  const groups = new Map<string, { repo: string; version: string; instances: string[]; gaps: OfflineGap[] }>();
+  for (const t of tasks) {
+    let spec: EnvSpec;
+    try {
+      spec = specFor(t);
+    } catch {
+      continue; // no spec: the run says so per instance
+    }
+    const gaps = offlineGaps(spec);
+    if (gaps.length === 0) continue;
+    if (await hasUsableImage(t, opts)) continue;
+    const key = `${t.repo}\0${t.version}`;
+    const g = groups.get(key) ?? { repo: t.repo, version: String(t.version), instances: [], gaps };
+    g.instances.push(t.instance_id);
+    groups.set(key, g);
+  }
+  return groups.size ? describeOfflineGaps([...groups.values()]) : undefined;
+}
+
+async function hasUsableImage(t: TaskRecord, opts: { template?: string; naming?: (t: TaskRecord) => ImageNaming | undefined; docker: Dockerode }): Promise<boolean> {
+  const local = localInstanceImageName(t.instance_id);
+  for (const name of instanceImageCandidates(t, { template: opts.template, naming: opts.naming?.(t) })) {
+    const info = await inspectImage(opts.docker, name).catch(() => undefined);
+    if (!info) continue;
+    if (name !== local) return true;
+    if (!info.Config?.Labels?.[LABELS.layerHash]) return true;
+  }
+  return false;
 }

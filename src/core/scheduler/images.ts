@@ -6,6 +6,8 @@ export interface ImageInfo {
   /** How it was obtained: a pulled image may carry history past the base commit, which a rollout strips first. */
   source?: 'local' | 'pulled' | 'built';
   digest?: string;
+  /** Built without install steps it needed (--allow-partial-env): verdicts on it are marked env_partial. */
+  partial?: boolean;
 }
 
 /** How images are obtained and measured; the real one wraps ensureInstanceImage and the Docker API. */

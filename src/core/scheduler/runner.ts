@@ -49,7 +49,7 @@ export function makeImageOps(opts: { specs: SpecRegistry; settings: RolloutSetti
     async ensure(task: TaskRecord) {
       const got = await resolveInstanceImage(task, opts.specs, opts.settings, { docker: opts.docker, onLog: opts.onLog });
       const digest = opts.docker ? await imageHandle(opts.docker, got.image).inspect().then((i) => i.Id, () => undefined) : undefined;
-      return { image: got.image, source: got.source, digest };
+      return { image: got.image, source: got.source, digest, ...(got.partial ? { partial: true } : {}) };
     },
     async size(image: string) {
       if (!opts.docker) return 0;
