@@ -22,6 +22,10 @@ export interface ReplyStep {
   delayMs?: number;
   /** Chat logprobs block (`{content:[{token,logprob,top_logprobs}]}`) returned as it is. */
   logprobs?: unknown;
+  /** vLLM's `stop_reason` (the stop string that ended a text-mode reply), sent next to finish_reason. */
+  stop_reason?: string | null;
+  /** Wire shape of this reply (default: the server's, see ServerOptions.wire). */
+  wire?: Wire;
   /** Streaming: characters per content / argument fragment (default 7) and pause between chunks. */
   chunkSize?: number;
   chunkDelayMs?: number;
@@ -67,6 +71,19 @@ export interface RecordedRequest {
 }
 
 export type Script = Step[] | ((req: RecordedRequest, index: number) => Step | Promise<Step>);
+
+/**
+ * `openai`: OpenAI's own shape (arguments as given, the name delta with `arguments: ""`, even fragments).
+ * `vllm`: vLLM's hermes-style tool parser and `serving_chat.py`: arguments re-serialised by Python's
+ * `json.dumps(..., ensure_ascii=False)`; the first delta of a call carries `index`, `id`, `type` and
+ * `function: {name}` only; then a prefix of the arguments, then irregular token-sized pieces (cutting through JSON
+ * escapes); the unstreamed rest of the last call comes in the final chunk together with `finish_reason`.
+ */
+export type Wire = 'openai' | 'vllm';
+
+export interface ServerOptions {
+  wire?: Wire;
+}
 
 export interface ScriptedServer {
   url: string;
@@ -173,7 +190,26 @@ function chunks(s: string, n: number): string[] {
   return out;
 }
 
-export async function startScriptedServer(script: Script): Promise<ScriptedServer> {
+/** Python's `json.dumps(value, ensure_ascii=False)`: `", "` and `": "` separators, non-ASCII kept. */
+export function pyJsonDumps(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
+  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyJsonDumps(v)}`).join(', ')}}`;
+  return JSON.stringify(value);
+}
+
+/** Token-sized pieces of irregular length (1-7 characters, a fixed cycle so runs are reproducible). */
+export function irregularPieces(s: string): string[] {
+  const sizes = [3, 1, 6, 2, 7, 4, 1, 5, 2];
+  const out: string[] = [];
+  for (let i = 0, k = 0; i < s.length; k++) {
+    const n = sizes[k % sizes.length]!;
+    out.push(s.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+export async function startScriptedServer(script: Script, opts: ServerOptions = {}): Promise<ScriptedServer> {
   const requests: RecordedRequest[] = [];
   const sockets = new Set<import('node:net').Socket>();
   let created = Math.floor(Date.now() / 1000);
@@ -238,10 +274,12 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
       return sendJson(res, 200, out);
     }
 
+    const wire = step.wire ?? opts.wire ?? 'openai';
     const calls = (step.tool_calls ?? []).map((tc, i) => ({
-      id: tc.id ?? `call_${index}_${i}`,
+      // vLLM names calls `chatcmpl-tool-<random hex>` (make_tool_call_id).
+      id: tc.id ?? (wire === 'vllm' ? `chatcmpl-tool-${index.toString(16).padStart(8, '0')}${i}` : `call_${index}_${i}`),
       name: tc.name,
-      arguments: typeof tc.arguments === 'string' ? tc.arguments : JSON.stringify(tc.arguments),
+      arguments: typeof tc.arguments === 'string' ? tc.arguments : wire === 'vllm' ? pyJsonDumps(tc.arguments) : JSON.stringify(tc.arguments),
     }));
     const finish = step.finish_reason ?? (calls.length > 0 ? 'tool_calls' : 'stop');
     const usage = step.usage ? { ...step.usage, total_tokens: step.usage.prompt_tokens + step.usage.completion_tokens } : undefined;
@@ -250,7 +288,9 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     if (!body?.stream) {
       const message: any = { role: 'assistant', content };
       if (calls.length > 0) message.tool_calls = calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
-      const out: any = { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, finish_reason: finish, logprobs: step.logprobs ?? null }] };
+      const choice: any = { index: 0, message, finish_reason: finish, logprobs: step.logprobs ?? null };
+      if (wire === 'vllm') choice.stop_reason = step.stop_reason ?? null;
+      const out: any = { id, object: 'chat.completion', created, model, choices: [choice] };
       if (usage) out.usage = usage;
       return sendJson(res, 200, out);
     }
@@ -258,16 +298,34 @@ export async function startScriptedServer(script: Script): Promise<ScriptedServe
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const n = step.chunkSize ?? 7;
     const send = async (delta: any, finish_reason: string | null = null) => {
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [{ index: 0, delta, finish_reason }] })}\n\n`);
+      const choice: any = { index: 0, delta, logprobs: null, finish_reason };
+      if (wire === 'vllm' && finish_reason) choice.stop_reason = step.stop_reason ?? null;
+      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [choice] })}\n\n`);
       if (step && 'chunkDelayMs' in step && step.chunkDelayMs) await sleep(step.chunkDelayMs);
     };
     await send({ role: 'assistant', content: '' });
     for (const c of chunks(content ?? '', n)) await send({ content: c });
+    let finalDelta: any = {};
     for (const [i, c] of calls.entries()) {
-      await send({ tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] });
-      for (const a of chunks(c.arguments, n)) await send({ tool_calls: [{ index: i, function: { arguments: a } }] });
+      if (wire === 'openai') {
+        await send({ tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.name, arguments: '' } }] });
+        for (const a of chunks(c.arguments, n)) await send({ tool_calls: [{ index: i, function: { arguments: a } }] });
+        continue;
+      }
+      await send({ tool_calls: [{ index: i, id: c.id, type: 'function', function: { name: c.name } }] });
+      // The parser's first argument delta is a prefix of json.dumps(partial arguments); then model tokens; the
+      // closing characters are held back (the parser strips the final `}`) and sent as the unstreamed rest.
+      const head = Math.min(c.arguments.length, Math.max(1, c.arguments.indexOf(': ') + 3));
+      const tail = Math.min(c.arguments.length - head, 2);
+      const middle = c.arguments.slice(head, c.arguments.length - tail);
+      if (head > 0) await send({ tool_calls: [{ index: i, function: { arguments: c.arguments.slice(0, head) } }] });
+      for (const a of irregularPieces(middle)) await send({ tool_calls: [{ index: i, function: { arguments: a } }] });
+      const rest = { tool_calls: [{ index: i, function: { arguments: c.arguments.slice(c.arguments.length - tail) } }] };
+      if (tail === 0) continue;
+      if (i === calls.length - 1) finalDelta = rest;
+      else await send(rest);
     }
-    await send({}, finish);
+    await send(finalDelta, finish);
     if (usage && body?.stream_options?.include_usage) {
       res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
     }

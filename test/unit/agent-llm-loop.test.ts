@@ -144,6 +144,21 @@ test('streaming: content and tool-call argument fragments become model_delta eve
   assert.deepEqual(run.result.usage, { prompt_tokens: 200, completion_tokens: 20, estimated: false });
 });
 
+test("vLLM's streamed shape: content plus two calls in one reply, both run in order with their arguments", async () => {
+  const run = await runAgent(
+    [
+      { content: 'Let me look at the parser first.\n\n', tool_calls: [bash('grep -rn "x\\d" . && echo ✓'), bash('ls -la /testbed')], usage, wire: 'vllm' as const },
+      { tool_calls: [finish], usage, wire: 'vllm' as const },
+    ],
+    { stream: true },
+    { tools: swegymTestTools() },
+  );
+  assert.equal(run.result.reason, 'finished');
+  assert.deepEqual(run.runtime.commands.slice(0, 2), ['grep -rn "x\\d" . && echo ✓', 'ls -la /testbed']);
+  assert.equal(run.of('model_response')[0].content, 'Let me look at the parser first.\n\n');
+  assert.deepEqual(run.result.usage, { prompt_tokens: 200, completion_tokens: 20, estimated: false });
+});
+
 test('429 with Retry-After then success: a model_retry event, and the wait is honoured', async () => {
   const run = await runAgent(
     [{ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'Rate limit reached', type: 'rate_limit' } } }, { tool_calls: [finish] }],

@@ -112,3 +112,38 @@ test('completePrompt: echo and logprobs on the completions API', async () => {
     assert.deepEqual(r.logprobs?.token_logprobs, [null, -1, -2, -0.1]);
   });
 });
+
+test("vLLM's streamed tool-call shape: name-only first delta, argument pieces cut through escapes, the rest with finish_reason", async () => {
+  const args0 = { command: 'grep -rn "def parse\\\\d" src/ && echo ✓ done' };
+  const args1 = { command: 'view', path: '/testbed/a b.py', view_range: [1, 20] };
+  const step = { content: 'Let me look at the parser first.\n\n', tool_calls: [{ name: 'execute_bash', arguments: args0 }, { name: 'str_replace_editor', arguments: args1 }], usage: { prompt_tokens: 1000, completion_tokens: 20 } };
+  const server = await startScriptedServer([step, step], { wire: 'vllm' });
+  try {
+    const m = new OpenAiChatModel({ baseURL: server.url, model: 'native', retry: fast });
+    const deltas: import('../../src/core/model/index.js').Delta[] = [];
+    const streamed = await m.stream({ messages: [{ role: 'user', content: 'go' }] }, { onDelta: (d) => deltas.push(d) });
+    const whole = await m.complete({ messages: [{ role: 'user', content: 'go' }] });
+    // vLLM re-serialises arguments with Python's json.dumps (", " and ": " separators, non-ASCII kept).
+    const py0 = '{"command": "grep -rn \\"def parse\\\\\\\\d\\" src/ && echo ✓ done"}';
+    assert.equal(streamed.toolCalls[0]!.arguments, py0);
+    assert.deepEqual(JSON.parse(streamed.toolCalls[0]!.arguments), args0);
+    assert.deepEqual(JSON.parse(streamed.toolCalls[1]!.arguments), args1);
+    assert.match(streamed.toolCalls[0]!.id, /^chatcmpl-tool-/);
+    assert.equal(streamed.content, 'Let me look at the parser first.\n\n');
+    assert.equal(streamed.finishReason, 'tool_calls');
+    assert.deepEqual(streamed.usage, { prompt_tokens: 1000, completion_tokens: 20 });
+    const same = (r: typeof streamed) => ({ ...r, latencyMs: 0, toolCalls: r.toolCalls.map((c) => ({ ...c, id: '' })) });
+    assert.deepEqual(same(streamed), same(whole));
+    // The first delta of each call names it and carries no argument text; some piece ends inside an escape.
+    const pieces = deltas.filter((d): d is { tool_call_index: number; tool_name?: string; arguments: string } => 'tool_call_index' in d);
+    for (const i of [0, 1]) {
+      const mine = pieces.filter((d) => d.tool_call_index === i);
+      assert.equal(mine[0]!.tool_name, i === 0 ? 'execute_bash' : 'str_replace_editor');
+      assert.equal(mine[0]!.arguments, '');
+      assert.ok(mine.length >= 5, `call ${i} arrives in ${mine.length} pieces`);
+    }
+    assert.ok(pieces.some((d) => d.arguments.endsWith('\\') && !d.arguments.endsWith('\\\\')), 'a piece ends in the middle of an escape');
+  } finally {
+    await server.close();
+  }
+});
