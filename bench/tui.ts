@@ -24,7 +24,6 @@ const { ThemeContext } = await import('../src/tui/components/theme-context.js');
 const { KeysContext } = await import('../src/tui/components/keys-context.js');
 const { loadTheme } = await import('../src/tui/theme.js');
 const { defaultBindings } = await import('../src/tui/keys.js');
-const { summaryFromView } = await import('../src/tui/state/summary.js');
 const { scriptedRollout, TASK } = await import('../test/tui/scripted-rollout.js');
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '8' }, rollouts: { type: 'string', default: '32' }, rate: { type: 'string', default: '50' } } });
@@ -159,7 +158,7 @@ const view = await measure('reducer + Ink rollout view', () =>
 function snapshots(reg: Registry): SchedulerControl & { start(): () => void } {
   const listeners = new Set<(s: SchedulerSnapshot) => void>();
   const snap = (): SchedulerSnapshot => {
-    const active = reg.ids().map((id) => ({ ...summaryFromView(reg.store(id).get()), current_step: 'bash', heartbeat_age_ms: 100 }));
+    const active = reg.ids().map((id) => ({ ...reg.store(id).summary(), current_step: 'bash', heartbeat_age_ms: 100 }));
     return { state: 'running', total: 64, done: 10, running: active.length, queued: 22, resolved: 5, infra_failures: 0, retries: 0, stalled: [], active, throughput_per_min: 3, eta_ms: 60000, cost_usd: 1, tokens: 1000, workers: { busy: N, max: N }, endpoints: [], containers_swept: 0 };
   };
   return {

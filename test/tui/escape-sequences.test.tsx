@@ -9,8 +9,7 @@ import { Home } from '../../src/tui/screens/home.js';
 import { BestOfN } from '../../src/tui/screens/best-of-n.js';
 import { RunCompare } from '../../src/tui/screens/run-compare.js';
 import { RolloutStore } from '../../src/tui/state/rollout-store.js';
-import { summaryFromView } from '../../src/tui/state/summary.js';
-import { foldRollout } from '../../src/tui/state/rollout-view-model.js';
+import { foldEvents } from '../../src/core/session/summary-fold.js';
 import { scriptedRollout, TASK, EVIL, GOLD_PATCH } from './scripted-rollout.js';
 import { onlySgr } from './ansi.js';
 
@@ -53,7 +52,7 @@ test('escape sequences in every untrusted pane of the rollout view never reach t
 });
 
 test('escape sequences in instance ids, repos, problem statements and session names are stripped in lists', async () => {
-  const summ = summaryFromView(foldRollout('r1', scriptedRollout('r1', { text: EVIL })));
+  const summ = foldEvents('r1', scriptedRollout('r1', { text: EVIL }));
   const p = renderWith(<Picker tasks={[EVIL_TASK]} summaries={[{ ...summ, instance_id: EVIL_TASK.instance_id }]} title="t" width={80} height={10} onOpen={() => {}} onBatch={() => {}} onBack={() => {}} />);
   await waitFrame(p, (x) => x.includes('evil'));
   assertClean(p.frames, 'picker');

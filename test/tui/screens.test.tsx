@@ -10,8 +10,7 @@ import { BestOfN } from '../../src/tui/screens/best-of-n.js';
 import { RunCompare } from '../../src/tui/screens/run-compare.js';
 import { HelpOverlay } from '../../src/tui/components/help-overlay.js';
 import { StatusBar } from '../../src/tui/components/status-bar.js';
-import { summaryFromView } from '../../src/tui/state/summary.js';
-import { foldRollout } from '../../src/tui/state/rollout-view-model.js';
+import { foldEvents } from '../../src/core/session/summary-fold.js';
 import type { RolloutSummary } from '../../src/core/session/types.js';
 import { scriptedRollout, TASK, GOLD_PATCH } from './scripted-rollout.js';
 import { RecordingControl, snapshot } from './scripted-backend.js';
@@ -25,7 +24,7 @@ const TASKS = [
   { ...TASK, instance_id: 'other__proj-7', repo: 'other/proj', version: '2.0', problem_statement: 'Parser fails on unicode input', FAIL_TO_PASS: ['a', 'b'], PASS_TO_PASS: [] },
   { ...TASK, instance_id: 'acme__calc-9', problem_statement: 'mul overflows' },
 ];
-const sum = (id: string, over: Partial<RolloutSummary> = {}): RolloutSummary => ({ ...summaryFromView(foldRollout(id, scriptedRollout(id))), ...over });
+const sum = (id: string, over: Partial<RolloutSummary> = {}): RolloutSummary => ({ ...foldEvents(id, scriptedRollout(id)), ...over });
 
 test('home: sessions with status, resolve rate and cost; actions; Enter opens; space + c compares', async () => {
   const calls: string[] = [];

@@ -4,8 +4,7 @@ import type { SchedulerControl, SchedulerSnapshot } from '../../src/core/schedul
 import type { AgentChoice, AgentId, Backend, LiveBatch, LiveRollout, SessionListing } from '../../src/tui/backend.js';
 import type { TaskInfo } from '../../src/tui/panes/lines.js';
 import type { RolloutViewModel } from '../../src/tui/state/rollout-view-model.js';
-import { foldRollout } from '../../src/tui/state/rollout-view-model.js';
-import { summaryFromView } from '../../src/tui/state/summary.js';
+import { foldEvents } from '../../src/core/session/summary-fold.js';
 import { TASK, scriptedBodies, stamp } from './scripted-rollout.js';
 
 /** An in-memory session: the read side the TUI uses, filled from scripted events. */
@@ -17,7 +16,7 @@ export class MemorySession implements SessionReader {
     return { name: this.dir };
   }
   summaries(): RolloutSummary[] {
-    return [...this.logs].map(([id, es]) => summaryFromView(foldRollout(id, es)));
+    return [...this.logs].map(([id, es]) => foldEvents(id, es));
   }
   async events(id: string) {
     return [...(this.logs.get(id) ?? [])];

@@ -23,7 +23,7 @@ import { Picker } from '../../src/tui/screens/picker.js';
 import { Home } from '../../src/tui/screens/home.js';
 import { RunCompare } from '../../src/tui/screens/run-compare.js';
 import { CoreBackend } from '../../src/tui/core-backend.js';
-import { summaryFromView } from '../../src/tui/state/summary.js';
+import { foldEvents } from '../../src/core/session/summary-fold.js';
 import { MemorySession, RecordingControl, ScriptedBackend, snapshot } from './scripted-backend.js';
 import { EVIL, GOLD_PATCH, TASK, scriptedRollout, stamp } from './scripted-rollout.js';
 import { onlySgr, sgrBefore } from './ansi.js';
@@ -127,7 +127,7 @@ test('a long attach / recreate command wraps over several rows instead of being 
 });
 
 test('batch dashboard after the batch ended: keys say so instead of pretending; retry only for running rollouts', async () => {
-  const sum = (id: string, over: Partial<RolloutSummary> = {}): RolloutSummary => ({ ...summaryFromView(foldRollout(id, scriptedRollout(id))), ...over });
+  const sum = (id: string, over: Partial<RolloutSummary> = {}): RolloutSummary => ({ ...foldEvents(id, scriptedRollout(id)), ...over });
   const control = new RecordingControl(snapshot({ state: 'done', done: 10, running: 0, queued: 0, active: [] }));
   const r = renderWith(<BatchDashboard control={control} finished={[sum('f-1', { instance_id: 'swegym-samples__durations-12' })]} sessionName="batch-1" width={80} height={20} onOpen={() => {}} onBack={() => {}} />);
   await waitFrame(r, (p) => p.includes('DONE'));
@@ -162,7 +162,7 @@ test('best-of-n: curves as a coloured braille chart when there is room, bars whe
   assert.ok(codes.includes('36') || codes.includes('33'), `plotted dots carry their series colour (${codes})`);
   cleanup();
 
-  const sum = (id: string, sample: number, score: number): RolloutSummary => ({ ...summaryFromView(foldRollout(id, scriptedRollout(id))), sample, scores: { critic: score } });
+  const sum = (id: string, sample: number, score: number): RolloutSummary => ({ ...foldEvents(id, scriptedRollout(id)), sample, scores: { critic: score } });
   const long = GOLD_PATCH + Array.from({ length: 30 }, (_, i) => `+line ${i}`).join('\n') + '\n';
   const el = (height: number) => (
     <BestOfN instanceId="acme__calc-1" candidates={[sum('a', 0, 0.9), sum('b', 1, 0.5)]} loadPatch={async () => long} curves={{ passAtK: [0.5, 1], bestAtK: [0.5, 1] }} width={70} height={height} onMarkWinner={() => {}} onOpen={() => {}} onBack={() => {}} />
@@ -199,7 +199,7 @@ test('picker at 80 columns shows whole instance ids; home columns line up with t
 });
 
 test('run compare at 80 columns: both cells fit the row', async () => {
-  const sum = (id: string, inst: string, verdict: 'resolved' | 'unresolved'): RolloutSummary => ({ ...summaryFromView(foldRollout(id, scriptedRollout(id))), instance_id: inst, verdict, resolved: verdict === 'resolved', scores: { critic: 0.55 } });
+  const sum = (id: string, inst: string, verdict: 'resolved' | 'unresolved'): RolloutSummary => ({ ...foldEvents(id, scriptedRollout(id)), instance_id: inst, verdict, resolved: verdict === 'resolved', scores: { critic: 0.55 } });
   const r = renderWith(
     <RunCompare a={{ name: 'a', summaries: [sum('x', 'swegym-samples__durations-12', 'resolved')] }} b={{ name: 'b', summaries: [sum('y', 'swegym-samples__durations-12', 'unresolved')] }} width={80} height={8} onOpen={() => {}} onBack={() => {}} />,
   );

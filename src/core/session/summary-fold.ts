@@ -28,7 +28,8 @@ export function emptySummary(rolloutId: string): IndexedSummary {
   };
 }
 
-function countPatchLines(patch: string): number {
+/** Added and removed lines of a patch; only the `+++` / `---` file headers are not counted (an added `--` line is). */
+export function countPatchLines(patch: string): number {
   let n = 0;
   for (const line of patch.split('\n')) if ((line.startsWith('+') && !line.startsWith('+++')) || (line.startsWith('-') && !line.startsWith('---'))) n++;
   return n;
@@ -95,6 +96,16 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
     default:
       break;
   }
+  return s;
+}
+
+/**
+ * The summary of a rollout from its events: the one fold behind the session index, `report`, `show` and the
+ * workbench's live rows (a live rollout's row and its row in the index agree by construction).
+ */
+export function foldEvents(rolloutId: string, events: Iterable<RolloutEvent>): IndexedSummary {
+  const s = emptySummary(rolloutId);
+  for (const e of events) foldEvent(s, e);
   return s;
 }
 

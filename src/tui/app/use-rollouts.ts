@@ -4,7 +4,6 @@ import type { RolloutSummary } from '../../core/session/types.js';
 import type { TaskInfo } from '../panes/lines.js';
 import type { RolloutRegistry } from '../state/rollout-store.js';
 import type { OpenSession } from './use-sessions.js';
-import { summaryFromView } from '../state/summary.js';
 
 export interface Rollouts {
   /** Loads a rollout's events from its session unless they are here already. */
@@ -66,6 +65,6 @@ export function useRollouts(
       return true;
     },
     sessionOf,
-    startedSummaries: () => [...started.current.keys()].map((id) => summaryFromView(registry.store(id).get())),
+    startedSummaries: () => [...started.current.keys()].map((id) => registry.store(id).summary()),
   };
 }

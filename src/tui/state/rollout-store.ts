@@ -1,6 +1,7 @@
 import type { RolloutEvent } from '../../core/events.js';
 import { initialRolloutView, reduceRollout, type RolloutViewModel } from './rollout-view-model.js';
 import { Throttled } from './throttle.js';
+import { emptySummary, foldEvent, type IndexedSummary } from '../../core/session/summary-fold.js';
 
 /** One rollout's view model outside React, folded per event, published to React at most ~10 times a second. */
 export class RolloutStore {
@@ -9,8 +10,12 @@ export class RolloutStore {
   /** Raw events kept for the "open raw events in $PAGER" key. */
   readonly events: RolloutEvent[] = [];
 
+  /** The rollout's summary row, folded by core's one event->summary fold (the same the session index uses). */
+  private sum: IndexedSummary;
+
   constructor(readonly rolloutId: string, intervalMs = 100) {
     this.state = initialRolloutView(rolloutId);
+    this.sum = emptySummary(rolloutId);
     this.notify = new Throttled(intervalMs);
   }
 
@@ -28,6 +33,7 @@ export class RolloutStore {
     if (!this.fresh(e)) return;
     this.events.push(e);
     this.state = reduceRollout(this.state, e);
+    foldEvent(this.sum, e);
     this.notify.changed();
   }
 
@@ -36,11 +42,14 @@ export class RolloutStore {
       if (!this.fresh(e)) continue;
       this.events.push(e);
       this.state = reduceRollout(this.state, e);
+      foldEvent(this.sum, e);
     }
     this.notify.changed();
   }
 
   get = (): RolloutViewModel => this.state;
+  /** A copy of the summary row (callers may spread and override it). */
+  summary = (): IndexedSummary => ({ ...this.sum, scores: { ...this.sum.scores } });
   subscribe = (l: () => void): (() => void) => this.notify.subscribe(l);
 }
 
