@@ -149,6 +149,24 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '  control-ack.jsonl. Exit: 0 done, 1 refused (or remote control disabled), 2 bad input, 3 no live process answered.',
     ],
   },
+  images: {
+    module: './commands/images.js',
+    export: 'imagesCommand',
+    summary: "list swegym's Docker images (instance, spec hash, size, age) or prune them",
+    positionals: ['action?'],
+    options: {
+      unused: { type: 'boolean', help: 'prune: builds a newer one superseded (after a spec change or --rebuild)' },
+      'older-than': { type: 'string', help: 'prune: created longer ago than this (e.g. 12h, 7d, 2w)' },
+      dataset: { type: 'string', help: "only that dataset's instances (a file, a Hugging Face name, or 'samples')" },
+      all: { type: 'boolean', help: 'prune: every instance image (the other filters still apply)' },
+      'dry-run': { type: 'boolean', help: 'prune: say what would be removed, remove nothing' },
+      json,
+    },
+    notes: [
+      "'swegym images' lists; 'swegym images prune' removes instance images (never one a container uses; base and environment layers are kept).",
+      'An instance image is reused only when its content key matches (build recipe, the spec\'s build keys, base and environment layer, repository and base commit); otherwise it is rebuilt under a new <name>:sg-<key> tag and <name>:latest follows it.',
+    ],
+  },
   sessions: { module: './commands/sessions.js', export: 'sessionsCommand', summary: 'list sessions', options: { 'sessions-dir': sessionsDir, json } },
   show: {
     module: './commands/show.js',
