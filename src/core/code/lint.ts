@@ -16,12 +16,14 @@ export interface VerificationError {
 }
 
 export interface LintResult {
-  /** False when no `python`/`python3` in the container can import pylint. */
+  /** False when no `python`/`python3` in the container can run `-m pylint`, or pylint produced no report. */
   available: boolean;
   /** E/F messages only (what the fork keeps). */
   errors: VerificationError[];
   /** pylint's version line when available (for the manifest). */
   version?: string;
+  /** Why pylint is unavailable when it is importable but does not run (e.g. a missing dependency). */
+  note?: string;
 }
 
 const NO_PYLINT = '__SWEGYM_NO_PYLINT__';
@@ -38,7 +40,7 @@ function shq(s: string): string {
 export async function runPylint(runtime: Runtime, repoDir: string, filePath: string, timeoutSec = 120): Promise<LintResult> {
   const abs = filePath.startsWith('/') ? filePath : `${repoDir.replace(/\/$/, '')}/${filePath}`;
   const cmd = [
-    'PY=; for p in python python3; do if command -v $p >/dev/null 2>&1 && $p -c "import pylint" >/dev/null 2>&1; then PY=$p; break; fi; done',
+    'PY=; for p in python python3; do if command -v $p >/dev/null 2>&1 && (cd / && $p -m pylint --version) >/dev/null 2>&1; then PY=$p; break; fi; done',
     `if [ -z "$PY" ]; then echo ${NO_PYLINT}; exit 0; fi`,
     `(cd / && $PY -m pylint --version 2>/dev/null | head -1; echo ${BEGIN}; $PY -m pylint --output-format=json ${shq(abs)} 2>/dev/null; true)`,
   ].join('\n');
@@ -49,7 +51,14 @@ export async function runPylint(runtime: Runtime, repoDir: string, filePath: str
   const version = r.output.slice(0, at).trim().split('\n')[0] || undefined;
   const json = r.output.slice(at + BEGIN.length).trim();
   const start = json.indexOf('[');
-  const messages = start >= 0 ? (JSON.parse(json.slice(start, json.lastIndexOf(']') + 1)) as { 'message-id': string; message: string; line: number }[]) : [];
+  let messages: { 'message-id': string; message: string; line: number }[];
+  try {
+    if (start < 0) throw new Error('no JSON report');
+    messages = JSON.parse(json.slice(start, json.lastIndexOf(']') + 1)) as typeof messages;
+  } catch (e) {
+    // pylint ran but produced no report (it crashed on the file): no verdict, so the step is flagged, not "clean".
+    return { available: false, errors: [], version, note: `pylint gave no JSON report (${(e as Error).message}): ${json.slice(0, 300)}` };
+  }
   const errors = messages
     .filter((m) => m['message-id'][0] === 'E' || m['message-id'][0] === 'F')
     .map((m) => ({ code: m['message-id'], filePath, message: m.message, line: m.line }));
