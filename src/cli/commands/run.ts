@@ -1,3 +1,4 @@
+import { cliProgress } from '../shared/progress-view.js';
 import { randomBytes } from 'node:crypto';
 import { RolloutEmitter, type RolloutEvent } from '../../core/events.js';
 import type { TaskRecord } from '../../core/dataset/schema.js';
@@ -119,6 +120,8 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
         onLog: (m) => {
           if (!opts.json) out.line(`-- ${sanitize(m)}`);
         },
+        // Building an image shows what it is doing (a live line on a terminal), never the build's own output.
+        ...(opts.json ? {} : { progress: cliProgress({ write: (t) => process.stderr.write(t), isTTY: !!process.stderr.isTTY }) }),
       });
     } catch (e) {
       const msg = `no image for ${task.instance_id}: ${errText(e)}`;

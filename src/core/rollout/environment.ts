@@ -6,10 +6,18 @@ import { ensureInstanceImage, type ImageOptions, type ImageSource } from '../run
 import type { ImageNaming } from '../runtime/image-names.js';
 import type { SpecRegistry } from '../runtime/spec-registry.js';
 import type { RolloutSettings } from './settings.js';
+import type { Progress } from '../util/progress.js';
 
 /** Official image names by dataset, like the profile: SWE-bench records look for SWE-bench's, the rest for SWE-Gym's. */
 export function namingFor(task: TaskRecord): ImageNaming {
   return defaultProfileFor(task) === 'swebench' ? 'swebench' : 'swegym';
+}
+
+/** Where image work is reported: raw lines (old callers) and progress jobs (build steps, n of m, log files). */
+export interface ImageExtras {
+  docker?: Dockerode;
+  onLog?: (line: string) => void;
+  progress?: Progress;
 }
 
 export interface ResolvedInstanceImage {
@@ -24,7 +32,7 @@ export interface ResolvedInstanceImage {
  * names), else a registry pull unless offline or --no-pull, else an offline build from --repo-source or the bundled
  * samples. The one place these options turn into ensureInstanceImage's.
  */
-export function imageOptionsFor(task: TaskRecord, settings: RolloutSettings, extra: { docker?: Dockerode; onLog?: (line: string) => void } = {}): ImageOptions {
+export function imageOptionsFor(task: TaskRecord, settings: RolloutSettings, extra: ImageExtras = {}): ImageOptions {
   return {
     offline: settings.offline,
     pull: settings.pull_images ?? !settings.offline,
@@ -35,6 +43,7 @@ export function imageOptionsFor(task: TaskRecord, settings: RolloutSettings, ext
     ...(settings.allow_partial_env ? { allowPartialEnv: true } : {}),
     ...(extra.docker ? { docker: extra.docker } : {}),
     ...(extra.onLog ? { onLog: extra.onLog } : {}),
+    ...(extra.progress ? { progress: extra.progress } : {}),
   };
 }
 
@@ -42,7 +51,7 @@ export function resolveInstanceImage(
   task: TaskRecord,
   specs: SpecRegistry,
   settings: RolloutSettings,
-  extra: { docker?: Dockerode; onLog?: (line: string) => void } = {},
+  extra: ImageExtras = {},
 ): Promise<ResolvedInstanceImage> {
   return ensureInstanceImage(task, specs.lookup(task.repo, String(task.version)), imageOptionsFor(task, settings, extra));
 }

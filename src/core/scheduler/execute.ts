@@ -1,3 +1,4 @@
+import { lineProgress, type Progress } from '../util/progress.js';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadPrompts } from '../agent/prompts.js';
@@ -74,6 +75,8 @@ export interface SessionSchedulerOptions {
   engineError?: (message: string) => void;
   /** Where API keys and the engine configuration are read (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Image preparation (pulls, builds) reported as jobs; their raw output goes to log files. */
+  progress?: Progress;
 }
 
 /**
@@ -106,7 +109,7 @@ export async function createSessionScheduler(
   const base = o.runner ?? makeDefaultRunner({ settings, specs, logDir: join(writer.dir, 'verify'), env: o.env });
   const runner = o.wrapRunner ? o.wrapRunner(base) : base;
   for (const e of engines) {
-    e.images = new ImagePrefetcher(makeImageOps({ specs, settings, docker: e.docker }), {
+    e.images = new ImagePrefetcher(makeImageOps({ specs, settings, docker: e.docker, progress: o.progress }), {
       diskBudgetBytes: cfg.image_disk_budget_gb ? cfg.image_disk_budget_gb * 1024 ** 3 : undefined,
     });
   }
@@ -156,6 +159,8 @@ export async function executeSession(
     onSwept: (n) => out(`Removed ${n} leftover container(s) of session ${writer.name}.`),
     log: (level, m) => (level === 'info' ? out : err)(`${level}: ${m}`),
     engineError: (m) => err(m),
+    // Image builds: a line when each ends (with its log on failure), printed above the live status line.
+    progress: lineProgress((l) => out(l)),
   });
   io.onScheduler?.(sched);
   const remote = startRemoteControl(writer.dir, sched, { control: io.remoteControl !== false, log: (level, m) => (level === 'info' ? out : err)(`${level}: ${m}`) });

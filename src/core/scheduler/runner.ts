@@ -1,3 +1,4 @@
+import type { Progress } from '../util/progress.js';
 import type Dockerode from 'dockerode';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { SpecRegistry } from '../runtime/spec-registry.js';
@@ -44,10 +45,10 @@ export function makeDefaultRunner(o: DefaultRunnerOptions): RolloutRunner {
 }
 
 /** Image operations on one engine: the pipeline's image resolution (local, pulled or built) and the Docker API. */
-export function makeImageOps(opts: { specs: SpecRegistry; settings: RolloutSettings; docker?: Dockerode; onLog?: (line: string) => void }): ImageOps {
+export function makeImageOps(opts: { specs: SpecRegistry; settings: RolloutSettings; docker?: Dockerode; onLog?: (line: string) => void; progress?: Progress }): ImageOps {
   return {
     async ensure(task: TaskRecord) {
-      const got = await resolveInstanceImage(task, opts.specs, opts.settings, { docker: opts.docker, onLog: opts.onLog });
+      const got = await resolveInstanceImage(task, opts.specs, opts.settings, { docker: opts.docker, onLog: opts.onLog, progress: opts.progress });
       const digest = opts.docker ? await imageHandle(opts.docker, got.image).inspect().then((i) => i.Id, () => undefined) : undefined;
       return { image: got.image, source: got.source, digest, ...(got.partial ? { partial: true } : {}) };
     },
