@@ -40,7 +40,8 @@ const noRemoteControl: OptSpec = { type: 'boolean', help: "ignore 'swegym contro
 const llm = {
   model: { type: 'string', help: 'model name at the endpoint' } as OptSpec,
   'base-url': { type: 'string', help: 'OpenAI-compatible endpoint (OpenAI, vLLM, OpenRouter, Ollama, ...)' } as OptSpec,
-  config: { type: 'string', help: 'agent config file (JSON)' } as OptSpec,
+  config: { type: 'string', help: 'agent config file (JSON): LlmAgentConfig for llm, MoatlessConfig for moatless' } as OptSpec,
+  'moatless-fix': { type: 'string', help: 'moatless: quirks of the fork to fix, comma-separated (default: all kept; see README)' } as OptSpec,
 };
 
 /** How rollouts run: the same options for run, batch and the workbench (one rollout pipeline behind all three). */
@@ -96,14 +97,14 @@ export const COMMANDS: Record<string, CommandSpec> = {
     module: './commands/run.js',
     export: 'runCommand',
     summary: 'run one rollout: environment, agent, patch, verification',
-    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm' }, ...llm, trajectory, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions, 'rollout-timeout': rolloutTimeout, seed: { type: 'number', help: 'seed sent with every model request' } },
+    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm | moatless' }, ...llm, trajectory, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions, 'rollout-timeout': rolloutTimeout, seed: { type: 'number', help: 'seed sent with every model request' } },
   },
   batch: {
     module: './commands/batch.js',
     export: 'batchCommand',
     summary: 'run every (instance, sample) pair with a pool of workers, saved as a session',
     options: {
-      dataset, instances, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm' }, ...llm, trajectory,
+      dataset, instances, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm | moatless' }, ...llm, trajectory,
       samples: { type: 'number', default: 1, help: 'samples per instance' }, concurrency: { type: 'number', default: 2, help: 'workers' },
       temperatures: { type: 'list', help: 'sample 0 at the first, the rest at the second (e.g. 0,0.5)' },
       'budget-usd': { type: 'number', help: 'hard stop at this spend' }, 'budget-tokens': { type: 'number', help: 'hard stop at this many tokens' },

@@ -13,7 +13,10 @@ import { scrubSecrets } from '../../core/session/manifest.js';
 import { planWork } from '../../core/scheduler/queue.js';
 import { executeSession, envSpecHashes, promptTemplateHashes, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
 import type { LlmAgentConfigInput } from '../../core/agent/llm/config.js';
-import { agentEntry, checkAgent, llmSettingsFrom } from '../../core/rollout/agents.js';
+import { agentEntry, checkAgent, modelSettingsFrom } from '../../core/rollout/agents.js';
+import type { MoatlessConfigInput } from '../../core/agent/moatless/config.js';
+import { bundledPrompts } from '../../core/agent/moatless/prompts.js';
+import { quirkSet } from '../../core/agent/moatless/quirks.js';
 import { checkImageOptions, type ImageCliOptions } from './verify.js';
 import { sanitize } from '../../core/util/sanitize.js';
 import { sessionNameProblem } from '../../core/util/identifiers.js';
@@ -24,6 +27,8 @@ export interface BatchOptions extends ImageCliOptions {
   agent?: string;
   model?: string;
   baseUrl?: string;
+  /** --agent moatless: quirks of the fork to fix, comma-separated (default: all kept). */
+  moatlessFix?: string;
   config?: string;
   samples?: number;
   concurrency?: number;
@@ -77,13 +82,14 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   }
 
   let llm: LlmAgentConfigInput | undefined;
+  let moatless: MoatlessConfigInput | undefined;
   let images: ReturnType<typeof checkImageOptions>;
   try {
     images = checkImageOptions(opts);
     // Checked before anything runs: a bad config is bad input (file, line, field; exit 2), not an infrastructure
     // failure of every rollout.
-    if (agentUsesModel) llm = llmSettingsFrom(opts);
-    await checkAgent({ agent: agentKind, llm, trajectory: opts.trajectory });
+    if (agentUsesModel) ({ llm, moatless } = modelSettingsFrom(agentKind, opts));
+    await checkAgent({ agent: agentKind, llm, moatless, trajectory: opts.trajectory });
   } catch (e) {
     return usage(err, (e as Error).message);
   }
@@ -105,6 +111,7 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   const settings: BatchSettings = {
     agent: agentKind,
     llm,
+    ...(moatless ? { moatless } : {}),
     concurrency,
     profile,
     offline: opts.offline,
@@ -138,8 +145,13 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     images: {},
     harness_profile: harnessProfile,
     env_spec_hashes: envSpecHashes(specs, loaded.tasks),
-    prompt_template_hashes: agentUsesModel ? await promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : undefined) : {},
-    agent: scrubSecrets({ kind: agentKind, model: llm?.model, base_url: llm?.baseURL, config: llm ?? {} }),
+    prompt_template_hashes: moatless ? bundledPrompts().hashes() : agentUsesModel ? await promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : undefined) : {},
+    // Moatless: the fork's quirks kept (true) or fixed (false), recorded with the configuration.
+    agent: scrubSecrets(
+      moatless
+        ? { kind: agentKind, model: moatless.model, base_url: moatless.baseURL, config: { ...moatless, quirks: quirkSet(moatless.fix ?? []) } }
+        : { kind: agentKind, model: llm?.model, base_url: llm?.baseURL, config: llm ?? {} },
+    ),
     verifier: { kind: 'harness', profile: harnessProfile, offline: !!opts.offline },
     sampling: { samples, temperatures, seed },
     scheduler: scrubSecrets({ ...settings }) as Record<string, unknown>,

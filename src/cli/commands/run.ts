@@ -7,7 +7,7 @@ import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-reg
 import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
 import { formatEvent } from '../../core/rollout/plain-printer.js';
 import { sanitize, terminalSafeJson } from '../../core/util/sanitize.js';
-import { agentEntry, checkAgent, llmSettingsFrom } from '../../core/rollout/agents.js';
+import { checkAgent, modelSettingsFrom } from '../../core/rollout/agents.js';
 import { namingFor, resolveInstanceImage, type ResolvedInstanceImage } from '../../core/rollout/environment.js';
 import { offlinePreflight } from '../../core/runtime/offline-gaps.js';
 import { runPipelineRollout } from '../../core/rollout/pipeline.js';
@@ -22,6 +22,8 @@ export interface RunCommandOptions extends ImageCliOptions {
   agent: string;
   model?: string;
   baseUrl?: string;
+  /** --agent moatless: quirks of the fork to fix, comma-separated (default: all kept). */
+  moatlessFix?: string;
   /** JSON file with the LLM agent's configuration (LlmAgentConfig); --model / --base-url override it. */
   config?: string;
   /** Recorded trajectory (JSON lines of rollout events), for --agent replay. */
@@ -58,7 +60,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     specs.lookup(task.repo, String(task.version));
     settings = {
       agent: opts.agent,
-      ...(agentEntry(opts.agent).usesModel ? { llm: llmSettingsFrom(opts) } : {}),
+      ...modelSettingsFrom(opts.agent, opts),
       ...(opts.trajectory ? { trajectory: opts.trajectory } : {}),
       profile: parseProfile(opts.profile),
       offline: opts.offline,

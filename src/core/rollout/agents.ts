@@ -8,6 +8,11 @@ import { LlmAgent } from '../agent/llm/agent.js';
 import { parseLlmAgentConfig, parseLlmAgentConfigFile, type LlmAgentConfigInput } from '../agent/llm/config.js';
 import { SAMPLES_DIR } from '../dataset/samples.js';
 import type { RolloutSettings } from './settings.js';
+import { MoatlessAgent } from '../agent/moatless/agent.js';
+import { moatlessModelCall } from '../agent/moatless/model-call.js';
+import { openContainerWorkspace } from '../agent/moatless/workspace.js';
+import { moatlessSettingsFrom, parseMoatlessConfig, type MoatlessConfigInput } from '../agent/moatless/config.js';
+import { OpenAiChatModel } from '../model/index.js';
 
 /** What a rollout hands an agent factory besides the settings: the task and the per-rollout sampling. */
 export interface AgentBuild {
@@ -124,8 +129,59 @@ const llm: AgentEntry = {
   },
 };
 
+/** The Moatless configuration of one rollout: its own settings (or the shared model settings) with this sample's temperature and seed. */
+export function moatlessConfigFor(settings: RolloutSettings, build: Pick<AgentBuild, 'temperature' | 'seed'>): MoatlessConfigInput {
+  const base: MoatlessConfigInput | undefined =
+    settings.moatless ??
+    (settings.llm?.model
+      ? {
+          model: settings.llm.model,
+          ...(settings.llm.baseURL ? { baseURL: settings.llm.baseURL } : {}),
+          ...(settings.llm.apiKeyEnv ? { apiKeyEnv: settings.llm.apiKeyEnv } : {}),
+          ...(settings.llm.temperature !== undefined ? { temperature: settings.llm.temperature } : {}),
+        }
+      : undefined);
+  if (!base?.model) throw new Error('the moatless agent needs a model (--model / --base-url / --config)');
+  return { ...base, ...(build.temperature !== undefined ? { temperature: build.temperature } : {}), ...(build.seed !== undefined ? { seed: build.seed } : {}) };
+}
+
+const moatless: AgentEntry = {
+  kind: 'moatless',
+  summary: "SWE-Gym's MoatlessTools scaffold (v0.0.2 state machine: search, identify, plan, edit; runs no code) on any OpenAI-compatible endpoint",
+  usesModel: true,
+  check(settings) {
+    parseMoatlessConfig(moatlessConfigFor(settings, {}), 'moatless agent settings');
+  },
+  availability(settings, env) {
+    const model = settings.moatless?.model ?? settings.llm?.model;
+    const keyEnv = settings.moatless?.apiKeyEnv ?? settings.llm?.apiKeyEnv ?? 'OPENAI_API_KEY';
+    if (!env[keyEnv]) return { available: false, note: `set ${keyEnv}, then --model / --base-url` };
+    if (!model) return { available: false, note: 'pass --model (or set SWEGYM_MODEL) to choose the model' };
+    return { available: true, note: 'the Moatless agent (SWE-Gym MoatlessTools, BM25 retrieval offline)' };
+  },
+  create(settings, build) {
+    const cfg = parseMoatlessConfig(moatlessConfigFor(settings, build), 'moatless agent settings');
+    const env = build.env ?? process.env;
+    const model = new OpenAiChatModel({
+      baseURL: cfg.baseURL,
+      model: cfg.model,
+      apiKey: env[cfg.apiKeyEnv],
+      timeoutMs: cfg.request_timeout_sec * 1000,
+      retry: cfg.retry,
+      ...(build.fetchFor ? { fetch: build.fetchFor(cfg.baseURL) } : {}),
+    });
+    return new MoatlessAgent(cfg, { call: moatlessModelCall(model, { ...(cfg.seed !== undefined ? { seed: cfg.seed } : {}) }), openWorkspace: (ctx, c) => openContainerWorkspace(ctx, c, env) });
+  },
+};
+
+/** The model settings an agent takes from the command line: `llm` for the LLM agent, `moatless` for Moatless. */
+export function modelSettingsFrom(kind: string, o: { config?: string; model?: string; baseUrl?: string; moatlessFix?: string }): Pick<RolloutSettings, 'llm' | 'moatless'> {
+  if (kind === 'moatless') return { moatless: moatlessSettingsFrom(o, (f) => readFileSync(f, 'utf8')) };
+  return agentEntry(kind).usesModel ? { llm: llmSettingsFrom(o) } : {};
+}
+
 /** Every agent swegym can run, in the order they are offered. */
-export const AGENTS: readonly AgentEntry[] = [gold, replay, llm];
+export const AGENTS: readonly AgentEntry[] = [gold, replay, llm, moatless];
 
 export function agentKinds(): string[] {
   return AGENTS.map((a) => a.kind);

@@ -1,5 +1,6 @@
 import type { ProfileName } from '../harness/types.js';
 import type { LlmAgentConfigInput } from '../agent/llm/config.js';
+import type { MoatlessConfigInput } from '../agent/moatless/config.js';
 import type { ImageNaming } from '../runtime/image-names.js';
 
 /**
@@ -12,6 +13,8 @@ export interface RolloutSettings {
   agent: string;
   /** The LLM agent's configuration (model, endpoint, limits), for agents that call a model. */
   llm?: LlmAgentConfigInput;
+  /** The Moatless agent's configuration (model, endpoint, limits, quirks fixed, retrieval); else built from `llm`. */
+  moatless?: MoatlessConfigInput;
   /** A recorded trajectory (JSON lines of events) for the replay agent, or a folder with `<instance_id>.jsonl` files. */
   trajectory?: string;
   profile?: ProfileName;

@@ -79,3 +79,54 @@ export const MOATLESS_COST_MODEL = 'claude-3-5-sonnet-20240620';
 export function moatlessCost(usage: { prompt_tokens: number; completion_tokens: number }): number {
   return (usage.prompt_tokens * 3 + usage.completion_tokens * 15) / 1e6;
 }
+
+/** 1-based line of the first `"key":` in a JSON text, or undefined. */
+function lineOfKey(text: string, key: string): number | undefined {
+  const m = new RegExp(`${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`).exec(text);
+  return m ? text.slice(0, m.index).split('\n').length : undefined;
+}
+
+/**
+ * The Moatless settings from the command line: the --config file (a MoatlessConfig JSON) with --model / --base-url /
+ * --moatless-fix over it, validated now: errors name the file, the line of the key and the field (exit 2). Returned
+ * as written (defaults are filled in when the agent is built), which is what a session's manifest records.
+ */
+export function moatlessSettingsFrom(o: { config?: string; model?: string; baseUrl?: string; moatlessFix?: string }, read: (f: string) => string): MoatlessConfigInput {
+  const overrides: Record<string, unknown> = {
+    ...(o.model ? { model: o.model } : {}),
+    ...(o.baseUrl ? { baseURL: o.baseUrl } : {}),
+    ...(o.moatlessFix ? { fix: o.moatlessFix.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+  };
+  let file: Record<string, unknown> = {};
+  let text = '';
+  if (o.config) {
+    try {
+      text = read(o.config);
+    } catch (e) {
+      throw new Error(`${o.config}: cannot read the agent config (${e instanceof Error ? e.message : String(e)})`);
+    }
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      throw new Error(`${o.config}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${o.config}: the agent config must be a JSON object`);
+    file = raw as Record<string, unknown>;
+  }
+  const input = { ...file, ...overrides };
+  if (!input.model) throw new Error('--agent moatless needs --model (or "model" in --config)');
+  const r = MoatlessConfig.safeParse(input);
+  if (!r.success) {
+    const where = o.config ?? 'command line';
+    const lines = r.error.issues.map((i) => {
+      const top = i.path[0];
+      const fromFlag = typeof top === 'string' && top in overrides;
+      const line = o.config && typeof top === 'string' && !fromFlag ? lineOfKey(text, top) : undefined;
+      const keys = i.code === 'unrecognized_keys' ? i.keys.join(', ') : i.path.join('.') || '(root)';
+      return `  ${fromFlag ? `${where} (command line)` : line !== undefined ? `${where}:${line}` : where}: field ${keys}: ${i.code === 'unrecognized_keys' ? 'unknown field' : i.message}`;
+    });
+    throw new Error(`${where}: invalid Moatless agent configuration\n${lines.join('\n')}`);
+  }
+  return input as MoatlessConfigInput;
+}

@@ -1,0 +1,136 @@
+/**
+ * An end-to-end Moatless rollout: the agent from the registry (`--agent moatless`), a scripted OpenAI-compatible server
+ * on 127.0.0.1 over real HTTP through the real `openai` client, the sample task's real container (checkout parsed and
+ * indexed with BM25, the edit written into the container), and the SWE-bench harness resolving the patch in a fresh
+ * container. The scripted model walks the fork's states: a Search whose first reply is invalid JSON (re-asked),
+ * Identify, Decide, a plan to edit a span, the edit in <replace>, finish.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DockerProvider } from '../../src/core/runtime/docker.js';
+import { RolloutEmitter, type RolloutEvent } from '../../src/core/events.js';
+import { runRollout } from '../../src/core/rollout/run-rollout.js';
+import { createAgent } from '../../src/core/rollout/agents.js';
+import { verifyPatch } from '../../src/core/harness/verify.js';
+import { buildMoatlessSft, promptLogFromEvents } from '../../src/core/export/moatless-sft.js';
+import { startScriptedServer, type ReplyStep } from '../helpers/scripted-openai-server.js';
+import { sampleImage, sampleTasks, specFor } from './rollout-images.js';
+
+const LABEL = { 'io.swegym.test': 'moatless-scripted' };
+const provider = new DockerProvider();
+after(async () => {
+  await provider.sweep(LABEL);
+});
+
+const INSTANCE = 'swegym-samples__durations-12';
+const usage = { prompt_tokens: 1000, completion_tokens: 50 };
+const reply = (content: string): ReplyStep => ({ content, finish_reason: 'stop', usage });
+
+const FIXED_HEAD = [
+  '"""Turn strings like "1h30m" or "2d, 4h" into a number of seconds."""',
+  '',
+  'import re',
+  '',
+  'from .errors import DurationError',
+  'from .units import unit_seconds',
+  '',
+  '_TOKEN = re.compile(r"(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]+)")',
+  '_SEPARATORS = " ,\\t"',
+].join('\n');
+
+const SCRIPT: ReplyStep[] = [
+  // SearchCode: the few-shot shape without scratch_pad fails validation and is re-asked.
+  reply('{"function_names": ["parse_duration"]}'),
+  reply(JSON.stringify({ scratch_pad: 'The tokenizer of parse_duration rejects a space inside a term.', search_requests: [{ function_names: ['parse_duration'] }] })),
+  reply(JSON.stringify({ scratch_pad: 'The _TOKEN pattern and parse_duration are relevant.', identified_spans: [{ file_path: 'durations/parser.py', span_ids: ['docstring', 'parse_duration'] }] })),
+  reply(JSON.stringify({ scratch_pad: 'All relevant code is here.', relevant: true, complete: true })),
+  reply(
+    JSON.stringify({
+      scratch_pad: 'Allow whitespace between the number and the unit.',
+      action: 'modify',
+      instructions: 'Change _TOKEN to accept optional whitespace between the number and the unit.',
+      file_path: 'durations/parser.py',
+      span_id: 'docstring',
+    }),
+  ),
+  // EditCode: the stop word </replace> is withheld by the server, so the reply ends without it.
+  reply(`<replace>\n${FIXED_HEAD}\n`),
+  reply(JSON.stringify({ scratch_pad: 'Done.', action: 'finish', finish: 'A space between a number and its unit is accepted now.' })),
+];
+
+test('--agent moatless resolves a sample task through the scripted server in a real container', async () => {
+  const task = (await sampleTasks()).find((t) => t.instance_id === INSTANCE)!;
+  const { image, source } = await sampleImage(task);
+  const server = await startScriptedServer(SCRIPT);
+  const events: RolloutEvent[] = [];
+  try {
+    const agent = await createAgent(
+      { agent: 'moatless', moatless: { model: 'scripted-moatless', baseURL: server.url, apiKeyEnv: 'SWEGYM_SCRIPTED_KEY', temperature: 0 } },
+      { task, env: { SWEGYM_SCRIPTED_KEY: 'scripted-key' } },
+    );
+    const outcome = await runRollout({
+      task,
+      agent,
+      provider,
+      image,
+      imageSource: source,
+      emitter: new RolloutEmitter('moatless', (e) => events.push(e)),
+      labels: LABEL,
+      verify: (patch) => verifyPatch({ task, patch, spec: specFor(task), profile: 'swegym', provider, image, offline: true, labels: LABEL }),
+    });
+    assert.equal(outcome.status, 'completed', outcome.error);
+    assert.equal(outcome.result?.reason, 'finished', outcome.result?.message);
+    assert.equal(outcome.verdict?.status, 'resolved', JSON.stringify(outcome.verdict));
+    assert.match(outcome.result!.patch, /^\+_TOKEN = re\.compile\(r"\(\\d\+\(\?:\\\.\\d\+\)\?\)\\s\*\(\[a-zA-Z\]\+\)"\)$/m);
+
+    // The wire: every call a chat completion with the key, max_tokens 2000; JSON states ask for json_object,
+    // EditCode for free text with the stop word.
+    assert.equal(server.requests.length, SCRIPT.length);
+    for (const r of server.requests) {
+      assert.equal(r.path, '/v1/chat/completions');
+      assert.equal(r.headers.authorization, 'Bearer scripted-key');
+      assert.equal(r.body.max_tokens, 2000);
+    }
+    const edit = server.requests[5]!.body;
+    assert.deepEqual(edit.stop, ['</replace>']);
+    assert.equal(edit.response_format, undefined);
+    assert.deepEqual(server.requests[0]!.body.response_format, { type: 'json_object' });
+    // The re-ask: the second request repeats the first with the bad reply and the pydantic error appended.
+    const [first, second] = [server.requests[0]!.body.messages, server.requests[1]!.body.messages];
+    assert.equal(second.length, first.length + 2);
+    assert.deepEqual(second.slice(0, first.length), first);
+    assert.equal(second[first.length].content, '{"function_names": ["parse_duration"]}');
+    assert.match(second[first.length + 1].content, /^Recall the function correctly, fix the errors, exceptions found\n1 validation error for Search\nscratch_pad\n  Field required/);
+    assert.match(first[0].content, /Make sure to return an instance of the JSON, not the schema itself\n$/);
+    // The SearchCode prompt carries the BM25 initial context from the real checkout.
+    assert.match(first[1].content, /^<issue>\nparse_duration rejects a space/);
+    assert.match(first[1].content, /Here's some files that might be relevant when formulating the search\.\n\n\ndurations\//);
+    // EditCode saw lines 1-9 of the real file in <search>.
+    assert.match(edit.messages[1].content, /<search>\n"""Turn strings like[\s\S]*_TOKEN = re\.compile\(r"\(\\d\+\(\?:\\\.\\d\+\)\?\)\(\[a-zA-Z\]\+\)"\)\n_SEPARATORS = " ,\\t"\n<\/search>$/);
+
+    // The events: states in the fork's order, the search, the spans, the plan and the edit.
+    const states = events.filter((e) => e.type === 'moatless_transition').map((e) => (e as { state: string }).state);
+    assert.deepEqual(states, ['SearchCode', 'IdentifyCode', 'DecideRelevance', 'PlanToCode', 'EditCode', 'PlanToCode', 'Finished']);
+    const setup = events.find((e) => e.type === 'moatless_setup') as Extract<RolloutEvent, { type: 'moatless_setup' }>;
+    assert.equal(setup.retrieval_backend, 'bm25');
+    assert.ok(setup.indexed_files! >= 5);
+    assert.ok(events.some((e) => e.type === 'moatless_search' && e.kind === 'search' && e.hits.some((h) => h.span_ids.includes('parse_duration'))));
+    assert.ok(events.some((e) => e.type === 'moatless_spans' && e.identified[0]!.span_ids.includes('docstring')));
+    assert.ok(events.some((e) => e.type === 'moatless_plan' && e.next === 'EditCode' && e.start_line === 1 && e.end_line === 9));
+    const editEvent = events.find((e) => e.type === 'moatless_edit') as Extract<RolloutEvent, { type: 'moatless_edit' }>;
+    assert.equal(editEvent.applied, true);
+    assert.match(editEvent.diff, /^\+_TOKEN = re\.compile/m);
+    const searchAction = events.find((e) => e.type === 'moatless_action' && e.state === 'SearchCode') as Extract<RolloutEvent, { type: 'moatless_action' }>;
+    assert.equal(searchAction.attempts, 2);
+
+    // SFT data from the rollout's prompt log: one example per logged call (the re-asked SearchCode call once).
+    const log = promptLogFromEvents(events);
+    assert.deepEqual(log.map((l) => l.key), ['00_SearchCode', '01_IdentifyCode', '02_DecideRelevance', '03_PlanToCode', '04_EditCode', '05_PlanToCode']);
+    const { lines } = buildMoatlessSft([{ rolloutId: 'moatless', instance_id: INSTANCE, sample: 0, resolved: true, promptLog: log, calls: SCRIPT.length }], { expName: 'e2e' });
+    assert.equal(lines.length, 6);
+    assert.equal(lines[0]!.line.messages.length, 5, 'system, user, bad reply, re-ask, accepted reply');
+    assert.equal(lines[4]!.line.messages[2]!.content, `<replace>\n${FIXED_HEAD}\n`);
+  } finally {
+    await server.close();
+  }
+});
