@@ -122,6 +122,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '  i mod n (use --concurrency >= number of engines); each engine prepares its own images.',
       'Ctrl-C: take no new rollouts, let running ones finish; a second Ctrl-C stops them at once. No container is left.',
       'Progress goes to stdout: one plain line per change when stdout is not a terminal, a live status line when it is.',
+      'A closed stdout (`swegym batch ... | head -1`, a dead log collector) does not stop the batch: it keeps running to the',
+      '  end without progress output, and the exit code still says how it ended.',
       "Continue a stopped or killed batch with 'swegym resume <session>'.",
       "Other processes see the batch live in <session>/live.json and steer it with 'swegym control <session> ...'",
       '  (or the workbench) unless --no-remote-control is given.',

@@ -45,10 +45,19 @@ async function main(argv: string[]): Promise<number> {
   return fn(opts);
 }
 
-// `swegym instances --ids | head` closes the pipe early: that is not an error.
+let stdoutGone = false;
+// `swegym instances --ids | head` or `swegym batch ... | head -1` closes the pipe early. That is not an error, and it
+// must not end the work either (exiting here skipped a batch's shutdown: rollouts left 'running', containers left):
+// the command keeps going without output on stdout, and its exit code still says how it ended.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(0);
-  throw e;
+  if (e.code !== 'EPIPE') throw e;
+  if (stdoutGone) return;
+  stdoutGone = true;
+  process.stdout.write = ((_chunk: unknown, enc?: unknown, cb?: unknown) => {
+    const done = typeof enc === 'function' ? enc : cb;
+    if (typeof done === 'function') queueMicrotask(() => (done as () => void)());
+    return true;
+  }) as typeof process.stdout.write;
 });
 
 main(process.argv.slice(2)).then(
