@@ -5,6 +5,7 @@ import { VERSION } from '../core/version.js';
 import { sanitize } from '../core/util/sanitize.js';
 import { InvalidIdentifierError } from '../core/util/identifiers.js';
 import { DatasetError } from '../core/dataset/errors.js';
+import { ConfigError } from '../core/util/config-error.js';
 
 /**
  * `swegym <command> [options]`. Every command lives in its own module, loaded only when it runs,
@@ -66,7 +67,7 @@ main(process.argv.slice(2)).then(
   },
   (err: unknown) => {
     // Bad input found deep in a command (an identifier, a dataset record) is still bad input: exit 2.
-    if (err instanceof InvalidIdentifierError || err instanceof DatasetError) {
+    if (err instanceof InvalidIdentifierError || err instanceof DatasetError || err instanceof ConfigError) {
       console.error(sanitize(`swegym: ${err.message}`));
       process.exitCode = 2;
       return;

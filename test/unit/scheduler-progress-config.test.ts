@@ -64,9 +64,9 @@ test('engines come from SWEGYM_ENGINES or the config file; errors name the file 
     assert.deepEqual(cfg, { engines: [{ name: 'local' }, { name: 'gpu1', host: 'ssh://me@gpu1:2222' }], image_disk_budget_gb: 50 });
     assert.deepEqual(loadBatchConfig({ SWEGYM_CONFIG: file, SWEGYM_ENGINES: 'x=tcp://h:1' }).engines, [{ name: 'x', host: 'tcp://h:1' }], 'the variable wins');
     writeFileSync(file, JSON.stringify({ engines: [{ host: 'tcp://h:1' }] }));
-    assert.throws(() => loadBatchConfig({ SWEGYM_CONFIG: file }), new RegExp(`${file.replace(/[.]/g, '\\.')}: field 'engines\\[0\\]\\.name'`));
+    assert.throws(() => loadBatchConfig({ SWEGYM_CONFIG: file }), new RegExp(`${file.replace(/[.]/g, '\\.')}:1: field engines\\[0\\]\\.name`));
     writeFileSync(file, '{ nope');
-    assert.throws(() => loadBatchConfig({ SWEGYM_CONFIG: file }), /swegym\.config\.json: not valid JSON/);
+    assert.throws(() => loadBatchConfig({ SWEGYM_CONFIG: file }), /swegym\.config\.json(:1)?: not valid JSON/);
     assert.deepEqual(dockerOptionsFor('ssh://me@gpu1:2222'), { protocol: 'ssh', host: 'gpu1', port: 2222, username: 'me' });
     assert.deepEqual(dockerOptionsFor('unix:///run/docker.sock'), { socketPath: '/run/docker.sock' });
     assert.deepEqual(dockerOptionsFor('tcp://10.0.0.1:2376'), { host: '10.0.0.1', port: 2376, protocol: 'http' });

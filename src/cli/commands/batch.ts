@@ -20,6 +20,7 @@ import { quirkSet } from '../../core/agent/moatless/quirks.js';
 import { checkImageOptions, type ImageCliOptions } from './verify.js';
 import { sanitize } from '../../core/util/sanitize.js';
 import { sessionNameProblem } from '../../core/util/identifiers.js';
+import { loadBatchConfig } from '../../core/scheduler/engines.js';
 
 export interface BatchOptions extends ImageCliOptions {
   dataset?: string;
@@ -71,6 +72,15 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   if (opts.session !== undefined) {
     const problem = sessionNameProblem(opts.session);
     if (problem) return usage(err, `--session ${problem}`);
+  }
+  // Seeds are integers (they feed the model's seed parameter and the PRNG); 1.5 would be stored and sent as is.
+  if (opts.seed !== undefined && (!Number.isSafeInteger(opts.seed) || opts.seed < 0)) return usage(err, `--seed must be a non-negative integer (got ${opts.seed})`);
+  if (opts.rolloutTimeout !== undefined && !(opts.rolloutTimeout > 0)) return usage(err, `--rollout-timeout must be a positive number of seconds (got ${opts.rolloutTimeout})`);
+  try {
+    // Engines (SWEGYM_ENGINES, swegym.config.json) are checked before anything is written.
+    loadBatchConfig();
+  } catch (e) {
+    return usage(err, (e as Error).message);
   }
   const temperatures = (opts.temperatures ?? (agentUsesModel ? ['0', '0.5'] : [])).map((t) => Number(t));
   if (temperatures.some((t) => !Number.isFinite(t) || t < 0 || t > 2)) return usage(err, `--temperatures must be numbers in [0, 2] (got ${opts.temperatures?.join(',')})`);

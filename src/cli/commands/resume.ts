@@ -6,6 +6,7 @@ import { resolveSessionDir } from '../../core/session/list.js';
 import { planResume } from '../../core/scheduler/resume-plan.js';
 import { executeSession, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
 import { sanitize } from '../../core/util/sanitize.js';
+import { loadBatchConfig } from '../../core/scheduler/engines.js';
 
 export interface ResumeOptions {
   session: string;
@@ -20,6 +21,12 @@ export async function resumeCommand(opts: ResumeOptions): Promise<number> {
   const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
   const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
+  try {
+    loadBatchConfig();
+  } catch (e) {
+    err(`swegym resume: ${(e as Error).message}`);
+    return 2;
+  }
   const unlock = acquireSessionLock(dir);
   const writer = SessionWriter.open(dir);
   try {

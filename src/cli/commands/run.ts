@@ -53,6 +53,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
   let settings: RolloutSettings;
   try {
     const images = checkImageOptions(opts);
+    if (opts.seed !== undefined && (!Number.isSafeInteger(opts.seed) || opts.seed < 0)) throw new Error(`--seed must be a non-negative integer (got ${opts.seed})`);
     const loaded = await loadTasks(opts.dataset, { ids: [opts.instance] });
     task = loaded.tasks[0];
     if (!task) throw new Error(`instance ${opts.instance} not found in ${opts.dataset}`);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { ownStartTime, processAlive } from '../util/process.js';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import type Dockerode from 'dockerode';
@@ -37,9 +38,12 @@ function onPath(cmd: string): boolean {
   });
 }
 
+/** debootstrap of a minimal Debian takes a minute or two; a stalled mirror must not hold the process forever. */
+const DEBOOTSTRAP_TIMEOUT_MS = 30 * 60_000;
+
 function run(cmd: string, args: string[], onLog?: (line: string) => void): Promise<number> {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+    const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` }, timeout: DEBOOTSTRAP_TIMEOUT_MS, killSignal: 'SIGKILL' });
     const pipe = (s: NodeJS.ReadableStream) => {
       let buf = '';
       s.on('data', (c: Buffer) => {
@@ -82,7 +86,9 @@ export async function ensureBaseImage(
         throw new ImageError(`building the base image ${tag} with debootstrap needs root (run swegym as root once, or build the base yourself)`);
       }
       const pkgs = basePackages(specPackages);
-      const dir = mkdtempSync(join(tmpdir(), 'swegym-rootfs-'));
+      removeStaleRootfs(opts.onLog);
+      // The owner (pid and start time) is in the name: a later build removes the tree of a killed one.
+      const dir = mkdtempSync(join(tmpdir(), `${ROOTFS_PREFIX}${process.pid}-${ownStartTime() ?? '0'}-`));
       try {
         opts.onLog?.(`[swegym] debootstrap --variant=minbase --include=${pkgs.join(',')} ${DEBIAN_SUITE} ${dir} ${DEBIAN_MIRROR}`);
         const rc = await run('debootstrap', ['--variant=minbase', `--include=${pkgs.join(',')}`, DEBIAN_SUITE, dir, DEBIAN_MIRROR], opts.onLog);
@@ -98,13 +104,51 @@ export async function ensureBaseImage(
   );
 }
 
+const ROOTFS_PREFIX = 'swegym-rootfs-';
+
+/**
+ * Trees of debootstrap builds whose process was killed (SIGKILL, a reboot of the engine host is not needed): about
+ * 100 MB each, left in the temp dir forever otherwise. Only trees named with an owner that is gone are removed.
+ */
+export function removeStaleRootfs(onLog?: (line: string) => void, root = tmpdir()): number {
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    const m = new RegExp(`^${ROOTFS_PREFIX}(\\d+)-(\\d+)-`).exec(name);
+    if (!m) continue;
+    if (processAlive(Number(m[1]), m[2] === '0' ? undefined : m[2])) continue;
+    rmSync(join(root, name), { recursive: true, force: true });
+    onLog?.(`[swegym] removed ${join(root, name)}, left by a killed base image build`);
+    removed++;
+  }
+  return removed;
+}
+
 /** `tar -C dir -c . | docker import - tag`, through the Docker API. */
 async function importRootfs(docker: Dockerode, dir: string, tag: string): Promise<void> {
   const tar = spawn('tar', ['--numeric-owner', '-C', dir, '-c', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await importFrom(docker, tar, tag);
+  } finally {
+    // An import that failed (engine gone mid-import) leaves tar blocked on a pipe nobody reads: it must not keep
+    // the process alive after its work is done (the review's batch hung after printing "Done").
+    if (tar.exitCode === null && tar.signalCode === null) {
+      tar.stdout.destroy();
+      tar.kill('SIGKILL');
+    }
+  }
+}
+
+async function importFrom(docker: Dockerode, tar: ReturnType<typeof spawn>, tag: string): Promise<void> {
   let tarErr = '';
-  tar.stderr.on('data', (c: Buffer) => (tarErr += c.toString()));
+  tar.stderr!.on('data', (c: Buffer) => (tarErr += c.toString()));
   const [repo, t] = tag.split(':') as [string, string];
-  const res = (await docker.importImage(tar.stdout as unknown as string, {
+  const res = (await docker.importImage(tar.stdout! as unknown as string, {
     repo,
     tag: t,
     changes: ['ENV LANG=C.UTF-8', 'CMD ["bash"]'],

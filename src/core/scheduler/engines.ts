@@ -1,5 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import Dockerode from 'dockerode';
+import { z } from 'zod';
+import { ConfigError } from '../util/config-error.js';
+
+export { ConfigError } from '../util/config-error.js';
+import { jsonErrorLine, jsonPathLine } from '../dataset/json-lines.js';
 import { DockerProvider } from '../runtime/docker.js';
 import type { Engine } from './scheduler.js';
 
@@ -22,17 +27,7 @@ export interface BatchConfig {
 export function loadBatchConfig(env: Record<string, string | undefined> = process.env): BatchConfig {
   const file = env.SWEGYM_CONFIG ?? 'swegym.config.json';
   let cfg: Partial<BatchConfig> = {};
-  if (existsSync(file)) {
-    try {
-      cfg = JSON.parse(readFileSync(file, 'utf8')) as Partial<BatchConfig>;
-    } catch (e) {
-      throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
-    }
-    if (cfg.engines !== undefined && !Array.isArray(cfg.engines)) throw new Error(`${file}: field 'engines' must be a list of {name, host}`);
-    cfg.engines?.forEach((e, i) => {
-      if (!e || typeof e.name !== 'string') throw new Error(`${file}: field 'engines[${i}].name' must be a string`);
-    });
-  }
+  if (existsSync(file)) cfg = parseConfigFile(file, readFileSync(file, 'utf8'));
   let engines = cfg.engines ?? [];
   if (env.SWEGYM_ENGINES) {
     engines = env.SWEGYM_ENGINES.split(',').map((s, i) => {
@@ -42,7 +37,53 @@ export function loadBatchConfig(env: Record<string, string | undefined> = proces
     });
   }
   if (engines.length === 0) engines = [{ name: 'local' }];
+  // Checked before anything is written: a bad host is bad input, found before a session folder exists.
+  for (const e of engines) {
+    try {
+      dockerOptionsFor(e.host);
+    } catch (err) {
+      throw new ConfigError(`${env.SWEGYM_ENGINES ? 'SWEGYM_ENGINES' : file}: ${(err as Error).message}`);
+    }
+  }
   return { engines, image_disk_budget_gb: cfg.image_disk_budget_gb };
+}
+
+
+/**
+ * The config file's schema is strict: a misspelled key (`imagedisk_budget_gb`) is an error naming the file, the line
+ * and the field, not a setting silently ignored. `tui` belongs to the workbench's config (SWEGYM_CONFIG can name one
+ * file for both) and is checked there.
+ */
+const ConfigFile = z
+  .object({
+    engines: z.array(z.object({ name: z.string().min(1), host: z.string().min(1).optional() }).strict()).optional(),
+    image_disk_budget_gb: z.number().positive().optional(),
+    tui: z.unknown().optional(),
+  })
+  .strict();
+
+export function parseConfigFile(file: string, text: string): Partial<BatchConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const line = jsonErrorLine(text, (e as Error).message);
+    throw new ConfigError(`${file}${line ? `:${line}` : ''}: not valid JSON (${(e as Error).message})`);
+  }
+  const r = ConfigFile.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    const line = jsonPathLine(text, path);
+    const field = path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('') || '(file)';
+    const what = issue.code === 'unrecognized_keys' ? `unknown field (known: ${knownKeys(issue.path)})` : issue.message;
+    throw new ConfigError(`${file}${line ? `:${line}` : ''}: field ${field}: ${what}`);
+  }
+  return r.data as Partial<BatchConfig>;
+}
+
+function knownKeys(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? 'engines, image_disk_budget_gb, tui' : 'name, host';
 }
 
 /** dockerode options for a DOCKER_HOST value. */
