@@ -167,3 +167,68 @@ test('JSON extraction and strict validation follow instructor and pydantic', () 
   assert.throws(() => validateActionJson('LineNumberClarification', '{"scratch_pad": "s", "start_line": "5", "end_line": 6}'), (e: unknown) => e instanceof ActionValidationError && /start_line\n  Input should be a valid integer \[type=int_type, input_value='5', input_type=str\]/.test(e.message));
   assert.throws(() => validateActionJson('Decision', '{"scratch_pad": "s", "relevant": 1}'), /relevant\n  Input should be a valid boolean \[type=bool_type, input_value=1, input_type=int\]/);
 });
+
+/** Drives the loop with a reply function and counts the calls (limits of facts §2.5). */
+async function driveWith(next: (state: StateName, n: number) => string, config: Partial<MoatlessConfigInput> = {}, cost = 0) {
+  const prompts = bundledPrompts();
+  const cfg = parseMoatlessConfig({ model: 'm', ...config });
+  const ws = oracleWorkspace('02_class_methods.json', { hits: [{ span_id: 'Account.withdraw', tokens: 53 }], update: { updated: true, diff: DIFF } });
+  let n = 0;
+  const loop = new MoatlessLoop({
+    issue: ISSUE,
+    workspace: ws,
+    config: cfg,
+    prompts,
+    quirks: quirkSet(config.fix ?? []),
+    makeState: (s, d) => makeState(s, d, { planMaxIterations: cfg.plan_max_iterations, editMaxIterations: cfg.edit_max_iterations }),
+    emit: () => undefined,
+    nextAction: async (state) => {
+      const text = next(state.name, n++);
+      const name = state.actionType();
+      const action: AnyAction = name === null ? { kind: 'content', content: text } : { kind: 'json', name, value: validateActionJson(name, text) as unknown as Record<string, unknown> };
+      return { action, cost, input_tokens: 0, output_tokens: 0 };
+    },
+  });
+  const outcome = await loop.run().catch((e: Error) => ({ status: 'thrown' as const, message: e.message }));
+  return { outcome, calls: n };
+}
+
+const NOTHING = JSON.stringify({ scratch_pad: 'nothing relevant' });
+
+test('limits: 25 transitions, the 10th PlanToCode visit, 3 consecutive retries, the cost cap', async () => {
+  // SearchCode <-> IdentifyCode forever: the 26th transition becomes Rejected, after 25 calls.
+  const loopForever = await driveWith((s) => (s === 'SearchCode' ? SEARCH : NOTHING));
+  assert.deepEqual(loopForever.outcome, { status: 'rejected', message: 'Max transitions exceeded.', cause: 'max_transitions' });
+  assert.equal(loopForever.calls, 25);
+
+  // PlanToCode <-> EditCode (edits rejected): 9 earlier visits are allowed, the 10th is rejected.
+  const planEdit = await driveWith((s) => ({ SearchCode: SEARCH, IdentifyCode: IDENTIFY, DecideRelevance: DECIDE, PlanToCode: PLAN, EditCode: '<reject>\ncannot\n</reject>' })[s as 'SearchCode'] ?? '');
+  assert.deepEqual(planEdit.outcome, { status: 'rejected', message: 'Max transitions exceeded for state PlanToCode.', cause: 'max_state_transitions' });
+  assert.equal(planEdit.calls, 3 + 9 * 2);
+
+  // A plan without a span, finish or reject is retried; the third retry in a row ends the loop.
+  const noAction = JSON.stringify({ scratch_pad: 'hmm', action: 'modify' });
+  const retries = await driveWith((s) => ({ SearchCode: SEARCH, IdentifyCode: IDENTIFY, DecideRelevance: DECIDE, PlanToCode: noAction })[s as 'SearchCode'] ?? '');
+  assert.deepEqual(retries.outcome, { status: 'rejected', message: 'The loop was aborted because the number of retries exceeded the limit.', cause: 'max_retries' });
+  assert.equal(retries.calls, 3 + 3);
+
+  // The cost cap counts completed transitions only (the fork's total_cost): the second call's check trips it.
+  const costly = await driveWith((s) => (s === 'SearchCode' ? SEARCH : NOTHING), { max_cost: 0.015 }, 0.01);
+  assert.equal(costly.outcome.status, 'thrown');
+  assert.match((costly.outcome as { message: string }).message, /^The loop was aborted because the cost exceeded the limit\./);
+  assert.equal(costly.calls, 2);
+  // Fixed (cost_counts_completed_transitions): the current state's calls count too, so the first call trips it.
+  const costlyFixed = await driveWith((s) => (s === 'SearchCode' ? SEARCH : NOTHING), { max_cost: 0.005, fix: ['cost_counts_completed_transitions'] }, 0.01);
+  assert.equal(costlyFixed.calls, 1);
+});
+
+test('quirks: max_rejections only ends a rollout when fixed; unknown or unfixable quirks are refused', async () => {
+  const reject = '<reject>\nno\n</reject>';
+  const script = (s: StateName) => ({ SearchCode: SEARCH, IdentifyCode: IDENTIFY, DecideRelevance: DECIDE, PlanToCode: PLAN, EditCode: reject })[s as 'SearchCode'] ?? '';
+  const kept = await driveWith(script);
+  assert.equal((kept.outcome as { cause?: string }).cause, 'max_state_transitions');
+  const fixed = await driveWith(script, { fix: ['max_rejections_never_triggers'] });
+  assert.deepEqual(fixed.outcome, { status: 'rejected', message: 'Got 2 rejections, aborting.', cause: 'max_rejections' });
+  assert.throws(() => quirkSet(['cost_priced_as_claude']), /kept for fidelity and cannot be fixed/);
+  assert.throws(() => quirkSet(['nope']), /unknown Moatless quirk "nope"/);
+});

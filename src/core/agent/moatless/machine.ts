@@ -300,15 +300,14 @@ export class MoatlessLoop {
     let nextState = this.deps.makeState(rule.dest, output);
 
     // The fork counts the trigger "rejected", which no state emits (quirk max_rejections_never_triggers): the branch
-    // is dead there. Fixed, consecutive "reject" triggers are counted and the max_rejections-th one ends the rollout.
+    // is dead there, and its counter resets on any other trigger, so even "reject" would never reach 2 in a
+    // plan/edit cycle. Fixed: "reject" triggers are counted over the rollout and the max_rejections-th ends it.
     if (!this.deps.quirks.max_rejections_never_triggers && response.trigger === 'reject' && !(nextState instanceof Rejected)) {
       this.rejections++;
       if (this.rejections >= this.deps.config.max_rejections) {
         nextState = new Rejected(`Got ${this.rejections} rejections, aborting.`);
         this.rejectCause = 'max_rejections';
       }
-    } else {
-      this.rejections = 0;
     }
     await this.transitionTo(nextState, { from: state.name, trigger: response.trigger });
   }

@@ -10,7 +10,7 @@ export const QUIRKS = {
   },
   max_rejections_never_triggers: {
     fixable: true,
-    what: 'The loop counts the trigger "rejected" but states emit "reject", so max_rejections (2) never ends a rollout. Fixed: 2 consecutive "reject" triggers end it as Rejected.',
+    what: 'The loop counts the trigger "rejected" but states emit "reject", so max_rejections (2) never ends a rollout (and its counter resets on any other trigger). Fixed: the 2nd "reject" trigger of the rollout ends it as Rejected.',
   },
   exclude_fields_ignored: {
     fixable: false,
