@@ -239,6 +239,30 @@ test('a 400 that is not about the context stops the rollout with the error, in b
   }
 });
 
+test('an undeclared argument is treated alike in native and text mode: refused by a tool with parameters, ignored by finish', async () => {
+  const bashExtra = { name: 'execute_bash', arguments: { command: 'ls', timeout: 5 } };
+  const finishExtra = { name: 'finish', arguments: { message: 'done' } };
+  const native = await runAgent([{ tool_calls: [bashExtra] }, { tool_calls: [finishExtra] }], {}, { tools: swegymTestTools() });
+  const text = await runAgent(
+    [
+      { content: 'Look.\n<function=execute_bash>\n<parameter=command>ls</parameter>\n<parameter=timeout>5</parameter>\n' },
+      { content: '<function=finish>\n<parameter=message>done</parameter>\n' },
+    ],
+    { tool_mode: 'text' },
+    { tools: swegymTestTools() },
+  );
+  const expected = "Parameter 'timeout' is not allowed for function 'execute_bash'. Allowed parameters: {'command'}\n[Error occurred in processing last action]";
+  for (const [mode, run] of [['native', native], ['text', text]] as const) {
+    assert.equal(run.result.reason, 'finished', mode);
+    const ends = run.of('tool_end');
+    assert.equal(ends[0]!.observation, expected, mode);
+    assert.equal(ends[0]!.is_error, true, mode);
+    assert.equal(run.runtime.commands.length, 0, `${mode}: the refused call did not run`);
+    assert.equal(ends.at(-1)!.tool, 'finish', mode);
+    assert.equal(ends.at(-1)!.is_error, false, mode);
+  }
+});
+
 test('stuck: the same action and observation four times', async () => {
   const run = await runAgent(() => ({ content: 'again', tool_calls: [bash('pytest')] }), {}, { tools: swegymTestTools() });
   assert.equal(run.result.reason, 'stuck');

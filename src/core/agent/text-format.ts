@@ -153,16 +153,37 @@ function pySet(items: string[]): string {
   return `{${items.map((s) => pyStrRepr(s)).join(', ')}}`;
 }
 
+/**
+ * The one rule for arguments a tool does not declare, in text and native mode alike (OpenHands' behaviour):
+ * - a tool with parameters refuses them, in the words of OpenHands' text-mode check (fn_call_converter.py
+ *   `_extract_and_validate_params`, a FunctionCallValidationError that becomes an error observation). OpenHands'
+ *   native path refused them too (`CmdRunAction(**arguments)` / `file_editor(**arguments)` raise on an unknown
+ *   keyword), only less legibly; SWE-Gym's models were trained on the text-mode message;
+ * - a tool without parameters (`finish`) ignores them: the check there is guarded by `if allowed_params`, and the
+ *   native path built `AgentFinishAction()` without looking at the arguments.
+ * Returns the error text, or undefined when the names are fine (the caller drops undeclared ones of a tool
+ * without parameters).
+ */
+export function undeclaredArgumentError(fn: FunctionSpec, names: Iterable<string>): string | undefined {
+  const allowed = Object.keys(fn.parameters?.properties ?? {});
+  if (allowed.length === 0) return undefined;
+  for (const name of names) {
+    if (!allowed.includes(name)) return `Parameter '${name}' is not allowed for function '${fn.name}'. Allowed parameters: ${pySet(allowed)}`;
+  }
+  return undefined;
+}
+
 function extractParams(fn: FunctionSpec, body: string): Record<string, unknown> {
   const props = fn.parameters?.properties ?? {};
-  const allowed = Object.keys(props);
   const required = fn.parameters?.required ?? [];
   const params: Record<string, unknown> = {};
   for (const pm of body.matchAll(PARAM_REGEX)) {
     const pname = pm[1];
     let value: unknown = pm[2].trim();
     if (!(pname in props)) {
-      throw new Error(`Parameter '${pname}' is not allowed for function '${fn.name}'. Allowed parameters: ${pySet(allowed)}`);
+      const error = undeclaredArgumentError(fn, [pname]);
+      if (error) throw new Error(error);
+      continue; // a tool without parameters ignores them
     }
     const info = props[pname];
     const type = paramType(info);

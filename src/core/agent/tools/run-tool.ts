@@ -2,7 +2,8 @@ import type { RolloutEmitter } from '../../events.js';
 import type { Runtime } from '../../runtime/types.js';
 import type { Tool, ToolResult } from '../tool-types.js';
 import { renderObservation } from '../llm/observation.js';
-import { ERROR_OBSERVATION_SUFFIX } from '../text-format.js';
+import { ERROR_OBSERVATION_SUFFIX, undeclaredArgumentError } from '../text-format.js';
+import { toFunctionSpec } from '../llm/tool-spec.js';
 
 /** OpenHands' observation cap (events/event.py truncate_content), the LLM agent's default. */
 export const DEFAULT_OBSERVATION_MAX_CHARS = 30_000;
@@ -71,6 +72,8 @@ export async function runToolCall(o: RunToolCallOptions): Promise<ToolCallOutcom
         invalid = `Failed to parse tool call arguments: ${o.args}`;
       }
     }
+    // Arguments the tool does not declare: the same rule as text mode (see undeclaredArgumentError).
+    if (!invalid && json && typeof json === 'object' && !Array.isArray(json)) invalid = undeclaredArgumentError(toFunctionSpec(tool), Object.keys(json));
     if (!invalid) {
       const r = tool.parameters.safeParse(json);
       if (r.success) args = r.data as Record<string, unknown>;
