@@ -1,9 +1,13 @@
 import { z } from 'zod';
+import { PARSER_NAMES } from '../harness/parsers.js';
 
 /**
  * Per repo/version environment spec, as data. Keys follow the SWE-bench harness's MAP_REPO_VERSION_TO_SPECS
  * (python, packages, pre_install, install, env_patches, eval_commands, pip_packages, no_use_env, test_cmd,
- * execute_test_as_nonroot, nano_cpus); the rest are swegym's (parser, base image, offline build, timeouts).
+ * execute_test_as_nonroot, nano_cpus, reqs_paths, env_yml_paths); the rest are swegym's (parser, base image,
+ * offline build, timeouts, published_images). Every key is documented in docs/env-specs.md. An unknown key is an
+ * error (a typo would otherwise be ignored silently), and so is an unknown parser: both are found when the file is
+ * loaded, not when an instance runs.
  */
 export const EnvSpec = z
   .object({
@@ -18,8 +22,14 @@ export const EnvSpec = z
     test_cmd: z.union([z.string(), z.array(z.string())]),
     execute_test_as_nonroot: z.boolean().optional(),
     nano_cpus: z.number().optional(),
-    /** Log parser name: pytest | pytest_options | pytest_v2 | pydantic | django | sympy | seaborn | matplotlib. */
-    parser: z.string().default('pytest'),
+    /** Requirements files / conda environment files the official harness installs from (not used offline). */
+    reqs_paths: z.array(z.string()).optional(),
+    env_yml_paths: z.array(z.string()).optional(),
+    /** Log parser name: one of the harness's parsers (PARSER_NAMES). */
+    parser: z
+      .string()
+      .refine((p) => (PARSER_NAMES as readonly string[]).includes(p), { message: `unknown parser: known parsers are ${PARSER_NAMES.join(', ')}` })
+      .default('pytest'),
     /** Shell lines that activate the environment before eval (default: the conda `testbed` env). */
     activate: z.array(z.string()).optional(),
     /** Offline builds (no registry): Debian packages for the debootstrap base, commands run in the env layer. */
@@ -31,7 +41,7 @@ export const EnvSpec = z
     test_timeout: z.number().positive().optional(),
     install_timeout: z.number().positive().optional(),
   })
-  .passthrough();
+  .strict();
 export type EnvSpec = z.output<typeof EnvSpec>;
 
 export const EnvSpecFile = z.object({
@@ -40,5 +50,5 @@ export const EnvSpecFile = z.object({
   harness_version: z.string().optional(),
   /** repo ("owner/name", matched lower-cased) -> version -> spec */
   repos: z.record(z.string(), z.record(z.string(), EnvSpec)),
-});
+}).strict();
 export type EnvSpecFile = z.output<typeof EnvSpecFile>;

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { z } from 'zod';
-import { EnvSpecFile, type EnvSpec } from './env-spec.js';
+import { EnvSpec, EnvSpecFile } from './env-spec.js';
 import { jsonErrorLine, jsonPathLine } from '../dataset/json-lines.js';
 
 /** Folder of the built-in spec files (`<repo root>/specs`), found relative to this module so it works from any cwd. */
@@ -146,8 +146,10 @@ export function readSpecFile(file: string): EnvSpecFile {
   }
   const result = EnvSpecFile.safeParse(raw);
   if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new SpecFileError(file, jsonPath(issue.path), describeIssue(issue), jsonPathLine(text, issue.path));
+    const issue = result.error.issues[0]!;
+    // An unknown key: point at the key itself (its line), not at the object holding it.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    throw new SpecFileError(file, jsonPath(path), describeIssue(issue), jsonPathLine(text, path));
   }
   return result.data;
 }
@@ -164,6 +166,10 @@ export function jsonPath(path: readonly PropertyKey[]): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const known = issue.path.length <= 1 ? ['source', 'harness_version', 'repos'] : Object.keys(EnvSpec.shape);
+    return `unknown key ${issue.keys.map((k) => JSON.stringify(k)).join(', ')} (known keys: ${known.join(', ')}; see docs/env-specs.md)`;
+  }
   if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) return `missing required key (${issue.message})`;
   // test_cmd is a string or a list: zod reports its absence as a bare "Invalid input" union failure.
   // (zod leaves out the input unless asked, so the branches' messages tell an absent value from a wrong one.)
