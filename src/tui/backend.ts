@@ -93,6 +93,8 @@ export interface Backend {
   followBatch?(sessionDir: string): FollowedBatch | undefined;
   /** The command that opens a shell in the rollout's container (live) or in a fresh environment with its patch. */
   attachCommand(vm: RolloutViewModel, sessionDir?: string): string;
+  /** Saves a rollout's patch as a file (in its session's patches/ folder) and returns the path. */
+  savePatch?(rolloutId: string, patch: string, sessionDir?: string): string;
   /** Persists the winner of a best-of-n comparison. */
   markWinner?(sessionDir: string, instanceId: string, rolloutId: string): Promise<void>;
   /** The winners marked so far in a session: instance id -> rollout id (the latest mark wins). */

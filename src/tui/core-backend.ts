@@ -237,6 +237,14 @@ export class CoreBackend implements Backend {
     return `recreate: ${recreateCommand(vm.image, file, vm.repoDir)}`;
   }
 
+  savePatch(rolloutId: string, patch: string, sessionDir?: string): string {
+    const dir = join(sessionDir ?? this.sessionsDir, 'patches');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `${rolloutId}.diff`);
+    writeFileSync(file, patch.endsWith('\n') ? patch : `${patch}\n`);
+    return file;
+  }
+
   async markWinner(sessionDir: string, instanceId: string, rolloutId: string): Promise<void> {
     const file = join(sessionDir, 'winners.jsonl');
     writeFileSync(file, JSON.stringify({ instance_id: instanceId, rollout_id: rolloutId, ts: Date.now() }) + '\n', { flag: 'a' });

@@ -104,3 +104,8 @@ export function findLine(lines: string[], query: string, from: number): number {
   }
   return -1;
 }
+
+/** Natural order: `ledger-8` before `ledger-15` (numbers compare as numbers). */
+export function naturalCompare(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}

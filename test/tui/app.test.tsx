@@ -233,7 +233,7 @@ test('e opens the raw events in $PAGER; E says when there are no verification lo
     await press(r, KEYS.enter);
     await waitFrame(r, (p) => p.includes('with'));
     await press(r, KEYS.enter);
-    await waitFrame(r, (p) => p.includes('RESOLVED'));
+    await waitFrame(r, (p) => p.includes('RESOLVED') && p.includes('agent 2 steps'));
     await press(r, 'e');
     await waitFrame(r, () => readdirSync(out).length === 1);
     const lines = readFileSync(join(out, readdirSync(out)[0]), 'utf8').trim().split('\n');

@@ -60,3 +60,13 @@ export async function press(r: { stdin: { write(s: string): void } }, ...keys: s
 
 /** Lines of a frame, plain. */
 export const rows = (frame: string): string[] => stripAnsi(frame).split('\n');
+
+/** Polls until `pred` holds (keys are handled one per render, so their effects may land a few frames later). */
+export async function until(pred: () => boolean, what = 'condition', timeoutMs = 8000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await tick(10);
+  }
+  await tick(20);
+}

@@ -65,6 +65,7 @@ test('picker: type-to-filter on id, repo and text; counts; best verdict; Enter o
   f = await waitFrame(r, (p) => p.includes('1 of 1 (of 3) instances'));
   assert.match(stripAnsi(f), /other__proj-7 +other\/proj +2\.0 +2 +0/);
   await press(r, KEYS.enter);
+  await helpers.until(() => opened.length === 1, 'open');
   assert.deepEqual(opened, ['other__proj-7']);
   await press(r, KEYS.esc); // clears the filter first
   await waitFrame(r, (p) => p.includes('of 3 instances') && !p.includes('(of 3)'));
@@ -73,14 +74,15 @@ test('picker: type-to-filter on id, repo and text; counts; best verdict; Enter o
   await press(r, 'g', ' ', ' ');
   await waitFrame(r, (p) => p.includes('2 marked'));
   await press(r, '\x02'); // ctrl+b
+  await helpers.until(() => batches.length === 1, 'batch');
   assert.deepEqual(batches, [['acme__calc-1', 'acme__calc-9']]);
   await press(r, '\x12'); // ctrl+r: new rollout even though one exists
+  await helpers.until(() => opened.length === 2, 'new run');
   assert.deepEqual(opened.slice(1), ['acme__calc-9:new']);
   await press(r, KEYS.esc);
   await waitFrame(r, (p) => !p.includes('(of 3)'));
   await press(r, 'q');
-  await helpers.tick(50);
-  assert.equal(opened.at(-1), 'back');
+  await helpers.until(() => opened.at(-1) === 'back', 'back');
 });
 
 test('picker filter matches every word, in id, repo or problem text', () => {
@@ -126,8 +128,10 @@ test('batch dashboard: progress, spend vs budget, workers, endpoints, stalled ro
   await press(r, 'K', 'r', 'p');
   await waitFrame(r, (p) => p.includes('PAUSED'));
   await press(r, 'p', 'S', 'X');
+  await helpers.until(() => control.calls.length >= 6, 'six control calls');
   assert.deepEqual(control.calls, ['kill:x-1', 'retry:x-1', 'pause', 'resume', 'stop:graceful', 'stop:now']);
   await press(r, KEYS.down, KEYS.enter);
+  await helpers.until(() => opened.length > 0, 'open');
   assert.deepEqual(opened, ['x-2']);
   // Finished table, sortable.
   await press(r, KEYS.tab);

@@ -18,7 +18,7 @@ export interface Actions {
   say(message?: string): void;
   /** A session a live process runs opens on its batch dashboard; any other on its instance picker. */
   openSessionView(dir: string): Promise<void>;
-  openRollout(rolloutId: string, list: string[], sessionDir?: string, replace?: boolean): Promise<void>;
+  openRollout(rolloutId: string, sessionDir?: string, replace?: boolean): Promise<void>;
   startRollout(task: TaskInfo, agent: AgentId): Promise<void>;
   startBatch(tasks: TaskInfo[], agent: AgentId, opts?: BatchOptions): Promise<void>;
   requestQuit(): void;
@@ -51,10 +51,10 @@ export function makeActions(d: ActionDeps): Actions {
     d.exit();
   };
 
-  const openRollout = async (rolloutId: string, list: string[], sessionDir?: string, replace = false) => {
+  const openRollout = async (rolloutId: string, sessionDir?: string, replace = false) => {
     try {
       await d.rollouts.load(rolloutId, sessionDir);
-      d.dispatch({ type: replace ? 'replaceTop' : 'push', screen: { kind: 'rollout', rolloutId, list } });
+      d.dispatch({ type: replace ? 'replaceTop' : 'push', screen: { kind: 'rollout', rolloutId, sessionDir } });
     } catch (err) {
       say(`could not open ${rolloutId}: ${errText(err)}`);
     }
@@ -77,7 +77,7 @@ export function makeActions(d: ActionDeps): Actions {
     startRollout: async (task, agent) => {
       try {
         const r = await d.rollouts.start(task, agent);
-        d.dispatch({ type: 'replaceTop', screen: { kind: 'rollout', rolloutId: r.rolloutId, list: [r.rolloutId] } });
+        d.dispatch({ type: 'replaceTop', screen: { kind: 'rollout', rolloutId: r.rolloutId, sessionDir: r.sessionDir } });
       } catch (err) {
         d.dispatch({ type: 'pop' });
         say(`could not start the rollout: ${errText(err)}`);

@@ -10,7 +10,7 @@ export type Screen =
   | { kind: 'home'; cursor?: string }
   | { kind: 'picker'; sessionDir?: string; batch?: boolean; query?: string; cursor?: string }
   | { kind: 'agent'; task: TaskInfo; batch?: TaskInfo[] }
-  | { kind: 'rollout'; rolloutId: string; list: string[] }
+  | { kind: 'rollout'; rolloutId: string; sessionDir?: string }
   /** followDir: the dashboard of a batch another process runs in that session (else: the one started here). */
   | { kind: 'batch'; followDir?: string; cursor?: string }
   | { kind: 'bestofn'; sessionDir?: string; instanceId: string; cursor?: string }

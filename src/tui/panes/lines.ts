@@ -4,7 +4,8 @@ import type { RolloutViewModel, StepView } from '../state/rollout-view-model.js'
 import { isLive } from '../state/rollout-view-model.js';
 import { isShellTool } from '../state/tool-call.js';
 import { scoreRole, verdictRole, type Role } from '../theme.js';
-import { fmtCost, fmtDuration, fmtTokens, padEnd, parseDiff, safe, wrapLines } from '../text.js';
+import { fmtCost, fmtDuration, fmtTokens, parseDiff, safe, wrapLines } from '../text.js';
+import { wordWrap } from '../fit.js';
 
 /** Pure builders of the rollout view's pane contents. All untrusted text passes through `safe` (sanitize). */
 
@@ -26,10 +27,15 @@ export function taskLines(task: TaskInfo | undefined, width: number): Line[] {
   const out: Line[] = [
     [seg(safe(task.repo), 'title'), seg(`  v${safe(task.version)}`, 'muted'), seg(`  F2P ${task.FAIL_TO_PASS.length} · P2P ${task.PASS_TO_PASS.length}`, 'muted')],
   ];
-  for (const l of wrapLines(safe(task.problem_statement), width)) out.push(line(l));
+  for (const l of wordWrap(safe(task.problem_statement), width)) out.push(line(l));
   if (task.hints_text) {
     out.push(line('— hints —', 'muted'));
-    for (const l of wrapLines(safe(task.hints_text), width)) out.push(line(l, 'muted'));
+    for (const l of wordWrap(safe(task.hints_text), width)) out.push(line(l, 'muted'));
+  }
+  // The tests that decide the verdict, before verification has run (full ids, wrapped).
+  if (task.FAIL_TO_PASS.length) {
+    out.push(line('— FAIL_TO_PASS —', 'muted'));
+    for (const t of task.FAIL_TO_PASS) for (const l of wrapLines(safe(t), width)) out.push(line(l, 'muted'));
   }
   return out;
 }
@@ -46,22 +52,41 @@ const STATUS_ICON: Record<StepView['status'], [string, Role]> = {
 
 const stepCache = new WeakMap<StepView, Map<string, Line[]>>();
 
-/** Lines of one step; cached per step object, so finished steps are never laid out again. */
-export function stepLines(step: StepView, width: number, expanded: boolean): Line[] {
+/** A step still in flight: its lines change with the clock (the running timer), so they are never cached. */
+const inFlight = (st: StepView): boolean => st.status === 'running' || st.status === 'pending' || st.status === 'thinking';
+
+/** The icon of a step: a non-zero exit (137: killed) is a failure whatever the tool reported. */
+function stepIcon(step: StepView): [string, Role] {
+  if (step.status === 'ok' && step.exitCode !== undefined && step.exitCode !== 0) return STATUS_ICON.error;
+  return STATUS_ICON[step.status];
+}
+
+/** The model call behind a step, in one muted run: latency, prompt+completion tokens, cost. */
+function modelFigures(step: StepView): string {
+  if (step.modelMs === undefined && step.promptTokens === undefined) return '';
+  const tok = step.promptTokens !== undefined ? ` ${fmtTokens(step.promptTokens)}+${fmtTokens(step.completionTokens ?? 0)} tok` : '';
+  return ` · model ${fmtDuration(step.modelMs)}${tok}${step.costUsd ? ` ${fmtCost(step.costUsd)}` : ''}`;
+}
+
+/** Lines of one step; cached per step object, so finished steps are never laid out again. `now` times a running step. */
+export function stepLines(step: StepView, width: number, expanded: boolean, now = Date.now()): Line[] {
   const key = `${width}:${expanded ? 1 : 0}`;
+  const cacheable = !inFlight(step);
   let byKey = stepCache.get(step);
-  const hit = byKey?.get(key);
+  const hit = cacheable ? byKey?.get(key) : undefined;
   if (hit) return hit;
-  const [icon, role] = STATUS_ICON[step.status];
+  const [icon, role] = stepIcon(step);
+  const running = step.status === 'running' && step.toolStartedTs !== undefined ? now - step.toolStartedTs : undefined;
   const head: Line = [
     seg(`${icon} `, role),
     seg(`#${step.index + 1} `, 'title'),
     seg(step.tool ? `${step.tool.name} ` : 'message ', 'header'),
     seg(step.exitCode !== undefined ? `exit ${step.exitCode} ` : '', step.exitCode ? 'status.error' : 'muted'),
-    seg(step.durationMs !== undefined ? fmtDuration(step.durationMs) : '', 'muted'),
+    seg(running !== undefined ? fmtDuration(running) : step.durationMs !== undefined ? fmtDuration(step.durationMs) : '', running !== undefined ? 'status.running' : 'muted'),
+    seg(modelFigures(step), 'muted'),
   ];
   const out: Line[] = [head];
-  const msgLines = wrapLines(step.message.trim(), width - 2).filter((l, i, a) => l !== '' || i < a.length - 1);
+  const msgLines = wordWrap(step.message.trim(), width - 2).filter((l, i, a) => l !== '' || i < a.length - 1);
   const maxMsg = expanded ? Infinity : 2;
   const maxArgs = expanded ? Infinity : 2;
   for (const l of msgLines.slice(0, maxMsg)) out.push([seg('  '), seg(l)]);
@@ -71,6 +96,7 @@ export function stepLines(step: StepView, width: number, expanded: boolean): Lin
     out.push(line('  ── observation ──', 'muted'));
     for (const l of wrapLines(step.observation, width - 2)) out.push([seg('  '), seg(l, 'muted')]);
   }
+  if (!cacheable) return out;
   if (!byKey) stepCache.set(step, (byKey = new Map()));
   byKey.set(key, out);
   return out;
@@ -80,7 +106,7 @@ export function stepLines(step: StepView, width: number, expanded: boolean): Lin
 function callLines(tool: NonNullable<StepView['tool']>, width: number, max: number): Line[] {
   const out: Line[] = [];
   const shell = isShellTool(tool.name);
-  const summary = tool.args ? wrapLines(tool.args, width - 4) : [];
+  const summary = tool.args ? wordWrap(tool.args, width - 4) : [];
   summary.slice(0, max).forEach((l, i) => {
     if (shell) out.push([seg(i ? '    ' : '  $ ', 'muted'), seg(l, 'diff.hunk')]);
     else if (i === 0) {
@@ -98,17 +124,17 @@ function callLines(tool: NonNullable<StepView['tool']>, width: number, max: numb
 
 export interface ActionLines { lines: Line[]; selectedStart: number }
 
-export function actionLines(vm: RolloutViewModel, width: number, selected: number): ActionLines {
+export function actionLines(vm: RolloutViewModel, width: number, selected: number, now = Date.now()): ActionLines {
   const lines: Line[] = [];
   let selectedStart = 0;
   vm.steps.forEach((st, i) => {
     if (i === selected) selectedStart = lines.length;
-    lines.push(...stepLines(st, width, i === selected));
+    lines.push(...stepLines(st, width, i === selected, now));
   });
   if (vm.streaming || vm.streamingTool) {
     if (selected >= vm.steps.length) selectedStart = lines.length;
     lines.push([seg('… ', 'status.running'), seg(`#${vm.steps.length + 1} `, 'title'), seg(vm.streamingTool ? `${vm.streamingTool} (streaming)` : 'streaming', 'header')]);
-    for (const l of wrapLines(vm.streaming, width - 2).slice(-20)) lines.push([seg('  '), seg(l)]);
+    for (const l of wordWrap(vm.streaming, width - 2).slice(-20)) lines.push([seg('  '), seg(l)]);
   }
   if (lines.length === 0) lines.push(line(isLive(vm) ? 'waiting for the first step…' : 'no steps', 'muted'));
   return { lines, selectedStart };
@@ -151,7 +177,20 @@ export function diffLines(patch: string, width: number): Line[] {
   return out;
 }
 
+/** The rollout failed before a verdict could mean anything (the model call, the environment, the harness). */
+export function failureOf(vm: RolloutViewModel): string | undefined {
+  if (vm.error) return vm.error;
+  if (vm.stopReason === 'error') return vm.stopMessage || 'the agent stopped with an error';
+  return undefined;
+}
+
+/**
+ * The headline: an error is the headline when it is why there is no patch (a failed model call is not an "EMPTY
+ * PATCH"); otherwise the verdict, or the phase while there is none.
+ */
 export function verdictLabel(vm: RolloutViewModel): { text: string; role: Role } {
+  const failed = failureOf(vm);
+  if (failed && (!vm.verdict || vm.verdict.status === 'empty_patch' || vm.verdict.status === 'error')) return { text: 'ERROR', role: 'verdict.error' };
   if (vm.verdict) return { text: vm.verdict.status.toUpperCase().replace(/_/g, ' '), role: verdictRole(vm.verdict.status) };
   if (vm.phase === 'verifying') return { text: 'VERIFYING…', role: 'verdict.pending' };
   if (vm.phase === 'infra_error' || vm.phase === 'no_image') return { text: vm.phase.toUpperCase().replace('_', ' '), role: 'verdict.error' };
@@ -159,9 +198,30 @@ export function verdictLabel(vm: RolloutViewModel): { text: string; role: Role }
   return { text: isLive(vm) ? 'RUNNING' : 'NO VERDICT', role: 'verdict.pending' };
 }
 
+/** The failing tests of the verdict, F2P first (they decide "resolved"), in full. */
+export function failingTests(vm: RolloutViewModel): RolloutViewModel['tests'] {
+  const order = { F2P: 0, P2P: 1, P2F: 2, F2F: 3 } as const;
+  return vm.tests.filter((t) => !t.passed).sort((a, b) => order[a.kind] - order[b.kind]);
+}
+
+/** A labelled row whose text wraps under itself (never cut): `label  text…` / `         …text`. */
+function wrapped(label: string, text: string, width: number, role?: Role, labelRole?: Role): Line[] {
+  const pad = ' '.repeat(label.length);
+  return wordWrap(text, Math.max(8, width - label.length)).map((l, i) => [seg(i ? pad : label, i ? undefined : labelRole), seg(l, role)]);
+}
+
+/**
+ * The scores pane, failure first: the headline with its reason, the error, the failing tests (full ids, wrapped),
+ * then the counts, scores, stop reason and usage, then the passing tests.
+ */
 export function scoreLines(vm: RolloutViewModel, width: number): Line[] {
   const v = verdictLabel(vm);
-  const out: Line[] = [[seg('verdict  '), seg(v.text, v.role), seg(vm.verdict?.reason ? `  ${safe(vm.verdict.reason)}` : '', 'muted')]];
+  const failed = failureOf(vm);
+  const out: Line[] = [[seg('verdict  '), seg(v.text, v.role), seg(v.text === 'ERROR' && vm.verdict ? `  (${vm.verdict.status.replace(/_/g, ' ')})` : '', 'muted')]];
+  if (vm.verdict?.reason) out.push(...wrapped('         ', safe(vm.verdict.reason), width, 'muted'));
+  if (failed) out.push(...wrapped('error    ', failed, width, 'status.error', 'status.error'));
+  const failing = failingTests(vm);
+  for (const t of failing) out.push(...wrapped(`✗ ${t.kind} `, t.name + (t.status ? `  ${t.status}` : ''), width, 'status.error', 'status.error'));
   if (vm.tests.length) {
     const f2p = vm.tests.filter((t) => t.kind === 'F2P');
     const p2p = vm.tests.filter((t) => t.kind === 'P2P');
@@ -171,13 +231,22 @@ export function scoreLines(vm: RolloutViewModel, width: number): Line[] {
       seg(`F2P ${ok(f2p)}/${f2p.length}`, ok(f2p) === f2p.length ? 'status.ok' : 'status.error'),
       seg('  '),
       seg(`P2P ${ok(p2p)}/${p2p.length}`, ok(p2p) === p2p.length ? 'status.ok' : 'status.error'),
+      seg(failing.length ? '  t: test log at the first failure' : '', 'muted'),
     ]);
   }
-  for (const [name, s] of Object.entries(vm.scores)) {
+  for (const [name, sc] of Object.entries(vm.scores)) {
     // "score <verifier>": a verifier may be named like a row of this pane (the `tests` verifier).
-    out.push([seg('score    '), seg(`${name} `, 'title'), seg(s.score.toFixed(2), scoreRole(s.score)), seg(s.flags.length ? `  [${s.flags.join(', ')}]` : '', 'warn'), seg(s.explanation ? `  ${s.explanation.split('\n')[0]}` : '', 'muted')]);
+    out.push([seg('score    '), seg(`${name} `, 'title'), seg(sc.score.toFixed(2), scoreRole(sc.score)), seg(sc.flags.length ? `  [${sc.flags.join(', ')}]` : '', 'warn'), seg(sc.explanation ? `  ${sc.explanation.split('\n')[0]}` : '', 'muted')]);
   }
-  out.push([seg('stop     '), seg(vm.stopReason ?? (isLive(vm) ? '-' : 'n/a'), vm.stopReason && vm.stopReason !== 'finished' ? 'warn' : undefined), seg(vm.stopMessage ? `  ${vm.stopMessage.split('\n')[0]}` : '', 'muted')]);
+  const stopRole: Role | undefined = vm.stopReason && vm.stopReason !== 'finished' ? 'warn' : undefined;
+  const stopLabel = vm.stopReason ?? (isLive(vm) ? '-' : 'n/a');
+  if (vm.stopReason === 'error' && failed === vm.stopMessage) out.push([seg('stop     '), seg('error', stopRole), seg('  (the error above)', 'muted')]);
+  else {
+    const room = Math.max(8, width - 9 - stopLabel.length - 2);
+    const msg = vm.stopMessage ? wordWrap(vm.stopMessage, room) : [];
+    out.push([seg('stop     '), seg(stopLabel, stopRole), seg(msg[0] ? `  ${msg[0]}` : '', 'muted')]);
+    for (const l of msg.slice(1)) out.push([seg(' '.repeat(9 + stopLabel.length + 2)), seg(l, 'muted')]);
+  }
   out.push([
     seg('tokens   '),
     seg(`${fmtTokens(vm.promptTokens)} in / ${fmtTokens(vm.completionTokens)} out${vm.tokensEstimated ? ' (est.)' : ''}`),
@@ -185,12 +254,10 @@ export function scoreLines(vm: RolloutViewModel, width: number): Line[] {
     seg(fmtCost(vm.costUsd)),
     seg(`  turns ${vm.turns}`, 'muted'),
   ]);
-  if (vm.error) for (const l of wrapLines(`error: ${vm.error}`, width)) out.push(line(l, 'status.error'));
-  if (vm.tests.length) {
-    out.push(line('── tests ──', 'muted'));
-    for (const t of vm.tests) {
-      out.push([seg(t.passed ? '✓ ' : '✗ ', t.passed ? 'status.ok' : 'status.error'), seg(`${t.kind} `, 'muted'), seg(t.name, t.passed ? undefined : 'status.error'), seg(t.status ? `  ${t.status}` : '', 'muted')]);
-    }
+  const passing = vm.tests.filter((t) => t.passed);
+  if (passing.length) {
+    out.push(line('── passing tests ──', 'muted'));
+    for (const t of passing) out.push([seg('✓ ', 'status.ok'), seg(`${t.kind} `, 'muted'), seg(t.name), seg(t.status ? `  ${t.status}` : '', 'muted')]);
   }
   return out;
 }

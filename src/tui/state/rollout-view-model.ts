@@ -28,8 +28,14 @@ export interface StepView {
   /** The patch as it was after this step (set when a patch_updated follows the step). */
   patch?: string;
   tokens?: number;
+  /** The model call that produced this step: its latency and usage (per-step figures in the agent pane). */
+  modelMs?: number;
+  promptTokens?: number;
+  completionTokens?: number;
   costUsd?: number;
   startedTs: number;
+  /** When its tool started (the running step's timer counts from here). */
+  toolStartedTs?: number;
 }
 
 export interface ToolView {
@@ -196,8 +202,11 @@ const handlers: Handlers = {
       tool: call ? toolView(call.name, call.arguments, call.id) : undefined,
       status: call ? 'pending' : 'done',
       tokens: e.usage.prompt_tokens + e.usage.completion_tokens,
+      promptTokens: e.usage.prompt_tokens,
+      completionTokens: e.usage.completion_tokens,
+      modelMs: e.latency_ms,
       costUsd: e.cost_usd,
-      durationMs: e.latency_ms,
+      durationMs: call ? undefined : e.latency_ms,
       startedTs: e.ts,
     };
     const steps = [...s.steps, step];
@@ -227,10 +236,10 @@ const handlers: Handlers = {
     let i = findStep(s.steps, (st) => st.tool?.callId === e.call_id && st.status === 'pending');
     let steps: StepView[];
     if (i >= 0) {
-      steps = replaceStep(s.steps, i, { status: 'running', step: e.step, tool });
+      steps = replaceStep(s.steps, i, { status: 'running', step: e.step, tool, toolStartedTs: e.ts });
     } else {
       i = s.steps.length;
-      steps = [...s.steps, { index: i, step: e.step, message: '', tool, status: 'running', startedTs: e.ts }];
+      steps = [...s.steps, { index: i, step: e.step, message: '', tool, status: 'running', startedTs: e.ts, toolStartedTs: e.ts }];
     }
     const phase = s.phase === 'starting' ? 'running' : s.phase;
     // The shell pane is the container's shell: editor, finish and think calls are shown in the agent pane only.

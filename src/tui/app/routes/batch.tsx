@@ -27,7 +27,7 @@ export function BatchRoute({ screen }: { screen: Extract<Screen, { kind: 'batch'
       width={w.width}
       height={w.height}
       active={w.active}
-      onOpen={(id) => void actions.openRollout(id, [id], dir)}
+      onOpen={(id) => void actions.openRollout(id, dir)}
       onBack={() => dispatch({ type: 'pop' })}
     />
   );

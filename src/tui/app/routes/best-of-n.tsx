@@ -33,7 +33,7 @@ export function BestOfNRoute({ screen, onWinners }: { screen: Extract<Screen, { 
         onWinners(dir ?? '', new Map([[screen.instanceId, id]]));
         if (dir) void backend.markWinner?.(dir, screen.instanceId, id);
       }}
-      onOpen={(id) => void actions.openRollout(id, (bi.get(screen.instanceId) ?? []).map((c) => c.rollout_id), dir)}
+      onOpen={(id) => void actions.openRollout(id, dir)}
       onBack={() => dispatch({ type: 'pop' })}
     />
   );

@@ -14,7 +14,7 @@ export function CompareRoute({ screen }: { screen: Extract<Screen, { kind: 'comp
       width={w.width}
       height={w.height}
       active={w.active}
-      onOpen={(side, id) => void actions.openRollout(id, [id], side === 'a' ? screen.a : screen.b)}
+      onOpen={(side, id) => void actions.openRollout(id, side === 'a' ? screen.a : screen.b)}
       onBack={() => dispatch({ type: 'pop' })}
     />
   );

@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { Picker } from '../../screens/picker.js';
 import { useWorkbench } from '../context.js';
 import type { Screen } from '../nav.js';
-import { byInstance } from '../../state/compare.js';
+import { bestOf } from '../../state/compare.js';
 import { safe } from '../../text.js';
 
 export function pickerWhere(screen: Extract<Screen, { kind: 'picker' }>): string {
@@ -25,11 +25,10 @@ export function PickerRoute({ screen }: { screen: Extract<Screen, { kind: 'picke
       height={w.height}
       active={w.active}
       onOpen={(task, { forceNew }) => {
-        const mine = summaries.filter((r) => r.instance_id === task.instance_id).sort((a, b) => (b.started_at ?? 0) - (a.started_at ?? 0));
-        if (!forceNew && mine.length && !screen.batch) {
-          const list = [...byInstance(summaries).values()].map((l) => l[l.length - 1].rollout_id);
-          void actions.openRollout(mine[0].rollout_id, list, screen.sessionDir);
-        } else dispatch({ type: 'push', screen: { kind: 'agent', task, batch: screen.batch ? [task] : undefined } });
+        // Enter opens the instance's best sample ([ and ] then step through the others).
+        const best = bestOf(summaries.filter((r) => r.instance_id === task.instance_id && r.status !== 'queued'));
+        if (!forceNew && best && !screen.batch) void actions.openRollout(best.rollout_id, screen.sessionDir ?? rollouts.sessionOf(best.rollout_id));
+        else dispatch({ type: 'push', screen: { kind: 'agent', task, batch: screen.batch ? [task] : undefined } });
       }}
       onBatch={(chosen) => dispatch({ type: 'push', screen: { kind: 'agent', task: chosen[0], batch: chosen } })}
       onBestOfN={(task) => dispatch({ type: 'push', screen: { kind: 'bestofn', sessionDir: screen.sessionDir, instanceId: task.instance_id } })}
