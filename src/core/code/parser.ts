@@ -12,9 +12,21 @@ import {
 } from './codeblock.js';
 import { parsePython, pythonQueries, type SyntaxNode, type TsQuery } from './tree-sitter.js';
 
-/** cl100k_base token count with every special token allowed, as llama-index's `get_tokenizer()` counts. */
+const tokenCache = new Map<string, number>();
+
+/**
+ * cl100k_base token count with every special token allowed, as llama-index's `get_tokenizer()` counts. Short texts
+ * (most blocks: `self`, `return x`, one-line statements) repeat a lot, so their counts are memoised.
+ */
 export function countTokens(text: string): number {
-  return cl100kCount(text, { allowedSpecial: 'all' });
+  if (text.length > 200) return cl100kCount(text, { allowedSpecial: 'all' });
+  let n = tokenCache.get(text);
+  if (n === undefined) {
+    n = cl100kCount(text, { allowedSpecial: 'all' });
+    if (tokenCache.size > 200_000) tokenCache.clear();
+    tokenCache.set(text, n);
+  }
+  return n;
 }
 
 const COMMENTED_OUT_KEYWORDS = ['rest of the code', 'existing code', 'other code'];
@@ -88,7 +100,9 @@ class ParseRun {
     node: SyntaxNode, startByte: number, level: number, parentBlock: CodeBlock | null, currentSpanIn: BlockSpan | null,
   ): [CodeBlock, SyntaxNode | null, BlockSpan | null] {
     let currentSpan = currentSpanIn;
-    const match = node.type === 'ERROR' || node.children.some((c) => c.type === 'ERROR') ? nodeMatch('ERROR') : this.findInTree(node);
+    // (`hasError` is a cheap negative test: no error anywhere below means no ERROR child.)
+    const isError = node.hasError && (node.type === 'ERROR' || node.children.some((c) => c.type === 'ERROR'));
+    const match = isError ? nodeMatch('ERROR') : this.findInTree(node);
 
     const preCode = this.content.slice(startByte, node.startIndex);
     const endLine = node.endPosition.row;
@@ -199,8 +213,9 @@ class ParseRun {
   }
 
   private findMatch(node: SyntaxNode): NodeMatch | null {
+    const type = node.type;
     for (const q of this.queries) {
-      if (q.nodeType && node.type !== q.nodeType && q.nodeType !== '_') continue;
+      if (q.nodeType && type !== q.nodeType && q.nodeType !== '_') continue;
       const m = this.findMatchWith(node, q.query);
       if (m) {
         if (!m.query) m.query = q.label;
