@@ -14,6 +14,8 @@ import { createAgent } from '../../src/core/rollout/agents.js';
 import { verifyPatch } from '../../src/core/harness/verify.js';
 import { buildMoatlessSft, promptLogFromEvents } from '../../src/core/export/moatless-sft.js';
 import { startScriptedServer, type ReplyStep } from '../helpers/scripted-openai-server.js';
+import { MoatlessOrmPrompter } from '../../src/core/verifier/moatless/orm-verifier.js';
+import { moatlessSpans } from '../../src/core/verifier/candidates.js';
 import { sampleImage, sampleTasks, specFor } from './rollout-images.js';
 
 const LABEL = { 'io.swegym.test': 'moatless-scripted' };
@@ -130,6 +132,17 @@ test('--agent moatless resolves a sample task through the scripted server in a r
     assert.equal(lines.length, 6);
     assert.equal(lines[0]!.line.messages.length, 5, 'system, user, bad reply, re-ask, accepted reply');
     assert.equal(lines[4]!.line.messages[2]!.content, `<replace>\n${FIXED_HEAD}\n`);
+
+    // The Moatless verifier's prompt for this rollout, its files read from a fresh container of the instance image.
+    const prompter = new MoatlessOrmPrompter({ provider, image: async () => image });
+    const candidate = { rolloutId: 'moatless', instanceId: INSTANCE, task, sample: 0, patch: outcome.result!.patch, messages: [], ...moatlessSpans(events) };
+    const user = (await prompter.messagesFor(candidate))[1]!.content!;
+    assert.ok(user.includes('<code_span=durations/parser.py span_id=docstring>\n(0001) """Turn strings'), user);
+    assert.ok(user.includes('<code_span=durations/parser.py span_id=parse_duration>\n(0012) def parse_duration(text):'));
+    assert.ok(user.includes('<before_file="a/durations/parser.py" start_line=1>\n(0001) """Turn strings'), user);
+    assert.ok(user.includes('(0008) _TOKEN = re.compile(r"(\\d+(?:\\.\\d+)?)([a-zA-Z]+)")\n'));
+    assert.ok(user.includes('\n8: _TOKEN = re.compile(r"(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]+)")\n'));
+    assert.ok(user.includes('</after_file="b/durations/parser.py start_line=1">'));
   } finally {
     await server.close();
   }

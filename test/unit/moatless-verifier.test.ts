@@ -78,3 +78,23 @@ test('moatless-orm scores P("True") from echoed prompt logprobs; without logprob
     await plain.close();
   }
 });
+
+test('Moatless verifier data: at most 2 positives and 2 negatives per instance, negatives matched to positives, labels True/False', async () => {
+  const { buildMoatlessVerifierData } = await import('../../src/core/export/moatless-verifier-data.js');
+  const prompt = golden.messages.slice(0, 2);
+  const ex = (id: string, inst: string, resolved: boolean) => ({ rolloutId: id, instance_id: inst, resolved, prompt });
+  const examples = [
+    ex('a1', 'A', true), ex('a2', 'A', true), ex('a3', 'A', true), ex('a4', 'A', false), ex('a5', 'A', false), ex('a6', 'A', false),
+    ex('b1', 'B', false), ex('b2', 'B', false), ex('b3', 'B', false),
+  ];
+  const { lines, stats } = buildMoatlessVerifierData(examples);
+  assert.equal(stats.positives, 2);
+  assert.equal(stats.negatives, 2, 'negatives subsampled to the 2 positives');
+  const byInstance = (inst: string, r: boolean) => lines.filter((l) => l.metadata.instance_id === inst && l.metadata.resolved === r).length;
+  assert.equal(byInstance('A', true), 2);
+  assert.ok(lines.every((l) => l.messages[2]!.content === (l.metadata.resolved ? 'True' : 'False')));
+  assert.deepEqual(buildMoatlessVerifierData(examples).lines.map((l) => l.metadata.rollout_id), lines.map((l) => l.metadata.rollout_id), 'seeded');
+  const long = buildMoatlessVerifierData(examples, { maxTokens: 100 });
+  assert.equal(long.lines.length, 0);
+  assert.equal(long.stats.dropped_over_budget, 9);
+});

@@ -1,6 +1,6 @@
 import { resolveSessionDir } from '../../core/session/list.js';
 import { openSession } from '../../core/session/store.js';
-import { exportMoatlessSft, exportPredictions, exportSft, exportVerifier, metaPath } from '../../core/export/session-export.js';
+import { exportMoatlessSft, exportMoatlessVerifier, exportPredictions, exportSft, exportVerifier, metaPath } from '../../core/export/session-export.js';
 import type { SftFormat } from '../../core/export/sft.js';
 
 export interface ExportOptions {
@@ -73,6 +73,19 @@ export async function exportCommand(opts: ExportOptions): Promise<number> {
       return stats.invalid ? 3 : 0;
     }
     case 'verifier': {
+      if (opts.format === 'moatless') {
+        // The prompt builder only reads files from the instance images; no model is called.
+        const { defaultRunnerDeps } = await import('../../core/verifier/registry.js');
+        const { MoatlessOrmPrompter } = await import('../../core/verifier/moatless/orm-verifier.js');
+        const { provider, image } = await defaultRunnerDeps({ onLog: (m) => err(m) }, {});
+        const orm = new MoatlessOrmPrompter({ provider, image });
+        const { stats } = await exportMoatlessVerifier(reader, opts.out, orm, { maxTokens: positiveInt(opts.maxTokens, 'max-tokens'), seed: opts.seed });
+        print(
+          `wrote ${stats.positives} positive and ${stats.negatives} negative Moatless verifier example(s) to ${opts.out} (${stats.positives_available} positives and ${stats.negatives_available} negatives available, at most 2 of each per instance, ${stats.dropped_over_budget} over the token budget dropped); metadata: ${metaPath(opts.out)}`,
+          { out: opts.out, meta: metaPath(opts.out), stats },
+        );
+        return 0;
+      }
       const template = opts.template ?? 'chatml';
       if (template !== 'chatml' && template !== 'llama3') {
         err(`swegym export verifier: --template must be chatml or llama3 (got ${template})`);

@@ -9,6 +9,9 @@ import { toSwegymText } from './text-trajectory.js';
 import { taskPreambles } from './preamble.js';
 import { loadSessionTasks } from '../verifier/candidates.js';
 import { buildMoatlessSft, promptLogFromEvents, type MoatlessRollout } from './moatless-sft.js';
+import { buildMoatlessVerifierData, type MoatlessVerifierExample } from './moatless-verifier-data.js';
+import { loadCandidates } from '../verifier/candidates.js';
+import type { MoatlessOrmPrompter } from '../verifier/moatless/orm-verifier.js';
 
 /**
  * Finished rollouts of a session with their trajectory and oracle verdict (undefined when never verified).
@@ -130,6 +133,45 @@ export async function exportMoatlessSft(reader: SessionReader, out: string, opts
     filters: { resolved_only: true, max_per_instance: opts.maxPerInstance ?? 2, rank: 'fewest LM calls', max_tokens: opts.maxTokens ?? 10240, skip_calls_with_error: true },
     stats,
     lines: lines.map((l) => l.meta),
+  };
+  writeFileSync(metaPath(out), JSON.stringify(meta, null, 2) + '\n');
+  return { stats, meta };
+}
+
+/**
+ * `export verifier --format moatless`: the Moatless verifier's training data from the session's verified Moatless
+ * rollouts. `orm` builds each prompt (it reads the files at the base commit and after the patch from the instance image).
+ */
+export async function exportMoatlessVerifier(
+  reader: SessionReader,
+  out: string,
+  orm: Pick<MoatlessOrmPrompter, 'messagesFor'>,
+  opts: { perInstance?: number; maxTokens?: number; seed?: number } = {},
+) {
+  const { tasks, error } = await loadSessionTasks(reader);
+  if (!tasks.size) throw new Error(`export verifier --format moatless needs the session's task records: ${error ?? 'none found'}`);
+  const { byInstance } = await loadCandidates(reader, tasks);
+  const examples: MoatlessVerifierExample[] = [];
+  let skipped = 0;
+  for (const list of byInstance.values()) {
+    for (const c of list) {
+      if (!c.verdict || !c.identifiedSpans || !c.task) {
+        skipped++;
+        continue;
+      }
+      examples.push({ rolloutId: c.rolloutId, instance_id: c.instanceId, resolved: c.verdict.resolved === true, prompt: await orm.messagesFor(c) });
+    }
+  }
+  const { lines, stats } = buildMoatlessVerifierData(examples, opts);
+  writeJsonl(out, lines.map((l) => ({ messages: l.messages })));
+  const meta = {
+    kind: 'verifier',
+    format: 'moatless',
+    session: sessionName(reader),
+    tokenizer: stats.tokenizer,
+    filters: { per_instance: opts.perInstance ?? 2, balance: 'negatives = positives', max_tokens: opts.maxTokens ?? 10240, seed: opts.seed ?? 42 },
+    stats: { ...stats, skipped_not_moatless_or_unverified: skipped },
+    lines: lines.map((l) => l.metadata),
   };
   writeFileSync(metaPath(out), JSON.stringify(meta, null, 2) + '\n');
   return { stats, meta };

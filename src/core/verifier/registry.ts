@@ -48,7 +48,7 @@ export interface VerifierDeps {
   env?: Record<string, string | undefined>;
 }
 
-async function defaultRunnerDeps(deps: VerifierDeps, cfg: VerifierConfig) {
+export async function defaultRunnerDeps(deps: VerifierDeps, cfg: VerifierConfig) {
   const provider = deps.provider ?? new (await import('../runtime/docker.js')).DockerProvider();
   let spec = deps.spec;
   if (!spec) {

@@ -85,24 +85,11 @@ export interface MoatlessOrmDeps {
   files?: (task: TaskRecord, patch: string, paths: string[]) => Promise<OrmFiles>;
 }
 
-export class MoatlessOrmVerifier implements Verifier {
-  readonly name = 'moatless-orm';
-  private readonly llm: LlmVerifier;
+/** Builds the verifier's messages for candidates: reads the files through deps (no model involved). */
+export class MoatlessOrmPrompter {
   private readonly templates = loadOrmTemplates();
-  private readonly template: keyof typeof CHAT_TEMPLATES;
-  private readonly maxContextTokens: number;
+  constructor(private readonly deps: MoatlessOrmDeps) {}
 
-  constructor(
-    config: LlmVerifierConfig,
-    private readonly deps: MoatlessOrmDeps,
-    opts: LlmVerifierOptions = {},
-  ) {
-    this.llm = new LlmVerifier(config, { ...opts, choices: { yes: 'True', no: 'False', answerOpen: '' } });
-    this.template = config.template ?? 'chatml';
-    this.maxContextTokens = config.maxContextTokens ?? 32768;
-  }
-
-  /** The messages for one candidate (reads files through deps). */
   async messagesFor(c: Candidate): Promise<ChatMessage[]> {
     if (!c.task) throw new Error(`moatless-orm needs the task record of ${c.instanceId} (pass --dataset)`);
     const identified = c.identifiedSpans ?? [];
@@ -110,6 +97,25 @@ export class MoatlessOrmVerifier implements Verifier {
     const read = this.deps.files ?? (async (t: TaskRecord, p: string, ps: string[]) => filesFromContainer(this.deps.provider, await this.deps.image(t), t, p, ps));
     const files = await read(c.task, c.patch, paths);
     return ormPromptFor(this.templates, c.task.problem_statement, identified, c.patch, files);
+  }
+}
+
+export class MoatlessOrmVerifier implements Verifier {
+  readonly name = 'moatless-orm';
+  private readonly llm: LlmVerifier;
+  private readonly prompter: MoatlessOrmPrompter;
+  private readonly template: keyof typeof CHAT_TEMPLATES;
+  private readonly maxContextTokens: number;
+
+  constructor(config: LlmVerifierConfig, deps: MoatlessOrmDeps, opts: LlmVerifierOptions = {}) {
+    this.llm = new LlmVerifier(config, { ...opts, choices: { yes: 'True', no: 'False', answerOpen: '' } });
+    this.prompter = new MoatlessOrmPrompter(deps);
+    this.template = config.template ?? 'chatml';
+    this.maxContextTokens = config.maxContextTokens ?? 32768;
+  }
+
+  messagesFor(c: Candidate): Promise<ChatMessage[]> {
+    return this.prompter.messagesFor(c);
   }
 
   async scoreInstance(candidates: Candidate[], signal?: AbortSignal): Promise<Score[]> {
@@ -119,7 +125,7 @@ export class MoatlessOrmVerifier implements Verifier {
         out.push({ score: 0, explanation: 'empty patch', flags: ['empty_patch'] });
         continue;
       }
-      const messages = await this.messagesFor(c);
+      const messages = await this.prompter.messagesFor(c);
       const flags = c.identifiedSpans?.length ? [] : ['no_identified_spans'];
       const prompt = CHAT_TEMPLATES[this.template](messages, '');
       if (countTokens(prompt) + 2 > this.maxContextTokens) {
