@@ -19,7 +19,7 @@ export interface CommandSpec {
 const dataset: OptSpec = { type: 'string', default: 'samples', help: "tasks: a .json/.jsonl/.parquet file, a Hugging Face dataset name, or 'samples' (bundled)" };
 const instances: OptSpec = { type: 'list', help: 'instance ids (comma-separated or repeated)' };
 const envSpec: OptSpec = { type: 'list', help: 'extra environment spec file(s) overriding the built-in ones' };
-const profile: OptSpec = { type: 'string', help: 'harness profile: swegym | swebench | openhands (default by dataset)' };
+const profile: OptSpec = { type: 'string', help: 'harness profile, each one pinned official version: swegym (SWE-Gym fork 242429c) | swebench (SWE-bench 5.0.2) | swebench-4.1 (SWE-bench v4.1.0) | openhands (SWE-Gym OpenHands eval_infer); default by dataset' };
 const offline: OptSpec = { type: 'boolean', help: "skip the eval script's install steps that need the network" };
 const skipInvalid: OptSpec = { type: 'boolean', help: 'load the valid records and report the malformed ones (default: the first one is an error)' };
 const repoSource: OptSpec = {

@@ -14,6 +14,7 @@ import { createSessionScheduler } from '../core/scheduler/execute.js';
 import { AGENTS, TRAJECTORIES_DIR, agentEntry, trajectoryFor } from '../core/rollout/agents.js';
 import type { BatchSettings } from '../core/rollout/settings.js';
 import { scrubSecrets } from '../core/session/manifest.js';
+import { harnessStampsFor } from '../core/harness/profiles.js';
 import { VERSION } from '../core/version.js';
 import { checkLive, startRemoteControl } from '../core/scheduler/remote-control.js';
 import { RemoteBatchControl, snapshotFromSummaries } from '../core/scheduler/remote-client.js';
@@ -170,6 +171,7 @@ export class CoreBackend implements Backend {
       swegym_version: VERSION,
       dataset: { ref: this.opts.dataset, instance_ids: tasks.map((t) => t.instance_id), repos: Object.fromEntries(tasks.map((t) => [t.instance_id, t.repo])) },
       images: {},
+      harness: harnessStampsFor(tasks),
       agent: { kind: agent, ...(agentEntry(agent).usesModel ? { model: this.model } : {}) },
       sampling: { samples: 1, temperatures: [0], seed: this.opts.settings?.seed ?? 0 },
       scheduler: scrubSecrets({ ...this.settingsFor(agent) }) as Record<string, unknown>,

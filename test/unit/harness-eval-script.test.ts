@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { TaskRecord } from '../../src/core/dataset/schema.js';
 import { EnvSpec } from '../../src/core/runtime/env-spec.js';
 import { getTestDirectives, makeApplyCommands, makeEvalScript, makeTestCommand } from '../../src/core/harness/eval-script.js';
-import { getProfile } from '../../src/core/harness/profiles.js';
 import { loadSpecRegistry } from '../../src/core/runtime/spec-registry.js';
 import { openhandsCleanPatch, unidiffModifiedFiles, unidiffNewFiles, regexModifiedFiles } from '../../src/core/harness/patch-files.js';
 import type { ProfileName } from '../../src/core/harness/types.js';
@@ -17,7 +16,7 @@ for (const r of fixture.records) records.set(r.repo.split('/')[1].split('-')[0].
 const specOf = (t: TaskRecord) => EnvSpec.parse(fixture.specs[t.instance_id]);
 
 for (const repo of ['moto', 'mypy', 'conan', 'dask']) {
-  for (const profile of ['swegym', 'swebench', 'openhands'] as ProfileName[]) {
+  for (const profile of ['swegym', 'swebench', 'swebench-4.1', 'openhands'] as ProfileName[]) {
     test(`eval.sh for ${repo} in profile ${profile} equals the hand-written golden byte for byte`, () => {
       const task = records.get(repo)!;
       const golden = readFileSync(join(DIR, `${repo}.${profile}.sh`), 'utf8');
@@ -53,7 +52,7 @@ test('spec.activate replaces both conda activations', () => {
   assert.doesNotMatch(s, /miniconda/);
 });
 
-test('directives drop non-test extensions; django gets dotted module names (current: test files only)', () => {
+test('directives drop non-test extensions; django gets dotted module names (the same in every version)', () => {
   const tp = [
     'diff --git a/tests/forms_tests/tests/test_forms.py b/tests/forms_tests/tests/test_forms.py',
     'diff --git a/tests/forms_tests/models.py b/tests/forms_tests/models.py',
@@ -63,10 +62,9 @@ test('directives drop non-test extensions; django gets dotted module names (curr
     '',
   ].join('\n');
   const plain = { repo: 'a/b', test_patch: tp };
-  assert.deepEqual(getTestDirectives(plain, getProfile('swegym')), ['tests/forms_tests/tests/test_forms.py', 'tests/forms_tests/models.py']);
+  assert.deepEqual(getTestDirectives(plain), ['tests/forms_tests/tests/test_forms.py', 'tests/forms_tests/models.py']);
   const dj = { repo: 'django/django', test_patch: tp };
-  assert.deepEqual(getTestDirectives(dj, getProfile('swegym')), ['forms_tests.tests.test_forms', 'forms_tests.models']);
-  assert.deepEqual(getTestDirectives(dj, getProfile('swebench')), ['forms_tests.tests.test_forms']);
+  assert.deepEqual(getTestDirectives(dj), ['forms_tests.tests.test_forms', 'forms_tests.models']);
 });
 
 test('mypy with no [case] headers keeps the fork quirk: -k ""', () => {
@@ -82,6 +80,51 @@ test('fork reset regex matches anywhere, and keeps a trailing space when no file
   const cur = makeEvalScript(task, specOf(records.get('moto')!), 'swebench');
   assert.doesNotMatch(cur, /git checkout [0-9a-f]{40}/);
   assert.match(cur, /\nrm -f tests\/new_test\.py\n/);
+  // v4.1.0: one `git checkout <base>` of the modified files, even when there are none
+  const v41 = makeEvalScript(task, specOf(records.get('moto')!), 'swebench-4.1');
+  assert.match(v41, new RegExp(`\\ngit checkout ${task.base_commit} \\n`));
+  assert.doesNotMatch(v41, /rm -f/);
+});
+
+test("a SWE-bench 5.x record's eval_script is used by the swebench profile only, as make_test_spec does", () => {
+  const moto = records.get('moto')!;
+  const evalScript = [
+    '#!/bin/bash',
+    'set -uxo pipefail',
+    'cd /testbed',
+    "git apply -v - <<'EOF_1'",
+    'set -uxo pipefail',
+    'EOF_1',
+    ": '>>>>> Start Test Output'",
+    'pytest -rA tests/x.py',
+    ": '>>>>> End Test Output'",
+    'git checkout abc tests/x.py',
+    '',
+    '',
+  ].join('\n');
+  const task = { ...moto, eval_script: evalScript };
+  // every line that is exactly the shebang or the set line goes, even inside a heredoc; exit-code lines added
+  assert.equal(
+    makeEvalScript(task, specOf(moto), 'swebench'),
+    [
+      '#!/bin/bash',
+      'set -uxo pipefail',
+      'cd /testbed',
+      "git apply -v - <<'EOF_1'",
+      'EOF_1',
+      ": '>>>>> Start Test Output'",
+      'pytest -rA tests/x.py',
+      'SWEBENCH_TEST_EXIT_CODE=$?',
+      ": '>>>>> End Test Output'",
+      'echo ">>>>> Test Exit Code: $SWEBENCH_TEST_EXIT_CODE"',
+      'git checkout abc tests/x.py',
+      '',
+    ].join('\n'),
+  );
+  // the other versions build their own script from the env spec
+  for (const p of ['swegym', 'swebench-4.1', 'openhands'] as const) assert.equal(makeEvalScript(task, specOf(moto), p), makeEvalScript(moto, specOf(moto), p));
+  // a script without the end marker is left as it is
+  assert.equal(makeEvalScript({ ...moto, eval_script: 'echo hi\n' }, specOf(moto), 'swebench'), '#!/bin/bash\nset -uxo pipefail\necho hi\n');
 });
 
 test('unidiff file lists skip hunk bodies that look like headers', () => {
@@ -92,10 +135,16 @@ test('unidiff file lists skip hunk bodies that look like headers', () => {
 
 test('apply commands per profile', () => {
   assert.deepEqual(makeApplyCommands('swegym'), ['git apply --allow-empty -v /tmp/patch.diff', 'patch --batch --fuzz=5 -p1 -i /tmp/patch.diff']);
-  assert.deepEqual(makeApplyCommands('swebench'), [
+  assert.deepEqual(makeApplyCommands('swebench-4.1'), [
     'git apply --verbose /tmp/patch.diff',
     'git apply --verbose --reject /tmp/patch.diff',
     'patch --batch --fuzz=5 -p1 -i /tmp/patch.diff',
+  ]);
+  assert.deepEqual(makeApplyCommands('swebench'), [
+    'git apply --verbose /tmp/patch.diff',
+    'git apply --verbose --3way /tmp/patch.diff',
+    'git apply --verbose --reject /tmp/patch.diff',
+    'patch --batch --forward --fuzz=5 -p1 -i /tmp/patch.diff',
   ]);
   assert.deepEqual(makeApplyCommands('openhands'), [
     "cd /testbed && (git apply -v /tmp/patch.diff && echo 'APPLY_PATCH_PASS' || (echo 'Failed to apply patch with git apply, trying with patch command...' && (patch --batch --fuzz=5 -p1 -i /tmp/patch.diff && echo 'APPLY_PATCH_PASS' || echo 'APPLY_PATCH_FAIL')))",

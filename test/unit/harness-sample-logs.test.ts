@@ -2,7 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FORK_PARSERS, CURRENT_PARSERS } from '../../src/core/harness/parsers.js';
+import { PARSERS, type ParserFn, type ParserName } from '../../src/core/harness/parsers.js';
+
+const FORK_PARSERS = PARSERS['fork-242429c'] as Record<ParserName, ParserFn>;
+const MAIN_PARSERS = PARSERS['main-7a21e05'] as Record<ParserName, ParserFn>;
 import { getLogsEval } from '../../src/core/harness/logs.js';
 import { getEvalTestsReport, getResolutionStatus } from '../../src/core/harness/grading.js';
 import { TaskRecord } from '../../src/core/dataset/schema.js';
@@ -33,8 +36,8 @@ test('durations-12 gold log: "SKIPPED [1]" key, XFAIL, ids with spaces truncated
   assert.equal(sm['tests/test_parse.py::test_parse_negative'], 'XFAIL');
   assert.equal(sm['tests/test_parse.py::test_parse_spaced[1'], 'PASSED');
   assert.ok(tasks.find((t) => t.instance_id === 'swegym-samples__durations-12')!.FAIL_TO_PASS.includes('tests/test_parse.py::test_parse_spaced[1'));
-  // the current parser drops the "[1]" key
-  assert.equal(CURRENT_PARSERS.pytest(log('swegym-samples__durations-12', 'gold'))['[1]'], undefined);
+  // main's parser drops the "[1]" key
+  assert.equal(MAIN_PARSERS.pytest(log('swegym-samples__durations-12', 'gold'))['[1]'], undefined);
 });
 
 for (const id of ['swegym-samples__durations-12', 'swegym-samples__ledger-8']) {
@@ -60,3 +63,18 @@ test('durations-12 verbose (-vv) and pydantic-style logs through pytest_v2 / pyd
     assert.deepEqual(grade(empty, t).FAIL_TO_PASS.failure, t.FAIL_TO_PASS, kind);
   }
 });
+
+// The samples' env specs name the `pytest` parser, whose every version keys a result line by its second token,
+// so the records' space-cut ids (`test_parse_spaced[1`) are what each version's parser yields: the gold log resolves
+// and the empty log fails every FAIL_TO_PASS under all three versions' parsers and grading.
+for (const [profile, version] of [['swegym', 'fork-242429c'], ['swebench-4.1', 'v4.1.0-726c546'], ['swebench', 'main-7a21e05']] as const) {
+  test(`sample records hold under ${profile} (${version}): gold resolves, empty fails every FAIL_TO_PASS`, () => {
+    const parse = PARSERS[version].pytest!;
+    for (const t of tasks) {
+      const gold = getEvalTestsReport(parse(log(t.instance_id, 'gold')), { FAIL_TO_PASS: t.FAIL_TO_PASS, PASS_TO_PASS: t.PASS_TO_PASS }, profile);
+      assert.equal(getResolutionStatus(gold), 'RESOLVED_FULL', t.instance_id);
+      const empty = getEvalTestsReport(parse(log(t.instance_id, 'empty')), { FAIL_TO_PASS: t.FAIL_TO_PASS, PASS_TO_PASS: t.PASS_TO_PASS }, profile);
+      assert.deepEqual(empty.FAIL_TO_PASS.failure, t.FAIL_TO_PASS, t.instance_id);
+    }
+  });
+}

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { loadTasks } from '../../core/dataset/load.js';
 import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
 import { ProfileName } from '../../core/harness/types.js';
-import { defaultProfileFor } from '../../core/harness/profiles.js';
+import { defaultProfileFor, harnessStampsFor } from '../../core/harness/profiles.js';
 import { VERSION } from '../../core/version.js';
 import { SessionWriter } from '../../core/session/writer.js';
 import { acquireSessionLock } from '../../core/session/lock.js';
@@ -154,6 +154,7 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     },
     images: {},
     harness_profile: harnessProfile,
+    harness: harnessStampsFor(loaded.tasks, profile),
     env_spec_hashes: envSpecHashes(specs, loaded.tasks),
     prompt_template_hashes: moatless ? bundledPrompts().hashes() : agentUsesModel ? await promptTemplateHashes(typeof llm?.prompt_dir === 'string' ? llm.prompt_dir : undefined) : {},
     // Moatless: the fork's quirks kept (true) or fixed (false), recorded with the configuration.

@@ -15,7 +15,7 @@ import { sweepLeftovers } from '../../core/runtime/sweep.js';
 import { loadPredictions } from '../../core/harness/predictions.js';
 import { ProfileName, type Verdict } from '../../core/harness/types.js';
 import { runEvaluation } from '../../core/harness/verify.js';
-import { defaultProfileFor } from '../../core/harness/profiles.js';
+import { defaultProfileFor, getProfile } from '../../core/harness/profiles.js';
 import { runSummaryFileName } from '../../core/harness/report.js';
 import { sanitize } from '../../core/util/sanitize.js';
 
@@ -74,6 +74,13 @@ const stdio: CommandIo = {
 
 /** `logs/run_evaluation` under the working directory, as the harness lays it out. */
 export const LOG_ROOT = join('logs', 'run_evaluation');
+
+/** `swebench = SWE-bench 5.0.2 (main 7a21e05)`, one entry per profile used. */
+function harnessLine(profile: ProfileName | undefined, verdicts: Verdict[]): string {
+  const names = profile ? [profile] : [...new Set(verdicts.map((v) => v.profile))];
+  const line = names.map((n) => `${n} = ${getProfile(n).official}`).join('; ');
+  return profile ? line : `by dataset: ${line}`;
+}
 
 export function parseProfile(p: string | undefined): ProfileName | undefined {
   if (p === undefined) return undefined;
@@ -243,7 +250,10 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
       `Instances unresolved: ${s.unresolved_instances}`,
       `Instances with empty patches: ${s.empty_patch_instances}`,
       `Instances with errors: ${s.error_instances}`,
-      `Profile: ${profile ?? 'by dataset (' + [...new Set(result.verdicts.map((v) => v.profile))].join(', ') + ')'}`,
+      ...(s.infra_failure_instances !== undefined
+        ? [`Instances with likely infrastructure failures: ${s.infra_failure_instances}`, `Instances with ambiguous failures: ${s.ambiguous_failure_instances}`]
+        : []),
+      `Harness: ${harnessLine(profile, result.verdicts)}`,
       `Logs: ${join(LOG_ROOT, runId)}`,
       `Report written to ${result.summaryPath}`,
       '',

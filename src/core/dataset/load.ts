@@ -274,7 +274,7 @@ function plainValue(v: unknown): unknown {
 }
 
 /** Optional text fields exported as null (pandas / parquet) mean "absent". */
-const NULLABLE = ['hints_text', 'created_at', 'environment_setup_commit', 'image_name'];
+const NULLABLE = ['hints_text', 'created_at', 'environment_setup_commit', 'image_name', 'eval_script', 'log_parser', 'eval_type', 'image', 'image_assets'];
 function dropNullOptionals(v: unknown): unknown {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return v;
   const obj = { ...(v as Record<string, unknown>) };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { imageRefProblem, instanceIdProblem } from '../util/identifiers.js';
+import { KNOWN_PARSER_NAMES, OFFICIAL_PARSERS_NOT_IMPLEMENTED } from '../harness/parsers.js';
 
 /** FAIL_TO_PASS / PASS_TO_PASS: SWE-Gym ships arrays, SWE-bench ships JSON-encoded strings; accept both. */
 export const TestList = z.union([
@@ -41,6 +42,28 @@ export const TaskRecord = z
         if (problem) ctx.addIssue({ code: 'custom', message: problem });
       })
       .optional(),
+    // SWE-bench 5.x records (main 7a21e05) carry their own harness inputs; the `swebench` profile uses them
+    // as make_test_spec does. Records without them are graded from the env spec, as before.
+    /** The whole eval.sh (its shebang and `set -uxo pipefail` lines are dropped, the exit-code lines added). */
+    eval_script: z.string().optional(),
+    /** A parser registry name (`parse_log_astropy`, ...) or a swegym short name (`pytest_v2`). */
+    log_parser: z
+      .string()
+      .refine((p) => KNOWN_PARSER_NAMES.includes(p) || OFFICIAL_PARSERS_NOT_IMPLEMENTED.includes(p), {
+        message: `must be a known log parser (${KNOWN_PARSER_NAMES.join(', ')})`,
+      })
+      .optional(),
+    eval_type: z.enum(['pass_and_fail', 'fail_only']).optional(),
+    /** The instance's image (registry name); tried right after image_name. */
+    image: z
+      .string()
+      .superRefine((ref, ctx) => {
+        const problem = imageRefProblem(ref);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
+      .optional(),
+    /** Multimodal binary assets (JSON string or object); recorded, not materialised by swegym. */
+    image_assets: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
   })
   .passthrough();
 

@@ -6,9 +6,12 @@ import {
   HEREDOC_DELIMITER,
   NON_TEST_EXTS,
   START_TEST_OUTPUT,
+  TEST_EXIT_CODE,
+  TEST_EXIT_CODE_VAR,
   getProfile,
   type HarnessProfile,
 } from './profiles.js';
+import { pyStrip } from './parsers.js';
 import { diffTargets, regexModifiedFiles, unidiffModifiedFiles, unidiffNewFiles } from './patch-files.js';
 
 export const REPO_DIRECTORY = '/testbed';
@@ -22,17 +25,11 @@ export interface EvalScriptOptions {
 
 const NETWORK_LINE = /pip install|conda install|conda create/;
 
-function isDjangoTestFile(path: string): boolean {
-  const file = path.split('/').pop() ?? path;
-  return file === 'tests.py' || file.startsWith('test_') || path.includes('/tests/') || path.includes('/test_');
-}
-
-/** `get_test_directives`: test-patch targets minus non-test extensions; django as dotted modules. */
-export function getTestDirectives(task: Pick<TaskRecord, 'repo' | 'test_patch'>, profile: HarnessProfile): string[] {
+/** `get_test_directives` (same in every version): test-patch targets minus non-test extensions; django as dotted modules. */
+export function getTestDirectives(task: Pick<TaskRecord, 'repo' | 'test_patch'>): string[] {
   if (task.repo === 'swe-bench/humaneval') return ['test.py'];
   let directives = diffTargets(task.test_patch).filter((d) => !NON_TEST_EXTS.some((ext) => d.endsWith(ext)));
   if (task.repo === 'django/django') {
-    if (profile.djangoFilterTestFiles) directives = directives.filter(isDjangoTestFile);
     directives = directives.map((d) => {
       let x = d.endsWith('.py') ? d.slice(0, -3) : d;
       x = x.startsWith('tests/') ? x.slice('tests/'.length) : x;
@@ -60,13 +57,16 @@ export function makeTestCommand(task: TaskRecord, spec: EnvSpec, profileName: Pr
   if (profile.mypyCaseExpression && task.repo === 'python/mypy') {
     return [...head, `${last} "${mypyCaseNames(task.test_patch).join(' or ')}"`];
   }
-  return [...head, [last, ...getTestDirectives(task, profile)].join(' ')];
+  return [...head, [last, ...getTestDirectives(task)].join(' ')];
 }
 
 function resetCommands(task: TaskRecord, profile: HarnessProfile): string[] {
   const base = task.base_commit;
   if (profile.testFileReset === 'regex') {
     return [`git checkout ${base} ${regexModifiedFiles(task.test_patch).join(' ')}`];
+  }
+  if (profile.testFileReset === 'unidiff') {
+    return [`git checkout ${base} ${unidiffModifiedFiles(task.test_patch).join(' ')}`];
   }
   const modified = unidiffModifiedFiles(task.test_patch);
   const added = unidiffNewFiles(task.test_patch);
@@ -111,17 +111,50 @@ export function makeEvalScriptList(
   if (profile.markers) cmds.push(`: '${START_TEST_OUTPUT}'`, ...test, `: '${END_TEST_OUTPUT}'`);
   else cmds.push(...test);
   cmds.push(...reset);
-  return cmds;
+  return profile.exitCodeLines ? recordTestExitCode(cmds) : cmds;
 }
 
-/** The eval.sh text, byte for byte as the harness writes it: header + commands joined by "\n" + "\n". */
+/**
+ * main's `record_test_exit_code`: `SWEBENCH_TEST_EXIT_CODE=$?` right before the first line holding the end marker
+ * and its echo right after it, so the test command's own status lands in the log outside the parsed region. A
+ * script without the marker is left as it is.
+ */
+export function recordTestExitCode(lines: string[]): string[] {
+  const i = lines.findIndex((l) => l.includes(END_TEST_OUTPUT));
+  if (i < 0) return lines;
+  return [...lines.slice(0, i), `${TEST_EXIT_CODE_VAR}=$?`, lines[i], `echo "${TEST_EXIT_CODE}: $${TEST_EXIT_CODE_VAR}"`, ...lines.slice(i + 1)];
+}
+
+/**
+ * main's `parse_eval_script`: a record's eval_script as lines, stripped, without any line that is exactly the
+ * shebang or `set -uxo pipefail` (wherever it stands).
+ */
+export function parseEvalScript(evalScript: string): string[] {
+  return pyStrip(evalScript)
+    .split('\n')
+    .filter((l) => l !== '#!/bin/bash' && l !== 'set -uxo pipefail');
+}
+
+/** Whether this profile takes the eval script from the record (main, for SWE-bench 5.x records that carry one). */
+export function usesRecordEvalScript(task: { eval_script?: string }, profileName: ProfileName): boolean {
+  return getProfile(profileName).recordFields && typeof task.eval_script === 'string' && task.eval_script !== '';
+}
+
+/**
+ * The eval.sh text, byte for byte as the harness writes it: header + commands joined by "\n" + "\n". Under main, a
+ * record that carries `eval_script` supplies the commands (make_test_spec: parse_eval_script, then
+ * record_test_exit_code); otherwise they are built from the env spec.
+ */
 export function makeEvalScript(
   task: TaskRecord,
   spec: EnvSpec,
   profile: ProfileName,
   opts: EvalScriptOptions = {},
 ): string {
-  return [...getProfile(profile).scriptHeader, ...makeEvalScriptList(task, spec, profile, opts)].join('\n') + '\n';
+  const lines = usesRecordEvalScript(task, profile)
+    ? recordTestExitCode(parseEvalScript(task.eval_script!))
+    : makeEvalScriptList(task, spec, profile, opts);
+  return [...getProfile(profile).scriptHeader, ...lines].join('\n') + '\n';
 }
 
 /**

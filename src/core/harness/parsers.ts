@@ -1,70 +1,210 @@
 /**
- * Log parsers, bug-compatible with the harness: they keep its quirks (`SKIPPED [1] ...` keyed by "[1]" in the fork,
- * ids cut at the first space, later lines overwriting earlier ones, any line that merely *starts* with a status
- * word counting). Two flavors: the fork's log_parsers.py (SWE-Gym, OpenHands) and the current official
- * log_parsers/python.py. Where the Python code raises IndexError the parser throws ParserCrash, which the harness
- * turns into an error verdict, as the Python harness does with the exception.
+ * The Python log parsers of three pinned official harness versions, each kept bug for bug:
+ *
+ * - `fork-242429c`   SWE-Gym/SWE-Bench-Fork 242429c, swebench/harness/log_parsers.py (called `fn(log)`)
+ * - `v4.1.0-726c546` SWE-bench/SWE-bench tag v4.1.0, swebench/harness/log_parsers/python.py
+ * - `main-7a21e05`   SWE-bench/SWE-bench main 7a21e05 (5.0.2), swebench/harness/log_parsers/python.py
+ *
+ * Quirks kept on purpose: ids are cut at the first whitespace (except main's pytest_v2), any line that merely
+ * *starts* with a status word counts, later lines overwrite earlier ones. Where the Python code raises IndexError,
+ * the parser throws ParserCrash, which the harness turns into the same error verdict the Python harness gives.
+ * Every (version, parser, log) pair is checked against the official code's output in
+ * test/unit/official-oracle-parsers.test.ts.
  */
 
 export type StatusMap = Record<string, string>;
 export type ParserFn = (log: string) => StatusMap;
+
+/** The official versions swegym reproduces; the ids are those of test/fixtures/official. */
+export type HarnessVersion = 'fork-242429c' | 'v4.1.0-726c546' | 'main-7a21e05';
+export const HARNESS_VERSIONS: HarnessVersion[] = ['fork-242429c', 'v4.1.0-726c546', 'main-7a21e05'];
+
+/** swegym's short names for the parser functions (env specs use these). */
 export type ParserName = 'pytest' | 'pytest_options' | 'pytest_v2' | 'pydantic' | 'django' | 'sympy' | 'seaborn' | 'matplotlib';
 export const PARSER_NAMES: ParserName[] = ['pytest', 'pytest_options', 'pytest_v2', 'pydantic', 'django', 'sympy', 'seaborn', 'matplotlib'];
 
-/** TestStatus enum order matters for the current harness's regex alternation. */
-const STATUSES = ['FAILED', 'PASSED', 'SKIPPED', 'ERROR', 'XFAIL'];
+/** The official function behind each short name. */
+export const PARSER_FUNCTION: Record<ParserName, string> = {
+  pytest: 'parse_log_pytest',
+  pytest_options: 'parse_log_pytest_options',
+  pytest_v2: 'parse_log_pytest_v2',
+  pydantic: 'parse_log_pytest_pydantic',
+  django: 'parse_log_django',
+  sympy: 'parse_log_sympy',
+  seaborn: 'parse_log_seaborn',
+  matplotlib: 'parse_log_matplotlib',
+};
+
+/**
+ * Registry / alias names (`parse_log_<repo>`) of each version's Python parser table, by the function they name.
+ * Main's `PARSER_REGISTRY` is keyed by these; a SWE-bench 5.x record's `log_parser` field holds one of them.
+ */
+const COMMON_ALIASES: Record<string, ParserName> = {
+  parse_log_pytest: 'pytest',
+  parse_log_astroid: 'pytest',
+  parse_log_flask: 'pytest',
+  parse_log_marshmallow: 'pytest',
+  parse_log_pvlib: 'pytest',
+  parse_log_pyvista: 'pytest',
+  parse_log_sqlfluff: 'pytest',
+  parse_log_xarray: 'pytest',
+  parse_log_pytest_options: 'pytest_options',
+  parse_log_pydicom: 'pytest_options',
+  parse_log_requests: 'pytest_options',
+  parse_log_pylint: 'pytest_options',
+  parse_log_pytest_v2: 'pytest_v2',
+  parse_log_astropy: 'pytest_v2',
+  parse_log_scikit: 'pytest_v2',
+  parse_log_sphinx: 'pytest_v2',
+  parse_log_django: 'django',
+  parse_log_sympy: 'sympy',
+  parse_log_seaborn: 'seaborn',
+  parse_log_matplotlib: 'matplotlib',
+};
+/** The fork adds one alias per SWE-Gym repository and the pydantic parser. */
+const FORK_ALIASES: Record<string, ParserName> = {
+  ...COMMON_ALIASES,
+  parse_log_mypy: 'pytest',
+  parse_log_moto: 'pytest',
+  parse_log_conan: 'pytest',
+  parse_log_modin: 'pytest',
+  parse_log_monai: 'pytest',
+  parse_log_dvc: 'pytest',
+  parse_log_dask: 'pytest',
+  parse_log_bokeh: 'pytest',
+  parse_log_mne: 'pytest',
+  parse_log_hypothesis: 'pytest',
+  parse_log_pandas: 'pytest',
+  parse_log_hydra: 'pytest',
+  parse_log_pytest_pydantic: 'pydantic',
+  parse_log_pydantic: 'pydantic',
+};
+const ALIASES_OF: Record<HarnessVersion, Record<string, ParserName>> = {
+  'fork-242429c': FORK_ALIASES,
+  'v4.1.0-726c546': COMMON_ALIASES,
+  'main-7a21e05': COMMON_ALIASES,
+};
+
+/**
+ * Non-Python parsers of the official tables (v4.1.0 and main: C, Go, Java, JS, PHP, Ruby, Rust). swegym does not
+ * implement them; naming one gives a clear error instead of "unknown parser".
+ */
+export const OFFICIAL_PARSERS_NOT_IMPLEMENTED = [
+  'parse_log_redis', 'parse_log_jq', 'parse_log_doctest', 'parse_log_micropython_test', 'parse_log_googletest',
+  'parse_log_gotest', 'parse_log_maven', 'parse_log_ant', 'parse_log_gradle_custom', 'parse_log_calypso',
+  'parse_log_chart_js', 'parse_log_marked', 'parse_log_p5js', 'parse_log_react_pdf', 'parse_log_jest',
+  'parse_log_jest_json', 'parse_log_vitest', 'parse_log_immutable_js', 'parse_log_tap', 'parse_log_karma',
+  'parse_log_phpunit', 'parse_log_cargo', 'parse_log_jekyll', 'parse_log_ruby_unit', 'parse_log_rspec_transformed_json',
+  'parse_log_bpmn_js', 'parse_log_carbon', 'parse_log_eslint', 'parse_log_grommet', 'parse_log_highlightjs',
+  'parse_log_lighthouse', 'parse_log_next', 'parse_log_openlayers', 'parse_log_prismjs', 'parse_log_quarto_cli',
+  'parse_log_minitest', 'parse_log_cucumber',
+];
+
+/**
+ * Every parser name swegym can run under at least one version: the short names and the official registry names.
+ * The env-spec loader rejects anything else at load time.
+ */
+export const KNOWN_PARSER_NAMES: string[] = [...new Set([...PARSER_NAMES, ...Object.keys(FORK_ALIASES)])].sort();
 
 export class ParserCrash extends Error {
-  constructor(parser: string, line: string) {
-    super(`log parser ${parser} raised IndexError (as the harness does) on line: ${JSON.stringify(line.slice(0, 200))}`);
+  constructor(
+    readonly parser: string,
+    line: string,
+    readonly pythonError = 'IndexError',
+  ) {
+    super(`log parser ${parser} raised ${pythonError} (as the official harness does) on line: ${JSON.stringify(line.slice(0, 200))}`);
     this.name = 'ParserCrash';
   }
 }
 
-/** Python str.split() with no argument. */
-function pySplit(s: string): string[] {
-  return s.split(/[\s\x1c-\x1f\x85]+/u).filter((x) => x.length > 0);
+export class UnknownParser extends Error {
+  constructor(name: string, version: HarnessVersion) {
+    const why = OFFICIAL_PARSERS_NOT_IMPLEMENTED.includes(name)
+      ? `"${name}" is an official non-Python parser that swegym does not implement`
+      : `"${name}" is not a log parser of ${version}`;
+    super(`${why} (known here: ${[...PARSER_NAMES.filter((p) => p !== 'pydantic' || version === 'fork-242429c'), ...Object.keys(ALIASES_OF[version])].join(', ')})`);
+    this.name = 'UnknownParser';
+  }
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Python string semantics
+
+/** Python's str.split()/strip() whitespace (JS \s differs: it has U+FEFF and lacks U+001C-U+001F and U+0085). */
+const PY_WS = '\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const PY_WS_RUN = new RegExp(`[${PY_WS}]+`, 'u');
+const PY_STRIP = new RegExp(`^[${PY_WS}]+|[${PY_WS}]+$`, 'gu');
+const PY_LSTRIP = new RegExp(`^[${PY_WS}]+`, 'u');
+
+/** `str.split()` with no argument. */
+export function pySplit(s: string): string[] {
+  return s.split(PY_WS_RUN).filter((x) => x.length > 0);
+}
+/** `str.strip()` with no argument. */
+export const pyStrip = (s: string) => s.replace(PY_STRIP, '');
+const pyLstrip = (s: string) => s.replace(PY_LSTRIP, '');
+
+/** TestStatus values, in the enum's order. */
+const STATUSES = ['FAILED', 'PASSED', 'SKIPPED', 'ERROR', 'XFAIL'];
 const startsWithStatus = (line: string) => STATUSES.some((s) => line.startsWith(s));
 const endsWithStatus = (line: string) => STATUSES.some((s) => line.endsWith(s));
-/** Python's `"".join(chr(c) for c in range(1, 32))` translate + `re.sub(r"\[(\d+)m", "", line)`. */
+
+/** pytest_v2's cleaning: `re.sub(r"\[(\d+)m", "", line)` then drop every character 1..31. */
 function stripV2(line: string): string {
   // eslint-disable-next-line no-control-regex
   return line.replace(/\[(\d+)m/g, '').replace(/[\x01-\x1f]/g, '');
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// fork (SWE-Gym/SWE-Bench-Fork log_parsers.py; same as SWE-bench v2.0.x for the shared ones)
+/** Python list indexing: IndexError past the end. */
+function at(tokens: string[], i: number, parser: string, line: string): string {
+  if (i >= tokens.length) throw new ParserCrash(parser, line);
+  return tokens[i];
+}
 
-/** The fork's pytest parser; `key` maps the test id (pytest_options shortens path parameters with it). */
-function forkPytest(log: string, key: (id: string) => string = (id) => id): StatusMap {
+/** main's `_is_skip_summary`: pytest's `SKIPPED [N] path:line: reason` is not a test. */
+const isSkipSummary = (status: string, name: string) => status === 'SKIPPED' && /^\[\d+\]$/.test(name);
+
+// ---------------------------------------------------------------------------------------------------------------
+// pytest, pytest_options, matplotlib: the status-first loop (all versions; main filters skip summaries)
+
+interface StatusFirstOptions {
+  skipSummaryFilter: boolean;
+  key?: (id: string) => string;
+  rewrite?: (line: string) => string;
+}
+
+function statusFirst(log: string, o: StatusFirstOptions): StatusMap {
   const map: StatusMap = {};
   for (let line of log.split('\n')) {
+    if (o.rewrite) line = o.rewrite(line);
     if (!startsWithStatus(line)) continue;
     if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
     const t = pySplit(line);
     if (t.length <= 1) continue;
-    map[key(t[1])] = t[0];
+    if (o.skipSummaryFilter && isSkipSummary(t[0], t[1])) continue;
+    map[o.key ? o.key(t[1]) : t[1]] = t[0];
   }
   return map;
 }
 
+/** pytest_options: `(.*?)\[(.*)\]` searched in the id; a single-slash path option keeps its last component. */
 function optionName(id: string): string {
-  const m = /^(.*?)\[(.*)\]/s.exec(id) ?? /(.*?)\[(.*)\]/s.exec(id);
+  const m = /(.*?)\[(.*)\]/.exec(id);
   if (!m) return id;
-  let [, main, option] = m;
-  if (option.startsWith('/') && !option.startsWith('//') && !option.includes('*')) {
-    option = '/' + option.split('/').pop();
-  }
+  const main = m[1];
+  let option = m[2];
+  if (option.startsWith('/') && !option.startsWith('//') && !option.includes('*')) option = '/' + option.split('/').pop();
   return `${main}[${option}]`;
 }
 
-function forkPytestOptions(log: string): StatusMap {
-  return forkPytest(log, optionName);
-}
+const mouseButtons = (line: string) => line.replaceAll('MouseButton.LEFT', '1').replaceAll('MouseButton.RIGHT', '3');
 
-function forkPytestV2(log: string, pydantic = false): StatusMap {
-  const name = pydantic ? 'pydantic' : 'pytest_v2';
+// ---------------------------------------------------------------------------------------------------------------
+// pytest_v2 (and the fork's pytest_pydantic)
+
+/** Fork: no length guards (IndexError on a bare status line); status-last lines map tokens[0] -> tokens[1]. */
+function forkPytestV2(log: string, pydantic: boolean): StatusMap {
+  const name = pydantic ? 'parse_log_pytest_pydantic' : 'parse_log_pytest_v2';
   const map: StatusMap = {};
   for (const raw of log.split('\n')) {
     let line = stripV2(raw);
@@ -72,113 +212,106 @@ function forkPytestV2(log: string, pydantic = false): StatusMap {
     if (startsWithStatus(line)) {
       if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
       const t = pySplit(line);
-      if (t.length < 2) throw new ParserCrash(name, raw);
-      map[t[1]] = t[0];
+      map[at(t, 1, name, raw)] = t[0];
     } else if (endsWithStatus(line)) {
       const t = pySplit(line);
-      if (!pydantic && t.length !== 2) continue; // the fork's own patch in parse_log_pytest_v2
-      if (t.length < 2) throw new ParserCrash(name, raw);
-      map[t[0]] = t[1];
+      map[at(t, 0, name, raw)] = at(t, 1, name, raw);
+    }
+  }
+  return map;
+}
+
+/** v4.1.0: the fork's loop with `len(test_case) >= 2` guards. */
+function v41PytestV2(log: string): StatusMap {
+  const map: StatusMap = {};
+  for (const raw of log.split('\n')) {
+    let line = stripV2(raw);
+    if (startsWithStatus(line)) {
+      if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
+      const t = pySplit(line);
+      if (t.length >= 2) map[t[1]] = t[0];
+    } else if (endsWithStatus(line)) {
+      const t = pySplit(line);
+      if (t.length >= 2) map[t[0]] = t[1];
+    }
+  }
+  return map;
+}
+
+/**
+ * main: ids keep their spaces. Status first: FAILED lines are cut at the first " - ", the key is every token after
+ * the status; status last: the key is every token before it. Skip summaries are dropped.
+ */
+function mainPytestV2(log: string): StatusMap {
+  const map: StatusMap = {};
+  for (const raw of log.split('\n')) {
+    let line = stripV2(raw);
+    if (startsWithStatus(line)) {
+      if (line.startsWith('FAILED')) line = line.split(' - ')[0];
+      const t = pySplit(line);
+      if (t.length >= 2 && !isSkipSummary(t[0], t[1])) map[t.slice(1).join(' ')] = t[0];
+    } else if (endsWithStatus(line)) {
+      const t = pySplit(line);
+      if (t.length >= 2) map[t.slice(0, -1).join(' ')] = t[t.length - 1];
     }
   }
   return map;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// current official (SWE-bench/SWE-bench log_parsers/python.py, `_parse_pytest_result_line`)
+// django (identical in all three versions)
 
-const STATUS_ALT = STATUSES.join('|');
-const STATUS_FIRST = new RegExp(`^(${STATUS_ALT})\\s+(\\S+)`);
-const TEST_FIRST = new RegExp(`^(\\S+)\\s+(${STATUS_ALT})(?:\\s|$)`);
-
-function currentResultLine(line: string): [string, string] | null {
-  const sf = STATUS_FIRST.exec(line);
-  if (sf) {
-    const status = sf[1];
-    let test = sf[2];
-    if (status === 'FAILED') test = pySplit(line.replaceAll(' - ', ' '))[1];
-    if (status === 'SKIPPED' && /^\[\d+\]/.test(test)) return null;
-    return [test, status];
-  }
-  const tf = TEST_FIRST.exec(line);
-  if (tf) return [tf[1], tf[2]];
-  return null;
-}
-
-function currentPytest(log: string): StatusMap {
-  const map: StatusMap = {};
-  for (const line of log.split('\n')) {
-    const r = currentResultLine(line);
-    if (r) map[r[0]] = r[1];
-  }
-  return map;
-}
-
-function currentPytestOptions(log: string): StatusMap {
-  const map: StatusMap = {};
-  for (const line of log.split('\n')) {
-    const r = currentResultLine(line);
-    if (r) map[optionName(r[0])] = r[1];
-  }
-  return map;
-}
-
-function currentPytestV2(log: string): StatusMap {
-  const map: StatusMap = {};
-  for (const raw of log.split('\n')) {
-    const r = currentResultLine(stripV2(raw));
-    if (r) map[r[0]] = r[1];
-  }
-  return map;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// shared by both flavors
+/**
+ * Python's re.MULTILINE `^`/`$` and `.` know only "\n" as a line break (JS's also take \r, U+2028, U+2029), so line
+ * starts and ends are written as "not preceded / followed by a non-newline".
+ */
+const DJANGO_MULTILINE = [
+  /(?<![^\n])([^\n]*?)\s\.\.\.\sTesting against Django installed in ([\s\S]*?) silenced\)\.\nok(?![^\n])/g,
+  /(?<![^\n])([^\n]*?)\s\.\.\.\sInternal Server Error: \/([^\n]*)\/\nok(?![^\n])/g,
+  /(?<![^\n])([^\n]*?)\s\.\.\.\sSystem check identified no issues \(0 silenced\)\nok(?![^\n])/g,
+];
 
 function django(log: string): StatusMap {
+  const name = 'parse_log_django';
   const map: StatusMap = {};
   let prevTest: string | null = null;
   for (let line of log.split('\n')) {
-    line = line.trim();
+    line = pyStrip(line);
     if (line.includes('--version is equivalent to version')) map['--version is equivalent to version'] = 'PASSED';
     if (line.includes(' ... ')) prevTest = line.split(' ... ')[0];
     for (const suffix of [' ... ok', ' ... OK', ' ...  OK']) {
       if (line.endsWith(suffix)) {
-        if (line.trim().startsWith('Applying sites.0002_alter_domain_unique...test_no_migrations')) {
-          const i = line.indexOf('...');
-          line = line.slice(i + 3).trim();
+        if (pyStrip(line).startsWith('Applying sites.0002_alter_domain_unique...test_no_migrations')) {
+          line = pyStrip(line.slice(line.indexOf('...') + 3));
         }
-        const idx = line.lastIndexOf(suffix);
-        map[line.slice(0, idx)] = 'PASSED';
+        map[line.slice(0, line.lastIndexOf(suffix))] = 'PASSED';
         break;
       }
     }
     if (line.includes(' ... skipped')) map[line.split(' ... skipped')[0]] = 'SKIPPED';
     if (line.endsWith(' ... FAIL')) map[line.split(' ... FAIL')[0]] = 'FAILED';
-    if (line.startsWith('FAIL:')) map[pySplit(line)[1].trim()] = 'FAILED';
+    if (line.startsWith('FAIL:')) map[pyStrip(at(pySplit(line), 1, name, line))] = 'FAILED';
     if (line.endsWith(' ... ERROR')) map[line.split(' ... ERROR')[0]] = 'ERROR';
-    if (line.startsWith('ERROR:')) {
-      const t = pySplit(line);
-      if (t.length < 2) throw new ParserCrash('django', line);
-      map[t[1].trim()] = 'ERROR';
-    }
-    if (line.trimStart().startsWith('ok') && prevTest !== null) map[prevTest] = 'PASSED';
+    if (line.startsWith('ERROR:')) map[pyStrip(at(pySplit(line), 1, name, line))] = 'ERROR';
+    if (pyLstrip(line).startsWith('ok') && prevTest !== null) map[prevTest] = 'PASSED';
   }
-  const patterns = [
-    /^(.*?)\s\.\.\.\sTesting against Django installed in ([\s\S]*?) silenced\)\.\nok$/gm,
-    /^(.*?)\s\.\.\.\sInternal Server Error: \/(.*)\/\nok$/gm,
-    /^(.*?)\s\.\.\.\sSystem check identified no issues \(0 silenced\)\nok$/gm,
-  ];
-  for (const p of patterns) for (const m of log.matchAll(p)) map[m[1]] = 'PASSED';
+  for (const p of DJANGO_MULTILINE) for (const m of log.matchAll(p)) map[m[1]] = 'PASSED';
   return map;
 }
 
-function sympy(log: string): StatusMap {
+// ---------------------------------------------------------------------------------------------------------------
+// sympy: the fork strips a trailing [OK]/[FAIL] first; v4.1.0 and main do not
+
+function sympy(log: string, stripVerdictSuffix: boolean): StatusMap {
   const map: StatusMap = {};
+  // re.findall(r"(_*) (.*)\.py:(.*) (_*)", log): "." does not cross newlines
   for (const m of log.matchAll(/(_*) ([^\n]*)\.py:([^\n]*) (_*)/g)) map[`${m[2]}.py:${m[3]}`] = 'FAILED';
   for (let line of log.split('\n')) {
-    line = line.trim();
+    line = pyStrip(line);
     if (!line.startsWith('test_')) continue;
+    if (stripVerdictSuffix && (line.endsWith('[FAIL]') || line.endsWith('[OK]'))) {
+      line = pyStrip(line.slice(0, line.lastIndexOf('[')));
+    }
     if (line.endsWith(' E')) map[pySplit(line)[0]] = 'ERROR';
     if (line.endsWith(' F')) map[pySplit(line)[0]] = 'FAILED';
     if (line.endsWith(' ok')) map[pySplit(line)[0]] = 'PASSED';
@@ -186,59 +319,122 @@ function sympy(log: string): StatusMap {
   return map;
 }
 
-function seaborn(log: string): StatusMap {
+// ---------------------------------------------------------------------------------------------------------------
+// seaborn: the fork and v4.1.0 raise on a bare status line; main skips lines with fewer than 2 tokens
+
+function seaborn(log: string, lengthGuard: boolean): StatusMap {
+  const name = 'parse_log_seaborn';
   const map: StatusMap = {};
   for (const line of log.split('\n')) {
-    if (line.startsWith('FAILED')) {
-      const t = pySplit(line);
-      if (t.length < 2) throw new ParserCrash('seaborn', line);
-      map[t[1]] = 'FAILED';
-    } else if (line.includes(' PASSED ')) {
-      const t = pySplit(line);
-      if (t.length < 2) throw new ParserCrash('seaborn', line);
-      if (t[1] === 'PASSED') map[t[0]] = 'PASSED';
-    } else if (line.startsWith('PASSED')) {
-      const t = pySplit(line);
-      if (t.length < 2) throw new ParserCrash('seaborn', line);
-      map[t[1]] = 'PASSED';
-    }
+    const parts = pySplit(line);
+    if (lengthGuard && parts.length < 2) continue;
+    if (line.startsWith('FAILED')) map[at(parts, 1, name, line)] = 'FAILED';
+    else if (line.includes(' PASSED ')) {
+      if (at(parts, 1, name, line) === 'PASSED') map[parts[0]] = 'PASSED';
+    } else if (line.startsWith('PASSED')) map[at(parts, 1, name, line)] = 'PASSED';
   }
   return map;
 }
 
-function matplotlib(log: string): StatusMap {
-  return forkPytest(log.replaceAll('MouseButton.LEFT', '1').replaceAll('MouseButton.RIGHT', '3'));
-}
+// ---------------------------------------------------------------------------------------------------------------
+// the three tables
 
-export const FORK_PARSERS: Record<ParserName, ParserFn> = {
-  pytest: (log) => forkPytest(log),
-  pytest_options: forkPytestOptions,
+const FORK: Record<ParserName, ParserFn> = {
+  pytest: (log) => statusFirst(log, { skipSummaryFilter: false }),
+  pytest_options: (log) => statusFirst(log, { skipSummaryFilter: false, key: optionName }),
   pytest_v2: (log) => forkPytestV2(log, false),
   pydantic: (log) => forkPytestV2(log, true),
   django,
-  sympy,
-  seaborn,
-  matplotlib,
+  sympy: (log) => sympy(log, true),
+  seaborn: (log) => seaborn(log, false),
+  matplotlib: (log) => statusFirst(log, { skipSummaryFilter: false, rewrite: mouseButtons }),
 };
 
-/** The official harness has no pydantic parser (no pydantic repo): the fork's is kept for it. */
-export const CURRENT_PARSERS: Record<ParserName, ParserFn> = {
-  pytest: currentPytest,
-  pytest_options: currentPytestOptions,
-  pytest_v2: currentPytestV2,
-  pydantic: FORK_PARSERS.pydantic,
+const V41: Partial<Record<ParserName, ParserFn>> = {
+  pytest: FORK.pytest,
+  pytest_options: FORK.pytest_options,
+  pytest_v2: v41PytestV2,
   django,
-  sympy,
-  seaborn,
-  matplotlib,
+  sympy: (log) => sympy(log, false),
+  seaborn: (log) => seaborn(log, false),
+  matplotlib: FORK.matplotlib,
 };
 
-const ALIASES: Record<string, ParserName> = { pytest_pydantic: 'pydantic', parse_log_pytest: 'pytest' };
+const MAIN: Partial<Record<ParserName, ParserFn>> = {
+  pytest: (log) => statusFirst(log, { skipSummaryFilter: true }),
+  pytest_options: (log) => statusFirst(log, { skipSummaryFilter: true, key: optionName }),
+  pytest_v2: mainPytestV2,
+  django,
+  sympy: (log) => sympy(log, false),
+  seaborn: (log) => seaborn(log, true),
+  matplotlib: (log) => statusFirst(log, { skipSummaryFilter: true, rewrite: mouseButtons }),
+};
 
-export function getParser(name: string, flavor: 'fork' | 'current'): ParserFn {
-  const key = (ALIASES[name] ?? name) as ParserName;
-  const table = flavor === 'fork' ? FORK_PARSERS : CURRENT_PARSERS;
-  const fn = table[key];
-  if (!fn) throw new Error(`unknown log parser "${name}" (expected one of: ${PARSER_NAMES.join(', ')})`);
-  return fn;
+export const PARSERS: Record<HarnessVersion, Partial<Record<ParserName, ParserFn>>> = {
+  'fork-242429c': FORK,
+  'v4.1.0-726c546': V41,
+  'main-7a21e05': MAIN,
+};
+
+/** Short name or official registry name -> the version's short name; throws UnknownParser. */
+export function resolveParserName(name: string, version: HarnessVersion): ParserName {
+  const short = (PARSER_NAMES as string[]).includes(name) ? (name as ParserName) : ALIASES_OF[version][name];
+  if (!short || !PARSERS[version][short]) throw new UnknownParser(name, version);
+  return short;
+}
+
+export function getParser(name: string, version: HarnessVersion): ParserFn {
+  return PARSERS[version][resolveParserName(name, version)]!;
+}
+
+/** Parser names a version can run (short and registry names). */
+export function parserNamesOf(version: HarnessVersion): string[] {
+  return [...PARSER_NAMES.filter((p) => PARSERS[version][p]), ...Object.keys(ALIASES_OF[version])];
+}
+
+/**
+ * The repository -> parser tables of the fork (`MAP_REPO_TO_PARSER`, keys lower-cased) and v4.1.0
+ * (`MAP_REPO_TO_PARSER_PY`). Main picks the parser from the record's `log_parser` instead.
+ */
+const SWEBENCH_REPO_PARSERS: Record<string, ParserName> = {
+  'astropy/astropy': 'pytest_v2',
+  'django/django': 'django',
+  'marshmallow-code/marshmallow': 'pytest',
+  'matplotlib/matplotlib': 'matplotlib',
+  'mwaskom/seaborn': 'seaborn',
+  'pallets/flask': 'pytest',
+  'psf/requests': 'pytest_options',
+  'pvlib/pvlib-python': 'pytest',
+  'pydata/xarray': 'pytest',
+  'pydicom/pydicom': 'pytest_options',
+  'pylint-dev/astroid': 'pytest',
+  'pylint-dev/pylint': 'pytest_options',
+  'pytest-dev/pytest': 'pytest',
+  'pyvista/pyvista': 'pytest',
+  'scikit-learn/scikit-learn': 'pytest_v2',
+  'sqlfluff/sqlfluff': 'pytest',
+  'sphinx-doc/sphinx': 'pytest_v2',
+  'sympy/sympy': 'sympy',
+};
+const FORK_REPO_PARSERS: Record<string, ParserName> = {
+  ...SWEBENCH_REPO_PARSERS,
+  'python/mypy': 'pytest',
+  'getmoto/moto': 'pytest',
+  'conan-io/conan': 'pytest',
+  'modin-project/modin': 'pytest',
+  'project-monai/monai': 'pytest',
+  'iterative/dvc': 'pytest',
+  'dask/dask': 'pytest',
+  'bokeh/bokeh': 'pytest',
+  'mne-tools/mne-python': 'pytest',
+  'hypothesisworks/hypothesis': 'pytest',
+  'pydantic/pydantic': 'pydantic',
+  'pandas-dev/pandas': 'pytest',
+  'facebookresearch/hydra': 'pytest',
+};
+
+/** The parser the official version's repo table names for `repo`, or undefined when the repo is not in it. */
+export function officialParserForRepo(version: Exclude<HarnessVersion, 'main-7a21e05'>, repo: string): ParserName | undefined {
+  if (version === 'fork-242429c') return FORK_REPO_PARSERS[repo.toLowerCase()];
+  return Object.hasOwn(SWEBENCH_REPO_PARSERS, repo) ? SWEBENCH_REPO_PARSERS[repo] : undefined;
 }

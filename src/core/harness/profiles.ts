@@ -1,13 +1,20 @@
 import type { TaskRecord } from '../dataset/schema.js';
 import type { ProfileName } from './types.js';
 
+import type { HarnessVersion } from './parsers.js';
+
 /**
- * Every rule in which SWE-Gym's fork, the current official SWE-bench harness and OpenHands' eval_infer differ,
- * written down as data. Nothing in the harness branches on a profile *name*: it reads these fields.
+ * A harness profile is exactly one pinned official harness: every rule in which SWE-Gym's fork, SWE-bench v4.1.0,
+ * SWE-bench 5.0.2 (main 7a21e05) and OpenHands' eval_infer differ, written down as data. Nothing in the harness
+ * branches on a profile *name*: it reads these fields. Each field says which version's code it reproduces.
  */
 export interface HarnessProfile {
   name: ProfileName;
-  /** What this profile reproduces (file and version). */
+  /** The one official version this profile reproduces, as recorded in reports and manifests. */
+  official: string;
+  /** Which version's parsers and grading functions (see parsers.ts and test/fixtures/official). */
+  version: HarnessVersion;
+  /** The files of that version this profile follows. */
   source: string;
 
   // ---- patch preparation and application -------------------------------------------------------------------
@@ -21,8 +28,17 @@ export interface HarnessProfile {
    */
   applyMode: 'sequence' | 'openhands-chain';
   applyCommands: string[];
-  /** Current official harness: after a successful apply, `*.orig` files found under /testbed are moved back. */
-  restoreOrigFiles: boolean;
+  /** main: before every attempt after the first, `git checkout -- . ; git clean -fd` restores a pristine tree. */
+  applyResetBetweenAttempts: boolean;
+  /** main: when every command failed, `git apply --check --reverse` exit 0 counts as "verified already applied". */
+  applyReverseCheck: boolean;
+
+  // ---- record fields -------------------------------------------------------------------------------------------
+  /**
+   * main: a record's `eval_script`, `log_parser` and `eval_type` (SWE-bench 5.x datasets) take the place of the
+   * env spec's script builder, parser and the default eval type.
+   */
+  recordFields: boolean;
 
   // ---- eval script ---------------------------------------------------------------------------------------------
   scriptHeader: string[];
@@ -30,19 +46,21 @@ export interface HarnessProfile {
   evalScriptPath: string;
   /** `: '>>>>> Start Test Output'` / `: '>>>>> End Test Output'` around the test command. */
   markers: boolean;
-  /** Informational diff line: `git diff <base>` (fork) or `git -c core.fileMode=false diff <base>` (current). */
+  /** main `record_test_exit_code`: `SWEBENCH_TEST_EXIT_CODE=$?` before the end marker, its echo after it. */
+  exitCodeLines: boolean;
+  /** Informational diff line: `git diff <base>` (fork) or `git -c core.fileMode=false diff <base>` (SWE-bench). */
   informationalDiff: 'git diff' | 'git -c core.fileMode=false diff';
   /**
-   * `regex`: files = every match of `--- a/(.*)` in test_patch, one `git checkout <base> <files>` even when empty.
-   * `unidiff`: modified files (source not /dev/null) get `git checkout`, new files get `rm -f`, each only when
-   * non-empty (SWE-bench #518).
+   * `regex` (fork): files = every match of `--- a/(.*)` in test_patch, one `git checkout <base> <files>`.
+   * `unidiff` (v4.1.0): files whose source is not /dev/null, one `git checkout <base> <files>` even when empty.
+   * `unidiff-split` (main's last builder, 6cd91d8, SWE-bench #518): modified files get `git checkout`, new files
+   * `rm -f`, each only when non-empty.
    */
-  testFileReset: 'regex' | 'unidiff';
-  /** Django directives: current harness keeps only test files (`is_django_test_file`); the fork converts all. */
-  djangoFilterTestFiles: boolean;
+  testFileReset: 'regex' | 'unidiff' | 'unidiff-split';
   /**
-   * python/mypy: `test_cmd "caseA or caseB"` from the `[case NAME]` headers (SWE-Gym fork `make_test_command`).
-   * The official harness has no mypy spec at all, so every profile keeps the fork's rule.
+   * python/mypy: `test_cmd "caseA or caseB"` from the `[case NAME]` headers (the fork's `make_test_command`). Only
+   * the fork has a mypy spec; SWE-bench's tables have no mypy, so the SWE-bench profiles keep the fork's rule for
+   * it along with the fork's spec entry (plain directives would hand pytest the .test data files).
    */
   mypyCaseExpression: boolean;
 
@@ -51,20 +69,29 @@ export interface HarnessProfile {
   badCodes: string[];
   /** Fork: the log must contain "applied patch" (case-insensitive) — git apply -v's line for the *test* patch. */
   requireAppliedPatchText: boolean;
-  /** Fork: parse the text after the last `>>>>> Applied Patch (pred)`; current: parse between the markers. */
+  /** Fork: parse the text after the last `>>>>> Applied Patch (pred)`; SWE-bench: parse between the markers. */
   parseRegion: 'after-applied-pred' | 'between-markers';
-  /** Current harness: when nothing parses between the markers, parse the whole log. */
+  /** v4.1.0 and main: when nothing parses between the markers, parse the whole log. */
   wholeLogFallback: boolean;
-  /** Parser implementations: the fork's log_parsers.py or the current log_parsers/python.py. */
-  parserFlavor: 'fork' | 'current';
+  /** main: an empty status map with no sign that a suite ran (`SUITE_RAN`) is an invalid log. */
+  suiteRanCheck: boolean;
+  /** main: `>>>>> Test Exit Code: N` with N != 0 and no FAILED/ERROR in the map is an invalid log. */
+  exitCodeCheck: boolean;
 
   // ---- grading -------------------------------------------------------------------------------------------------
-  /** Statuses that count as passed. */
-  passStatuses: string[];
-  /** Statuses (besides a missing test) that count as failed. SKIPPED is in it only for the current harness. */
-  failStatuses: string[];
-  /** Current harness `test_maintained`: a SKIPPED PASS_TO_PASS test counts as a success. */
+  /** main: a SKIPPED FAIL_TO_PASS test is a failure (fork and v4.1.0: neither success nor failure). */
+  skippedFailsF2P: boolean;
+  /** main `test_maintained`: a SKIPPED PASS_TO_PASS test counts as a success. */
   skippedP2PIsSuccess: boolean;
+  /** main `_resolve_case`: a gold id with more `[` than `]` matches status-map keys by prefix when they agree. */
+  truncatedIdPrefixMatch: boolean;
+  /**
+   * Where `eval_type` (pass_and_fail | fail_only) comes from: `none` (fork: always pass_and_fail), `repo`
+   * (v4.1.0: fail_only for FAIL_ONLY_REPOS), `record` (main: the record's `eval_type`).
+   */
+  evalTypeSource: 'none' | 'repo' | 'record';
+  /** main: reports carry `infra_failure` (+ `infra_failure_reason` for an invalid log with a known signature). */
+  infraFailure: boolean;
 
   // ---- timeouts --------------------------------------------------------------------------------------------------
   /** `error`: timeout -> error, no report.json. `grade-partial`: the partial log is graded (OpenHands). */
@@ -72,8 +99,10 @@ export interface HarnessProfile {
   defaultTimeoutSec: number;
 
   // ---- reports ---------------------------------------------------------------------------------------------------
-  /** Key order of the run summary: fork v2.0.13 (unstopped_* among the counts) or current (appended at the end). */
-  summaryLayout: 'v2' | 'current';
+  /** A None patch: the fork sets `none: true` (and leaves patch_is_None false); SWE-bench sets patch_is_None. */
+  nonePatchKey: 'none' | 'patch_is_None';
+  /** Run summary keys: fork v2.0.13, v4.1.0, or main (with the infra-failure classification). */
+  summaryLayout: 'v2' | 'v4.1' | 'main';
 }
 
 export const APPLY_PATCH_FAIL = '>>>>> Patch Apply Failed';
@@ -83,76 +112,127 @@ export const TESTS_ERROR = '>>>>> Tests Errored';
 export const TESTS_TIMEOUT = '>>>>> Tests Timed Out';
 export const START_TEST_OUTPUT = '>>>>> Start Test Output';
 export const END_TEST_OUTPUT = '>>>>> End Test Output';
+export const TEST_EXIT_CODE = '>>>>> Test Exit Code';
+export const TEST_EXIT_CODE_VAR = 'SWEBENCH_TEST_EXIT_CODE';
 export const HEREDOC_DELIMITER = 'EOF_114329324912';
-/** Extensions dropped from test directives (fork and current constants.NON_TEST_EXTS; "csv" has no dot upstream). */
+/** Extensions dropped from test directives (fork and SWE-bench constants.NON_TEST_EXTS; "csv" has no dot upstream). */
 export const NON_TEST_EXTS = ['.json', '.png', 'csv', '.txt', '.md', '.jpg', '.jpeg', '.pkl', '.yml', '.yaml', '.toml'];
+/** v4.1.0 `FAIL_ONLY_REPOS`. */
+export const FAIL_ONLY_REPOS_V41 = new Set(['chartjs/Chart.js', 'processing/p5.js', 'markedjs/marked']);
 
 const SWEGYM: HarnessProfile = {
   name: 'swegym',
-  source:
-    'SWE-Gym/SWE-Bench-Fork (SWE-bench 2.0.x, evaluation as v2.0.13): run_evaluation.py, test_spec.py, grading.py, log_parsers.py',
+  official: 'SWE-Gym/SWE-Bench-Fork 242429c (swebench 2.0.13)',
+  version: 'fork-242429c',
+  source: 'SWE-Gym/SWE-Bench-Fork@242429c swebench/harness: run_evaluation.py, test_spec.py, grading.py, log_parsers.py',
   cleanPatch: false,
   patchPath: '/tmp/patch.diff',
   applyMode: 'sequence',
   applyCommands: ['git apply --allow-empty -v', 'patch --batch --fuzz=5 -p1 -i'],
-  restoreOrigFiles: false,
+  applyResetBetweenAttempts: false,
+  applyReverseCheck: false,
+  recordFields: false,
   scriptHeader: ['#!/bin/bash', 'set -xo pipefail'],
   evalScriptPath: '/eval.sh',
   markers: false,
+  exitCodeLines: false,
   informationalDiff: 'git diff',
   testFileReset: 'regex',
-  djangoFilterTestFiles: false,
   mypyCaseExpression: true,
   badCodes: [APPLY_PATCH_FAIL, RESET_FAILED, TESTS_ERROR, TESTS_TIMEOUT, 'Failed to reset task environment'],
   requireAppliedPatchText: true,
   parseRegion: 'after-applied-pred',
   wholeLogFallback: false,
-  parserFlavor: 'fork',
-  passStatuses: ['PASSED', 'XFAIL'],
-  failStatuses: ['FAILED', 'ERROR'],
+  suiteRanCheck: false,
+  exitCodeCheck: false,
+  skippedFailsF2P: false,
   skippedP2PIsSuccess: false,
+  truncatedIdPrefixMatch: false,
+  evalTypeSource: 'none',
+  infraFailure: false,
   onTimeout: 'error',
   defaultTimeoutSec: 1800,
+  nonePatchKey: 'none',
   summaryLayout: 'v2',
 };
 
-const SWEBENCH: HarnessProfile = {
-  name: 'swebench',
+const SWEBENCH_41: HarnessProfile = {
+  name: 'swebench-4.1',
+  official: 'SWE-bench 4.1.0 (tag v4.1.0, 726c546)',
+  version: 'v4.1.0-726c546',
   source:
-    'SWE-bench/SWE-bench main: harness/run_evaluation.py (GIT_APPLY_CMDS, .orig restore), test_spec/python.py ' +
-    '(make_eval_script_list_py with markers, modified/new file reset), grading.py (test_maintained, whole-log ' +
-    'fallback), log_parsers/python.py (_parse_pytest_result_line), reporting.py (schema_version 2)',
+    'SWE-bench/SWE-bench@v4.1.0 swebench/harness: run_evaluation.py (GIT_APPLY_CMDS), test_spec/python.py ' +
+    '(make_eval_script_list_py), grading.py, log_parsers/python.py, reporting.py',
   cleanPatch: false,
   patchPath: '/tmp/patch.diff',
   applyMode: 'sequence',
   applyCommands: ['git apply --verbose', 'git apply --verbose --reject', 'patch --batch --fuzz=5 -p1 -i'],
-  restoreOrigFiles: true,
+  applyResetBetweenAttempts: false,
+  applyReverseCheck: false,
+  recordFields: false,
   scriptHeader: ['#!/bin/bash', 'set -uxo pipefail'],
   evalScriptPath: '/eval.sh',
   markers: true,
+  exitCodeLines: false,
   informationalDiff: 'git -c core.fileMode=false diff',
   testFileReset: 'unidiff',
-  djangoFilterTestFiles: true,
   mypyCaseExpression: true,
   badCodes: [APPLY_PATCH_FAIL, RESET_FAILED, TESTS_ERROR, TESTS_TIMEOUT],
   requireAppliedPatchText: false,
   parseRegion: 'between-markers',
   wholeLogFallback: true,
-  parserFlavor: 'current',
-  passStatuses: ['PASSED', 'XFAIL'],
-  failStatuses: ['FAILED', 'ERROR', 'SKIPPED'],
-  skippedP2PIsSuccess: true,
+  suiteRanCheck: false,
+  exitCodeCheck: false,
+  skippedFailsF2P: false,
+  skippedP2PIsSuccess: false,
+  truncatedIdPrefixMatch: false,
+  evalTypeSource: 'repo',
+  infraFailure: false,
   onTimeout: 'error',
   defaultTimeoutSec: 1800,
-  summaryLayout: 'current',
+  nonePatchKey: 'patch_is_None',
+  summaryLayout: 'v4.1',
 };
 
+const SWEBENCH: HarnessProfile = {
+  ...SWEBENCH_41,
+  name: 'swebench',
+  official: 'SWE-bench 5.0.2 (main 7a21e05)',
+  version: 'main-7a21e05',
+  source:
+    'SWE-bench/SWE-bench@7a21e05 swebench/harness: run_evaluation.py (GIT_APPLY_CMDS, reset between attempts, ' +
+    'reverse check), utils.py (make_test_spec: parse_eval_script, record_test_exit_code), grading.py, ' +
+    'infra_failure.py, log_parsers/python.py, reporting.py. Records without eval_script: the script of main\'s last ' +
+    'builder (6cd91d8 test_spec/python.py make_eval_script_list_py) plus the exit-code lines',
+  applyCommands: ['git apply --verbose', 'git apply --verbose --3way', 'git apply --verbose --reject', 'patch --batch --forward --fuzz=5 -p1 -i'],
+  applyResetBetweenAttempts: true,
+  applyReverseCheck: true,
+  recordFields: true,
+  exitCodeLines: true,
+  testFileReset: 'unidiff-split',
+  suiteRanCheck: true,
+  exitCodeCheck: true,
+  skippedFailsF2P: true,
+  skippedP2PIsSuccess: true,
+  truncatedIdPrefixMatch: true,
+  evalTypeSource: 'record',
+  infraFailure: true,
+  summaryLayout: 'main',
+};
+
+/**
+ * What SWE-Gym's reported numbers were graded with: SWE-Gym/OpenHands e644a2c evaluation/swe_bench/eval_infer.py
+ * (patch cleaning, the APPLY_PATCH_PASS/FAIL chain, eval.sh polled for up to 1800 s, a partial log graded) calling
+ * the fork's grading. Its poetry.lock pins SWE-Bench-Fork e440817, whose swebench/ tree is identical to 242429c's,
+ * so it is pinned to that pair rather than aliased to `swegym`: the apply step and timeout differ.
+ */
 const OPENHANDS: HarnessProfile = {
   ...SWEGYM,
   name: 'openhands',
+  official: 'SWE-Gym/OpenHands e644a2c eval_infer.py + SWE-Gym/SWE-Bench-Fork 242429c grading',
   source:
-    'SWE-Gym/OpenHands evaluation/swe_bench/eval_infer.py (process_git_patch, APPLY_PATCH_PASS/FAIL chain, ' +
-    'background eval.sh polled up to 1800 s, partial log graded) over the SWE-Gym fork of the harness',
+    'SWE-Gym/OpenHands@e644a2c evaluation/swe_bench/eval_infer.py (process_git_patch, APPLY_PATCH_PASS/FAIL chain, ' +
+    'background eval.sh polled up to 1800 s, partial log graded) over SWE-Gym/SWE-Bench-Fork@242429c (= e440817 in its poetry.lock)',
   cleanPatch: true,
   applyMode: 'openhands-chain',
   applyCommands: ['git apply -v', 'patch --batch --fuzz=5 -p1 -i'],
@@ -163,6 +243,7 @@ const OPENHANDS: HarnessProfile = {
 export const PROFILES: Record<ProfileName, HarnessProfile> = {
   swegym: SWEGYM,
   swebench: SWEBENCH,
+  'swebench-4.1': SWEBENCH_41,
   openhands: OPENHANDS,
 };
 
@@ -170,6 +251,23 @@ export function getProfile(name: ProfileName | string): HarnessProfile {
   const p = (PROFILES as Record<string, HarnessProfile>)[name];
   if (!p) throw new Error(`unknown harness profile "${name}" (expected one of: ${Object.keys(PROFILES).join(', ')})`);
   return p;
+}
+
+/** What every report, run summary and session manifest records about the harness. */
+export interface HarnessStamp {
+  profile: ProfileName;
+  official: string;
+}
+export function harnessStamp(name: ProfileName): HarnessStamp {
+  return { profile: name, official: getProfile(name).official };
+}
+/** The distinct profiles a set of tasks is verified with (`profile`, or each task's default), stamped. */
+export function harnessStampsFor(
+  tasks: (Pick<TaskRecord, 'repo'> & { environment_setup_commit?: string })[],
+  profile?: ProfileName,
+): HarnessStamp[] {
+  const names = [...new Set(tasks.map((t) => profile ?? defaultProfileFor(t)))];
+  return names.map(harnessStamp);
 }
 
 /** The 11 SWE-Gym repositories (lower-cased owner/name). */

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { ProfileName, TestsStatus } from './types.js';
-import { getProfile } from './profiles.js';
+import type { ProfileName } from './types.js';
+import { getProfile, harnessStamp, type HarnessStamp } from './profiles.js';
+import { classifyInfraFailure } from './logs.js';
 
 export const LOG_REPORT = 'report.json';
 export const LOG_INSTANCE = 'run_instance.log';
@@ -18,38 +19,6 @@ export function instanceLogDir(logRoot: string, runId: string, model: string, in
 export function pyJsonDumps(value: unknown, indent = 4): string {
   const text = JSON.stringify(value, null, indent);
   return text.replace(/[\u007f-\uffff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
-}
-
-export interface InstanceReportInput {
-  instanceId: string;
-  /** null: the prediction had no patch at all (Python None). */
-  patch: string | null;
-  /** The log was valid (get_logs_eval found == True). */
-  applied: boolean;
-  resolved: boolean;
-  testsStatus?: TestsStatus;
-}
-
-/** `get_eval_report` output: `{ <id>: { patch_is_None, patch_exists, patch_successfully_applied, resolved, tests_status } }`. */
-export function makeInstanceReport(input: InstanceReportInput, profileName: ProfileName): Record<string, Record<string, unknown>> {
-  const r: Record<string, unknown> = {
-    patch_is_None: false,
-    patch_exists: false,
-    patch_successfully_applied: false,
-    resolved: false,
-  };
-  if (input.patch === null) {
-    // Fork quirk: a None patch sets "none" instead of patch_is_None.
-    if (getProfile(profileName).summaryLayout === 'v2') r.none = true;
-    else r.patch_is_None = true;
-    return { [input.instanceId]: r };
-  }
-  r.patch_exists = true;
-  if (!input.applied) return { [input.instanceId]: r };
-  r.patch_successfully_applied = true;
-  r.resolved = input.resolved;
-  if (input.testsStatus) r.tests_status = input.testsStatus;
-  return { [input.instanceId]: r };
 }
 
 export function writeFileEnsured(path: string, content: string): void {
@@ -82,6 +51,14 @@ export interface RunSummary {
   unstopped_containers: string[];
   unremoved_images: string[];
   schema_version: 2;
+  /** main only: the infra-failure classification of unresolved and error instances. */
+  infra_failure_instances?: number;
+  ambiguous_failure_instances?: number;
+  infra_failure_ids?: string[];
+  ambiguous_failure_ids?: string[];
+  failure_reasons?: Record<string, string>;
+  /** swegym's addition: the profile and the official version it reproduces. */
+  harness: HarnessStamp;
   /** swegym's addition: instances verified in a partial environment (`--allow-partial-env`); absent when none. */
   env_partial_ids?: string[];
 }
@@ -156,10 +133,56 @@ export function makeRunSummary(opts: {
     error_ids: sorted(errors),
   };
   const extra = { unstopped_containers: sorted(unstopped), unremoved_images: sorted(opts.unremovedImages ?? []) };
-  if (getProfile(opts.profile).summaryLayout === 'v2') {
-    return { ...base, unstopped_instances: unstopped.length, ...ids, ...extra, schema_version: 2 };
+  const harness = harnessStamp(opts.profile);
+  const layout = getProfile(opts.profile).summaryLayout;
+  if (layout === 'v2') {
+    return { ...base, unstopped_instances: unstopped.length, ...ids, ...extra, schema_version: 2, harness };
   }
-  return { ...base, ...ids, schema_version: 2, unstopped_instances: unstopped.length, ...extra };
+  if (layout === 'v4.1') {
+    return { ...base, ...ids, schema_version: 2, unstopped_instances: unstopped.length, ...extra, harness };
+  }
+  // main: why did the unresolved and error instances fail (test_output.txt + run_instance.log signatures)?
+  const infraIds = new Set<string>();
+  const ambiguousIds = new Set<string>();
+  const reasons: Record<string, string> = {};
+  for (const id of [...unresolved, ...errors]) {
+    const pred = opts.predictions[id];
+    const dir = instanceLogDir(opts.logRoot, opts.runId, pred.model_name_or_path, id);
+    const text = [LOG_TEST_OUTPUT, LOG_INSTANCE]
+      .map((f) => join(dir, f))
+      .filter((f) => existsSync(f))
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
+    const c = classifyInfraFailure(text);
+    if (!c) continue;
+    reasons[id] = c.reason;
+    (c.environment ? infraIds : ambiguousIds).add(id);
+  }
+  return {
+    total_instances: base.total_instances,
+    submitted_instances: base.submitted_instances,
+    completed_instances: base.completed_instances,
+    resolved_instances: base.resolved_instances,
+    unresolved_instances: base.unresolved_instances,
+    infra_failure_instances: infraIds.size,
+    ambiguous_failure_instances: ambiguousIds.size,
+    empty_patch_instances: empty.size,
+    error_instances: errors.size,
+    completed_ids: ids.completed_ids,
+    incomplete_ids: ids.incomplete_ids,
+    empty_patch_ids: ids.empty_patch_ids,
+    submitted_ids: ids.submitted_ids,
+    resolved_ids: ids.resolved_ids,
+    unresolved_ids: ids.unresolved_ids,
+    infra_failure_ids: sorted(infraIds),
+    ambiguous_failure_ids: sorted(ambiguousIds),
+    failure_reasons: Object.fromEntries(Object.keys(reasons).sort().map((k) => [k, reasons[k]])),
+    error_ids: ids.error_ids,
+    schema_version: 2,
+    unstopped_instances: unstopped.length,
+    ...extra,
+    harness,
+  };
 }
 
 /** `<model with / -> __>.<run_id>.json`. */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const TestStatus = z.enum(['PASSED', 'FAILED', 'SKIPPED', 'ERROR', 'XFAIL']);
 export type TestStatus = z.infer<typeof TestStatus>;
 
-export const ProfileName = z.enum(['swegym', 'swebench', 'openhands']);
+export const ProfileName = z.enum(['swegym', 'swebench', 'swebench-4.1', 'openhands']);
 export type ProfileName = z.infer<typeof ProfileName>;
 
 const SuccFail = z.object({ success: z.array(z.string()), failure: z.array(z.string()) });
@@ -31,9 +31,14 @@ export const VerdictStatus = z.enum([
 ]);
 export type VerdictStatus = z.infer<typeof VerdictStatus>;
 
+/** The profile and the one official harness version it reproduces, recorded with every verdict and report. */
+export const HarnessStampSchema = z.object({ profile: ProfileName, official: z.string() });
+
 export const Verdict = z.object({
   instance_id: z.string(),
   profile: ProfileName,
+  /** Absent in sessions recorded before profiles were pinned to versions. */
+  harness: HarnessStampSchema.optional(),
   status: VerdictStatus,
   resolved: z.boolean(),
   resolution: z.enum(['RESOLVED_FULL', 'RESOLVED_PARTIAL', 'RESOLVED_NO']).optional(),
@@ -41,6 +46,9 @@ export const Verdict = z.object({
   /** Parsed status map of every test seen in the log. */
   test_statuses: z.record(z.string(), TestStatus).optional(),
   reason: z.string().optional(),
+  /** SWE-bench 5.0.2 only: an invalid log that looks like an environment fault (advisory; never changes resolved). */
+  infra_failure: z.boolean().optional(),
+  infra_failure_reason: z.string().optional(),
   /** Wall time of the whole verification and of the test command alone. */
   total_ms: z.number().optional(),
   test_ms: z.number().optional(),

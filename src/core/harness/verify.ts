@@ -5,12 +5,11 @@ import type { EnvSpec } from '../runtime/env-spec.js';
 import type { Runtime, RuntimeProvider } from '../runtime/types.js';
 import type { ProfileName, TestStatus, Verdict } from './types.js';
 import { TestStatus as TestStatusSchema } from './types.js';
-import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS, END_TEST_OUTPUT, START_TEST_OUTPUT, defaultProfileFor, getProfile } from './profiles.js';
+import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS, END_TEST_OUTPUT, START_TEST_OUTPUT, defaultProfileFor, getProfile, harnessStamp } from './profiles.js';
 import { REPO_DIRECTORY, makeApplyCommands, makeEvalScript, makeTestCommand } from './eval-script.js';
 import { openhandsCleanPatch } from './patch-files.js';
-import { getLogsEval } from './logs.js';
-import { ParserCrash, type StatusMap } from './parsers.js';
-import { getEvalTestsReport, getResolutionStatus } from './grading.js';
+import { ParserCrash, UnknownParser, type StatusMap } from './parsers.js';
+import { getEvalReport } from './grading.js';
 import {
   LOG_EVAL_SCRIPT,
   LOG_INSTANCE,
@@ -18,7 +17,6 @@ import {
   LOG_REPORT,
   LOG_TEST_OUTPUT,
   instanceLogDir,
-  makeInstanceReport,
   makeRunSummary,
   pyJsonDumps,
   runSummaryFileName,
@@ -150,8 +148,8 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
     mkdirSync(logDir, { recursive: true });
     for (const f of [LOG_REPORT, LOG_INSTANCE, LOG_TEST_OUTPUT]) rmSync(join(logDir, f), { force: true });
   }
-  const base = { instance_id: id, profile: opts.profile, ...(logDir ? { log_dir: logDir } : {}) };
-  const verdict = (v: Omit<Verdict, 'instance_id' | 'profile'>): Verdict => {
+  const base = { instance_id: id, profile: opts.profile, harness: harnessStamp(opts.profile), ...(logDir ? { log_dir: logDir } : {}) };
+  const verdict = (v: Omit<Verdict, 'instance_id' | 'profile' | 'harness'>): Verdict => {
     const out: Verdict = { ...base, ...v, total_ms: Math.round(nowMs() - t0) };
     log(`verdict: ${out.status}${out.reason ? ` (${out.reason})` : ''}`);
     return out;
@@ -246,42 +244,60 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
       log(`Git diff after:\n${after.output.trim()}`);
       if (after.output.trim() !== before.output.trim()) log('Git diff changed after running eval script');
 
-      // 3. parse + grade
-      phase('grade', `parsing the log with ${opts.spec.parser}`);
-      let logs;
+      // 3. parse + grade (get_eval_report of the profile's version)
+      const parser = profile.recordFields && opts.task.log_parser ? opts.task.log_parser : opts.spec.parser;
+      phase('grade', `parsing the log with ${parser}`);
+      let graded;
       try {
-        logs = getLogsEval(testOutput, opts.profile, opts.spec.parser);
+        graded = getEvalReport(
+          {
+            instanceId: id,
+            repo: opts.task.repo,
+            FAIL_TO_PASS: opts.task.FAIL_TO_PASS,
+            PASS_TO_PASS: opts.task.PASS_TO_PASS,
+            eval_type: opts.task.eval_type,
+            patch,
+            log: testOutput,
+            parser,
+          },
+          opts.profile,
+        );
       } catch (e) {
-        if (e instanceof ParserCrash) {
+        if (e instanceof ParserCrash || e instanceof UnknownParser) {
           return verdict({ status: 'error', resolved: false, reason: e.message, test_ms: Math.round(testMs) });
         }
         throw e;
       }
+      const entry = graded.report[id];
+      // the official report.json, plus (last key of the entry) the profile and the version it reproduces
+      if (logDir) writeFileEnsured(join(logDir, LOG_REPORT), pyJsonDumps({ [id]: { ...entry, harness: harnessStamp(opts.profile) } }));
+      const infra =
+        profile.infraFailure
+          ? { infra_failure: entry.infra_failure as boolean, ...(entry.infra_failure_reason ? { infra_failure_reason: entry.infra_failure_reason as string } : {}) }
+          : {};
       const timeoutNote = run.timedOut ? `test_timeout: eval.sh exceeded ${timeoutSec} s; partial log graded` : undefined;
-      if (!logs.valid) {
-        if (logDir) writeFileEnsured(join(logDir, LOG_REPORT), pyJsonDumps(makeInstanceReport({ instanceId: id, patch, applied: false, resolved: false }, opts.profile)));
+      if (!graded.logs?.valid || !graded.testsStatus) {
         return verdict({
           status: 'unresolved',
           resolved: false,
           resolution: 'RESOLVED_NO',
           test_statuses: {},
-          reason: [`invalid test log: ${logs.reason}`, timeoutNote].filter(Boolean).join('; '),
+          ...infra,
+          reason: [`invalid test log: ${graded.logs?.reason ?? 'not graded'}`, timeoutNote].filter(Boolean).join('; '),
           test_ms: Math.round(testMs),
         });
       }
-      const testsStatus = getEvalTestsReport(logs.statusMap, { FAIL_TO_PASS: opts.task.FAIL_TO_PASS, PASS_TO_PASS: opts.task.PASS_TO_PASS }, opts.profile);
-      const resolution = getResolutionStatus(testsStatus);
-      const resolved = resolution === 'RESOLVED_FULL';
-      const report = makeInstanceReport({ instanceId: id, patch, applied: true, resolved, testsStatus }, opts.profile);
-      if (logDir) writeFileEnsured(join(logDir, LOG_REPORT), pyJsonDumps(report));
+      const testsStatus = graded.testsStatus;
+      const resolved = entry.resolved === true;
       log(`Result for ${id}: resolved: ${resolved}`);
       const failing = [...testsStatus.FAIL_TO_PASS.failure, ...testsStatus.PASS_TO_PASS.failure];
       return verdict({
         status: resolved ? 'resolved' : 'unresolved',
         resolved,
-        resolution,
+        resolution: graded.resolution,
         tests_status: testsStatus,
-        test_statuses: cleanStatuses(logs.statusMap),
+        test_statuses: cleanStatuses(graded.logs.statusMap),
+        ...infra,
         ...(resolved
           ? timeoutNote ? { reason: timeoutNote } : {}
           : { reason: [`failing: ${failing.slice(0, 10).join(', ')}${failing.length > 10 ? `, … (${failing.length})` : ''}`, timeoutNote].filter(Boolean).join('; ') }),
@@ -336,21 +352,26 @@ async function applyPatch(
     throw new Error(`Unexpected output when applying patch:\n${r.output}`);
   }
   let last = '';
-  for (const cmd of cmds) {
+  for (const [attempt, cmd] of cmds.entries()) {
+    if (attempt > 0 && profile.applyResetBetweenAttempts) {
+      // main: a failed attempt (notably --reject) leaves partial state; every retry starts from a pristine tree
+      await rt.exec('git checkout -- . ; git clean -fd', { cwd: REPO_DIRECTORY, timeoutSec: APPLY_TIMEOUT_SEC, signal });
+    }
     const r = await rt.exec(cmd, { cwd: REPO_DIRECTORY, timeoutSec: APPLY_TIMEOUT_SEC, signal });
     last = r.output;
     if (r.exitCode === 0) {
-      if (profile.restoreOrigFiles) {
-        const orig = await rt.exec(`find ${REPO_DIRECTORY} -name '*.orig' -type f | head -1`, { cwd: REPO_DIRECTORY, signal });
-        if (orig.output.trim()) {
-          const restore = await rt.exec(`find ${REPO_DIRECTORY} -name '*.orig' -exec sh -c 'mv "$1" "\${1%.orig}"' _ {} \\;`, { cwd: REPO_DIRECTORY, signal });
-          if (restore.exitCode === 0) log('Detected reverse patch, restored files from .orig and treating as already applied');
-        }
-      }
       log(`${APPLY_PATCH_PASS}:\n${r.output}`);
       return { ok: true };
     }
-    log(`Failed to apply patch to container: ${cmd.split(' /')[0]}`);
+    log(`Failed to apply patch to container: ${cmd.slice(0, cmd.lastIndexOf(' '))}`);
+  }
+  if (profile.applyReverseCheck) {
+    // main: the chain can leave the patch fully applied while each command still exited non-zero
+    const rev = await rt.exec(`git apply --check --reverse ${profile.patchPath}`, { cwd: REPO_DIRECTORY, timeoutSec: APPLY_TIMEOUT_SEC, signal });
+    if (rev.exitCode === 0) {
+      log(`${APPLY_PATCH_PASS}: verified already applied`);
+      return { ok: true };
+    }
   }
   log(`${APPLY_PATCH_FAIL}:\n${last}`);
   return { ok: false, reason: `${APPLY_PATCH_FAIL}: ${lastLines(last)}` };
@@ -419,7 +440,7 @@ export async function runEvaluation(opts: RunEvaluationOptions): Promise<RunEval
     const pred = preds[task.instance_id];
     const profile = opts.profile ?? defaultProfileFor(task);
     const t0 = nowMs();
-    const base = { instance_id: task.instance_id, profile };
+    const base = { instance_id: task.instance_id, profile, harness: harnessStamp(profile) };
     if (pred.model_patch === '' || pred.model_patch === null || pred.model_patch === undefined) {
       return { ...base, status: 'empty_patch', resolved: false, reason: 'empty patch', total_ms: 0 };
     }

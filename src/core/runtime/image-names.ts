@@ -65,12 +65,14 @@ export function applyImageTemplate(
  * naming scheme's remote name, then the local build name. Duplicates removed.
  */
 export function instanceImageCandidates(
-  task: { instance_id: string; repo?: string; version?: string; image_name?: string },
+  task: { instance_id: string; repo?: string; version?: string; image_name?: string; image?: string },
   opts: ImageNameOptions = {},
 ): string[] {
   const arch = opts.arch ?? 'x86_64';
   const out: string[] = [];
   if (task.image_name) out.push(task.image_name);
+  // SWE-bench 5.x records name their image (`image`), as main's make_test_spec reads it.
+  if (task.image) out.push(task.image);
   // A template says where this user's images live (a mirror, an air-gapped registry): it replaces the public name,
   // so a miss there does not go on to try a registry the user never named.
   if (opts.template) out.push(applyImageTemplate(opts.template, task, arch));
@@ -82,7 +84,7 @@ export function instanceImageCandidates(
 
 /** The preferred (first) candidate. */
 export function instanceImageName(
-  task: { instance_id: string; repo?: string; version?: string; image_name?: string },
+  task: { instance_id: string; repo?: string; version?: string; image_name?: string; image?: string },
   opts: ImageNameOptions = {},
 ): string {
   return instanceImageCandidates(task, opts)[0]!;

@@ -27,6 +27,8 @@ export interface SessionManifest {
   /** instance id -> image reference and digest (image id) as used. */
   images: Record<string, { image: string; digest?: string }>;
   harness_profile?: string;
+  /** Each harness profile the session verifies with and the one official version it reproduces. */
+  harness?: { profile: string; official: string }[];
   env_spec_hashes?: Record<string, string>;
   prompt_template_hashes?: Record<string, string>;
   /** Agent configuration with every secret-looking field removed. */

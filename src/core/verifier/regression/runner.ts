@@ -98,7 +98,8 @@ export class RegressionRunner {
     } catch {
       log = r.output;
     }
-    const parse = getParser(spec.parser ?? 'pytest', 'fork');
+    // the regression verifier reads its own runs the way SWE-Gym's fork reads test logs
+    const parse = getParser(spec.parser ?? 'pytest', 'fork-242429c');
     return { statuses: parse(log), timedOut: r.timedOut };
   }
 
