@@ -38,7 +38,7 @@ test('swegym verify: bad input is exit code 2 with a clear message', async () =>
   assert.match(c.err.join(''), /nope\.jsonl: cannot read/);
   const d = capture();
   assert.equal(await verifyCommand({ dataset: 'samples', predictions: 'gold', profile: 'bogus' }, d.io), 2);
-  assert.match(d.err.join(''), /--profile must be one of swegym, swebench, openhands/);
+  assert.match(d.err.join(''), /--profile must be one of swegym, swebench, swebench-4.1, openhands/);
 });
 
 test('swegym validate --runs 1 on one sample: gold validated, exit 0', async () => {

@@ -9,6 +9,7 @@ import type { Runtime, RuntimeProvider, StartOptions } from '../../src/core/runt
 import type { TaskRecord } from '../../src/core/dataset/schema.js';
 import { runEvaluation, verifyPatch } from '../../src/core/harness/verify.js';
 import { validateDataset } from '../../src/core/harness/validate.js';
+import { PROFILES } from '../../src/core/harness/profiles.js';
 import { candidate, sampleTasks, testImageFor } from './verify-fixtures.js';
 
 const provider = new DockerProvider();
@@ -85,7 +86,7 @@ test('a wrong patch is unresolved with the broken PASS_TO_PASS test listed; a no
   assert.ok(verdicts.find((v) => v.instance_id === ids[0])!.tests_status!.PASS_TO_PASS.failure.some((t) => t.includes('test_invalid[1')));
 
   const noapply = ids.map((id) => ({ instance_id: id, model_patch: candidate(id, 'noapply'), model_name_or_path: 'noapply' }));
-  for (const profile of ['swegym', 'swebench', 'openhands'] as const) {
+  for (const profile of ['swegym', 'swebench', 'swebench-4.1', 'openhands'] as const) {
     const r = await runEvaluation({ tasks: ids.map((i) => byId.get(i)!), predictions: noapply, provider, specFor, imageFor, workers: 2, runId: `noapply-${profile}`, logRoot, profile });
     for (const v of r.verdicts) assert.equal(v.status, 'patch_apply_failed', `${profile} ${v.instance_id}: ${v.reason}`);
     assert.deepEqual(r.summary.error_ids, [...ids].sort());
@@ -158,17 +159,26 @@ test('validate: every FAIL_TO_PASS test fails on the base code; derived lists ma
   }
 });
 
-test('gold resolves under the swebench and openhands profiles too; OpenHands cleans a CRLF patch with junk before it', async () => {
+test('gold resolves under the swebench, swebench-4.1 and openhands profiles too, each recording its version; OpenHands cleans a CRLF patch with junk before it', async () => {
   const subset = ['swegym-samples__durations-12', 'swegym-samples__ledger-15'].map((i) => byId.get(i)!);
-  for (const profile of ['swebench', 'openhands'] as const) {
+  for (const profile of ['swebench', 'swebench-4.1', 'openhands'] as const) {
     const preds = subset.map((t) => ({ instance_id: t.instance_id, model_patch: t.patch, model_name_or_path: `gold-${profile}` }));
-    const { verdicts } = await runEvaluation({ tasks: subset, predictions: preds, provider, specFor, imageFor, workers: 2, runId: `profiles-${profile}`, logRoot, profile });
+    const { verdicts, summary } = await runEvaluation({ tasks: subset, predictions: preds, provider, specFor, imageFor, workers: 2, runId: `profiles-${profile}`, logRoot, profile });
     for (const v of verdicts) {
       assert.equal(v.status, 'resolved', `${profile} ${v.instance_id}: ${v.reason}`);
       assert.equal(v.profile, profile);
+      assert.deepEqual(v.harness, { profile, official: PROFILES[profile].official });
     }
-    const script = readFileSync(join(logRoot, `profiles-${profile}`, `gold-${profile}`, subset[0].instance_id, 'eval.sh'), 'utf8');
-    assert.equal(script.includes(">>>>> Start Test Output"), profile === 'swebench');
+    assert.deepEqual(summary.harness, { profile, official: PROFILES[profile].official });
+    const dir = join(logRoot, `profiles-${profile}`, `gold-${profile}`, subset[0].instance_id);
+    const script = readFileSync(join(dir, 'eval.sh'), 'utf8');
+    assert.equal(script.includes(">>>>> Start Test Output"), profile !== 'openhands');
+    // main's eval script records the test command's exit status after the end marker (pytest exits 0 on gold)
+    const output = readFileSync(join(dir, 'test_output.txt'), 'utf8');
+    assert.equal(/^>>>>> Test Exit Code: 0$/m.test(output), profile === 'swebench');
+    const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'))[subset[0].instance_id];
+    assert.equal(report.harness.official, PROFILES[profile].official);
+    assert.equal('infra_failure' in report, profile === 'swebench');
   }
   const task = subset[0];
   const messy = 'git diff --no-color --cached abc\r\n0\r\n' + task.patch.replace(/\n/g, '\r\n');
@@ -176,6 +186,34 @@ test('gold resolves under the swebench and openhands profiles too; OpenHands cle
   assert.equal(v.status, 'resolved', v.reason);
   const whitespace = await verifyPatch({ task, patch: ' \n\n', spec: specFor(task), profile: 'openhands', provider, image: imageFor(task) });
   assert.equal(whitespace.status, 'empty_patch');
+});
+
+test('a gold patch submitted reversed: each profile applies it as its official apply commands do', async () => {
+  const task = byId.get('swegym-samples__ledger-8')!;
+  const c = await provider.start({ image: imageFor(task), labels: { 'io.swegym.role': 'reverse-test' } });
+  let reversed: string;
+  try {
+    await c.writeFile('/tmp/gold.diff', task.patch);
+    await c.exec('cd /testbed && git apply /tmp/gold.diff');
+    reversed = (await c.exec('cd /testbed && git diff -R')).output;
+  } finally {
+    await c.stop();
+  }
+  assert.match(reversed, /^diff --git/);
+  const outcome: Record<string, string> = {};
+  for (const profile of ['swegym', 'swebench-4.1', 'swebench', 'openhands'] as const) {
+    const v = await verifyPatch({ task, patch: reversed, spec: specFor(task), profile, provider, image: imageFor(task), logDir: join(root, 'reversed', profile) });
+    outcome[profile] = v.status;
+  }
+  // main: plain `git apply` fails, then `git apply --3way` finds the patch's preimage blob (the fixed file, in the
+  // clone's history) and merges it to a no-op: "applied", nothing changed, the base code graded
+  const mainLog = readFileSync(join(root, 'reversed', 'swebench', 'run_instance.log'), 'utf8');
+  assert.match(mainLog, /Failed to apply patch to container: git apply --verbose\n[^\n]* - INFO - >>>>> Applied Patch:\n/);
+  assert.match(mainLog, /Git diff before:\n\n/);
+  assert.match(readFileSync(join(root, 'reversed', 'swebench-4.1', 'run_instance.log'), 'utf8'), /Failed to apply patch to container: git apply --verbose --reject/);
+  // fork, v4.1.0 and OpenHands end with `patch --batch`, which takes a reversed patch for what it is and applies it
+  // the right way round: gold, resolved.
+  assert.deepEqual(outcome, { swegym: 'resolved', 'swebench-4.1': 'resolved', swebench: 'unresolved', openhands: 'resolved' });
 });
 
 test('an image that cannot start is an image_error verdict; a failing image build is one too', async () => {
