@@ -207,7 +207,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'score every finished rollout with a verifier; best@k, pass@k, AUC',
     positionals: ['session'],
     options: {
-      verifier: { type: 'string', required: true, help: 'llm | regression | agreement | hybrid | tests | random' },
+      verifier: { type: 'string', required: true, help: 'llm | moatless-orm | regression | agreement | hybrid | tests | random' },
       config: { type: 'string', help: 'verifier config file (JSON)' }, json, rescore: { type: 'boolean', help: 'score again instances already scored' },
       dataset: { type: 'string', help: 'task records (needed for imported sessions)' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec,
       chart: { type: 'string', help: 'braille | ascii | none' }, seed: { type: 'number', help: 'tie-break seed' }, trials: { type: 'number', help: "trials of SWE-Gym's estimate" },
@@ -219,7 +219,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'pick the best candidate per instance by a verifier, as SWE-bench predictions',
     positionals: ['session'],
     options: {
-      verifier: { type: 'string', required: true, help: 'llm | regression | agreement | hybrid | random' }, out: { type: 'string', required: true, help: 'predictions.jsonl' },
+      verifier: { type: 'string', required: true, help: 'llm | moatless-orm | regression | agreement | hybrid | random' }, out: { type: 'string', required: true, help: 'predictions.jsonl' },
       config: { type: 'string', help: 'verifier config file (JSON)' }, seed: { type: 'number', default: 42, help: 'tie-break seed' }, model: { type: 'string', help: 'model_name_or_path' },
       json, dataset: { type: 'string', help: 'task records (needed for imported sessions)' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec,
     },

@@ -46,9 +46,10 @@ export function describeMoatlessEvent(e: MoatlessEvent): string | undefined {
       return `[${e.transition}] ${e.state} ${e.action_name}${e.attempts > 1 ? ` (after ${e.attempts - 1} re-ask${e.attempts > 2 ? 's' : ''})` : ''}: ${body} ${what}`;
     }
     case 'moatless_search': {
-      const n = e.hits.reduce((a, h) => a + h.span_ids.length, 0);
+      const hits = e.hits.filter((h) => h.span_ids.length);
+      const n = hits.reduce((a, h) => a + h.span_ids.length, 0);
       const reqs = e.kind === 'initial_context' ? 'issue text' : e.requests.map(requestText).join('; ');
-      return `[${e.transition}] ${e.kind === 'initial_context' ? 'initial context' : 'search'} (${sanitize(e.backend)}): ${reqs} -> ${n} span(s) in ${e.hits.length} file(s)${e.hits.length ? ': ' + spansText(e.hits, 4) : ''}`;
+      return `[${e.transition}] ${e.kind === 'initial_context' ? 'initial context' : 'search'} (${sanitize(e.backend)}): ${reqs} -> ${n} span(s) in ${hits.length} file(s)${hits.length ? ': ' + spansText(hits, 4) : ''}`;
     }
     case 'moatless_spans':
       return `[${e.transition}] identified ${spansText(e.identified)}`;
