@@ -13,7 +13,8 @@ import { runRollout } from '../../src/core/rollout/run-rollout.js';
 import { createAgent } from '../../src/core/rollout/agents.js';
 import { verifyPatch } from '../../src/core/harness/verify.js';
 import { buildMoatlessSft, promptLogFromEvents } from '../../src/core/export/moatless-sft.js';
-import { startScriptedServer, type ReplyStep } from '../helpers/scripted-openai-server.js';
+import { startScriptedServer } from '../helpers/scripted-openai-server.js';
+import { FIXED_HEAD, INSTANCE, SCRIPT } from './moatless-script.js';
 import { MoatlessOrmPrompter } from '../../src/core/verifier/moatless/orm-verifier.js';
 import { moatlessSpans } from '../../src/core/verifier/candidates.js';
 import { sampleImage, sampleTasks, specFor } from './rollout-images.js';
@@ -23,42 +24,6 @@ const provider = new DockerProvider();
 after(async () => {
   await provider.sweep(LABEL);
 });
-
-const INSTANCE = 'swegym-samples__durations-12';
-const usage = { prompt_tokens: 1000, completion_tokens: 50 };
-const reply = (content: string): ReplyStep => ({ content, finish_reason: 'stop', usage });
-
-const FIXED_HEAD = [
-  '"""Turn strings like "1h30m" or "2d, 4h" into a number of seconds."""',
-  '',
-  'import re',
-  '',
-  'from .errors import DurationError',
-  'from .units import unit_seconds',
-  '',
-  '_TOKEN = re.compile(r"(\\d+(?:\\.\\d+)?)\\s*([a-zA-Z]+)")',
-  '_SEPARATORS = " ,\\t"',
-].join('\n');
-
-const SCRIPT: ReplyStep[] = [
-  // SearchCode: the few-shot shape without scratch_pad fails validation and is re-asked.
-  reply('{"function_names": ["parse_duration"]}'),
-  reply(JSON.stringify({ scratch_pad: 'The tokenizer of parse_duration rejects a space inside a term.', search_requests: [{ function_names: ['parse_duration'] }] })),
-  reply(JSON.stringify({ scratch_pad: 'The _TOKEN pattern and parse_duration are relevant.', identified_spans: [{ file_path: 'durations/parser.py', span_ids: ['docstring', 'parse_duration'] }] })),
-  reply(JSON.stringify({ scratch_pad: 'All relevant code is here.', relevant: true, complete: true })),
-  reply(
-    JSON.stringify({
-      scratch_pad: 'Allow whitespace between the number and the unit.',
-      action: 'modify',
-      instructions: 'Change _TOKEN to accept optional whitespace between the number and the unit.',
-      file_path: 'durations/parser.py',
-      span_id: 'docstring',
-    }),
-  ),
-  // EditCode: the stop word </replace> is withheld by the server, so the reply ends without it.
-  reply(`<replace>\n${FIXED_HEAD}\n`),
-  reply(JSON.stringify({ scratch_pad: 'Done.', action: 'finish', finish: 'A space between a number and its unit is accepted now.' })),
-];
 
 test('--agent moatless resolves a sample task through the scripted server in a real container', async () => {
   const task = (await sampleTasks()).find((t) => t.instance_id === INSTANCE)!;
