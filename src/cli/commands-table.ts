@@ -199,6 +199,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'max-steps': { type: 'number', help: 'steps before an episode is truncated' },
       'time-limit': { type: 'number', help: 'seconds before an episode is truncated' },
       reward: { type: 'string', help: "'binary' (default) or 'f2p_fraction'" },
+      'reward-guard': { type: 'string', help: "'off' (default) or 'strict': reward 0 for a patch that touches test files, conftest.py or test configuration (verdict.tamper)" },
     },
   },
   score: {

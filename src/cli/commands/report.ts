@@ -32,6 +32,12 @@ export function formatReport(rep: SessionReport & { session: string }): string {
   if (stops.length) lines.push(`Stop reasons: ${stops.map(([k, v]) => `${k} ${v}`).join(', ')}`);
   const verdicts = Object.entries(rep.verdicts).sort((a, b) => b[1] - a[1]);
   if (verdicts.length) lines.push(`Verdicts: ${verdicts.map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (rep.tamper.rollouts > 0) {
+    lines.push(
+      `Tamper: ${rep.tamper.rollouts} completed rollout(s) patched test files, conftest.py or test configuration ` +
+        `(${rep.tamper.resolved} graded resolved, counted as the official harness does): ${rep.tamper.rollout_ids.slice(0, 5).join(', ')}${rep.tamper.rollout_ids.length > 5 ? ', ...' : ''}`,
+    );
+  }
   lines.push('');
   lines.push(table([['REPOSITORY', 'INSTANCES', 'RESOLVED', 'RATE', 'ROLLOUTS'], ...rep.per_repo.map((r) => [sanitize(r.repo), String(r.instances), String(r.resolved), pct(r.resolve_rate), String(r.rollouts)])]));
   lines.push('');

@@ -44,6 +44,7 @@ export interface ServeCommandOptions {
   /** Episode wall-clock limit in seconds. */
   timeLimit?: number;
   reward?: 'binary' | 'f2p_fraction';
+  rewardGuard?: string;
 }
 
 type Out = { line(s: string): void; err(s: string): void };
@@ -69,6 +70,7 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   if (!Number.isInteger(maxEnvs) || maxEnvs < 1) return bad(`--max-envs must be a positive integer (got ${opts.maxEnvs})`);
   if (opts.overCap && opts.overCap !== 'wait' && opts.overCap !== '429') return bad(`--over-cap must be 'wait' or '429' (got ${String(opts.overCap)})`);
   if (opts.reward && opts.reward !== 'binary' && opts.reward !== 'f2p_fraction') return bad(`--reward must be 'binary' or 'f2p_fraction'`);
+  if (opts.rewardGuard && opts.rewardGuard !== 'off' && opts.rewardGuard !== 'strict') return bad(`--reward-guard must be 'off' or 'strict' (got ${JSON.stringify(opts.rewardGuard)})`);
   for (const [name, v] of [['--port', opts.port], ['--pool-size', opts.poolSize], ['--pool-total', opts.poolTotal], ['--idle-timeout', opts.idleTimeout], ['--max-steps', opts.maxSteps], ['--time-limit', opts.timeLimit]] as const) {
     if (v !== undefined && (!Number.isFinite(v) || v < 0)) return bad(`${name} must be a non-negative number (got ${v})`);
   }
@@ -100,7 +102,7 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
     datasetRef: datasetRef !== 'samples' && existsSync(datasetRef) ? resolve(datasetRef) : datasetRef,
     datasetSha: loaded.source.sha256,
     tasks: loaded.tasks,
-    config: { max_envs: maxEnvs, profile: profile ?? 'default per dataset', reward: opts.reward ?? 'binary' },
+    config: { max_envs: maxEnvs, profile: profile ?? 'default per dataset', reward: opts.reward ?? 'binary', reward_guard: opts.rewardGuard ?? 'off' },
   });
   const unlock = acquireSessionLock(dir);
 
@@ -132,6 +134,7 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
       ...(opts.maxSteps ? { maxSteps: opts.maxSteps } : {}),
       ...(opts.timeLimit ? { timeLimitSec: opts.timeLimit } : {}),
       ...(opts.reward ? { reward: opts.reward } : {}),
+      ...(opts.rewardGuard ? { rewardGuard: opts.rewardGuard as 'off' | 'strict' } : {}),
     },
   });
   const poolSize = opts.poolSize ?? 1;

@@ -3,7 +3,7 @@ import type { EnvSpec } from '../runtime/env-spec.js';
 import type { RuntimeProvider } from '../runtime/types.js';
 import type { ProfileName, Verdict } from '../harness/types.js';
 import { loadPrompts, type PromptSet } from '../agent/prompts.js';
-import type { RewardMode } from './protocol.js';
+import type { RewardMode, RewardGuard } from './protocol.js';
 import { prepareEnvironment, type ImageResolver, type PreparedEnv } from './prepare.js';
 import type { WarmPool } from './pool.js';
 import { EpisodeRecorder } from './recorder.js';
@@ -14,6 +14,8 @@ export interface GymDefaults {
   /** Wall-clock seconds per episode before truncation. */
   timeLimitSec: number;
   reward: RewardMode;
+  /** `strict`: a verdict flagged with `tamper` (harness/tamper.ts) earns reward 0 (default 'off'). */
+  rewardGuard?: RewardGuard;
   /** The observation cap the LLM agent uses (OpenHands: 30,000 characters). */
   observationMaxChars: number;
   bashTimeoutSec?: number;

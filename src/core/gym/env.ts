@@ -11,7 +11,7 @@ import { extractPatch } from '../agent/patch.js';
 import { shellQuote } from '../agent/tools/pystr.js';
 import { defaultProfileFor } from '../harness/profiles.js';
 import { verifyPatch } from '../harness/verify.js';
-import { GymError, type ResetRequest, type ResetResponse, type RewardMode, type StepResponse } from './protocol.js';
+import { GymError, type ResetRequest, type ResetResponse, type RewardMode, RewardGuard, type StepResponse } from './protocol.js';
 import { parseAction } from './action.js';
 import { coldPrepare, type GymContext } from './context.js';
 import type { PreparedEnv } from './prepare.js';
@@ -325,7 +325,7 @@ export class SweGymEnv {
     }
     const final: StepResponse = {
       observation,
-      reward: verdict ? rewardOf(verdict, ep.reward) : 0,
+      reward: verdict ? guardedReward(verdict, ep.reward, this.ctx.defaults.rewardGuard) : 0,
       terminated: reason === 'finished',
       truncated: reason !== 'finished',
       info: {
@@ -345,7 +345,9 @@ export class SweGymEnv {
                 ...(verdict.tests_status ? { tests_status: verdict.tests_status } : {}),
                 ...(verdict.test_statuses ? { test_statuses: verdict.test_statuses } : {}),
                 ...(verdict.total_ms !== undefined ? { total_ms: verdict.total_ms } : {}),
+                ...(verdict.tamper ? { tamper: verdict.tamper } : {}),
               },
+              ...(verdict.tamper && this.ctx.defaults.rewardGuard === 'strict' ? { reward_guard: 'strict' as const } : {}),
             }
           : {}),
       },
@@ -377,6 +379,12 @@ export class SweGymEnv {
   private endUnstarted(emitter: RolloutEmitter, status: 'no_image' | 'infra_error' | 'interrupted', error: string, t0: number) {
     emitter.emit({ type: 'rollout_ended', status, error, duration_ms: Math.round(performance.now() - t0) });
   }
+}
+
+/** The reward with the guard applied: under 'strict', a patch that tampered with its own grading earns 0. */
+export function guardedReward(v: Verdict, mode: RewardMode, guard: RewardGuard = 'off'): number {
+  if (guard === 'strict' && v.tamper) return 0;
+  return rewardOf(v, mode);
 }
 
 /** 1 when resolved; with 'f2p_fraction', the passing share of FAIL_TO_PASS when no PASS_TO_PASS test broke. */

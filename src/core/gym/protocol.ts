@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { INSTANCE_ID_PATTERN, MAX_ID_LENGTH } from '../util/identifiers.js';
 import { TestsStatus, TestStatus, VerdictStatus } from '../harness/types.js';
+import { Tamper } from '../harness/tamper.js';
 
 export const RewardMode = z.enum(['binary', 'f2p_fraction']).describe(
   "'binary': 1 when resolved, else 0. 'f2p_fraction': 1 when resolved, else the fraction of FAIL_TO_PASS tests passing when every PASS_TO_PASS test passes (0 otherwise).",
@@ -14,6 +15,10 @@ export type RewardMode = z.infer<typeof RewardMode>;
 
 /** The identifier grammar (src/core/util/identifiers.ts): anything else is a 400, never looked up. */
 const InstanceId = z.string().max(MAX_ID_LENGTH).regex(INSTANCE_ID_PATTERN, 'not a valid instance id (letters, digits, and . _ __ - between them)');
+
+/** 'off' (default): the reward follows the official verdict. 'strict': a patch flagged as tampering earns 0. */
+export const RewardGuard = z.enum(['off', 'strict']);
+export type RewardGuard = z.infer<typeof RewardGuard>;
 
 export const ResetRequest = z
   .object({
@@ -72,8 +77,10 @@ export const EpisodeInfo = z
         tests_status: TestsStatus.optional(),
         test_statuses: z.record(z.string(), TestStatus).optional(),
         total_ms: z.number().optional(),
+        tamper: Tamper.optional().describe('The patch touched test files, conftest.py or test configuration (the status stays official).'),
       })
       .optional(),
+    reward_guard: RewardGuard.optional().describe("'strict': the reward was set to 0 because verdict.tamper is set."),
   })
   .passthrough();
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Tamper } from './tamper.js';
 
 export const TestStatus = z.enum(['PASSED', 'FAILED', 'SKIPPED', 'ERROR', 'XFAIL']);
 export type TestStatus = z.infer<typeof TestStatus>;
@@ -59,5 +60,10 @@ export const Verdict = z.object({
    * differ from the official one. Absent for complete environments.
    */
   env_partial: z.literal(true).optional(),
+  /**
+   * The patch touches what decides its own grade (test files, conftest.py, pytest/tox configuration, interpreter
+   * hooks): see tamper.ts. Informational: the status above stays the official one.
+   */
+  tamper: Tamper.optional(),
 });
 export type Verdict = z.infer<typeof Verdict>;

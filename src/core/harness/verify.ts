@@ -10,6 +10,7 @@ import { REPO_DIRECTORY, makeApplyCommands, makeEvalScript, makeTestCommand } fr
 import { openhandsCleanPatch } from './patch-files.js';
 import { ParserCrash, UnknownParser, type StatusMap } from './parsers.js';
 import { getEvalReport } from './grading.js';
+import { tamperCheck } from './tamper.js';
 import {
   LOG_EVAL_SCRIPT,
   LOG_INSTANCE,
@@ -148,7 +149,8 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
     mkdirSync(logDir, { recursive: true });
     for (const f of [LOG_REPORT, LOG_INSTANCE, LOG_TEST_OUTPUT]) rmSync(join(logDir, f), { force: true });
   }
-  const base = { instance_id: id, profile: opts.profile, harness: harnessStamp(opts.profile), ...(logDir ? { log_dir: logDir } : {}) };
+  const tamper = tamperCheck(opts.patch, opts.task);
+  const base = { instance_id: id, profile: opts.profile, harness: harnessStamp(opts.profile), ...(logDir ? { log_dir: logDir } : {}), ...(tamper ? { tamper } : {}) };
   const verdict = (v: Omit<Verdict, 'instance_id' | 'profile' | 'harness'>): Verdict => {
     const out: Verdict = { ...base, ...v, total_ms: Math.round(nowMs() - t0) };
     log(`verdict: ${out.status}${out.reason ? ` (${out.reason})` : ''}`);

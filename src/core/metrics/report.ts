@@ -22,6 +22,11 @@ export interface SessionReport {
   empty_patch_rate: number;
   stop_reasons: Record<string, number>;
   verdicts: Record<string, number>;
+  /**
+   * Completed rollouts whose patch touched test files, conftest.py or test configuration (harness/tamper.ts), and how
+   * many of them were graded resolved. The resolve rates above count them as the official harness does.
+   */
+  tamper: { rollouts: number; resolved: number; rollout_ids: string[] };
   avg_turns: number;
   tokens: { prompt: number; completion: number; total: number };
   cost_usd: number;
@@ -63,6 +68,7 @@ export function buildReport(
   let completion = 0;
   let cost = 0;
   let resolvedAll = 0;
+  const tamper = { rollouts: 0, resolved: 0, rollout_ids: [] as string[] };
   for (const list of byInstance.values()) {
     for (const r of list) {
       counts.total++;
@@ -81,6 +87,11 @@ export function buildReport(
         if (r.stop_reason) stop[r.stop_reason] = (stop[r.stop_reason] ?? 0) + 1;
         if (r.verdict) verdicts[r.verdict] = (verdicts[r.verdict] ?? 0) + 1;
         if (r.verdict === 'empty_patch' || r.patch_lines === 0) empty++;
+        if (r.tamper) {
+          tamper.rollouts++;
+          if (r.resolved) tamper.resolved++;
+          tamper.rollout_ids.push(r.rollout_id);
+        }
       }
     }
   }
@@ -116,6 +127,7 @@ export function buildReport(
     empty_patch_rate: completed ? (empty * 100) / completed : 0,
     stop_reasons: stop,
     verdicts,
+    tamper,
     avg_turns: completed ? turns / completed : 0,
     tokens: { prompt, completion, total: prompt + completion },
     cost_usd: cost,

@@ -82,6 +82,8 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
     case 'verification_verdict':
       s.verdict = e.verdict.status;
       s.resolved = e.verdict.resolved;
+      if (e.verdict.tamper) s.tamper = true;
+      else delete s.tamper;
       if (e.verdict.status === 'empty_patch') s.patch_lines = 0;
       break;
     case 'verifier_score':

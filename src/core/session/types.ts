@@ -9,6 +9,8 @@ export interface RolloutSummary {
   status: 'queued' | 'running' | 'completed' | 'infra_error' | 'interrupted' | 'no_image';
   verdict?: VerdictStatus;
   resolved?: boolean;
+  /** The verdict's patch touched its own grade's inputs (harness/tamper.ts); the verdict itself is official. */
+  tamper?: boolean;
   /** verifier name -> score in [0, 1] */
   scores: Record<string, number>;
   stop_reason?: string;
