@@ -10,7 +10,7 @@ import { DockerProvider, PID_LABEL } from '../../src/core/runtime/docker.js';
 import { openSession } from '../../src/core/session/store.js';
 import { showCommand } from '../../src/cli/commands/show.js';
 import { exportCommand } from '../../src/cli/commands/export.js';
-import { loadSessionTasks } from '../../src/core/verifier/candidates.js';
+import { loadSessionTasks } from '../../src/core/session/tasks.js';
 import { readFileSync } from 'node:fs';
 
 // `swegym serve` (serveCommand, in its own process) driven by the Python client and the gold-patch example, then

@@ -6,7 +6,7 @@ import { writeFixtureSession, type FixtureRollout } from '../helpers/verifier-se
 import { exportCommand } from '../../src/cli/commands/export.js';
 import { ChatFineTuningLine } from '../../src/core/export/openai-ft-schema.js';
 import { IN_CONTEXT_EXAMPLE_SUFFIX } from '../../src/core/agent/text-format.js';
-import { stripInContextExample } from '../../src/core/export/text-trajectory.js';
+import { stripInContextExample } from '../../src/core/session/text-trajectory.js';
 
 const ICL_PREFIX = readFileSync(new URL('../../prompts/in_context_example.txt', import.meta.url), 'utf8');
 

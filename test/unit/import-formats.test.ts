@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { importCommand } from '../../src/cli/commands/import.js';
 import { openSession } from '../../src/core/session/store.js';
-import { messagesFromEvents, patchFromEvents } from '../../src/core/export/trajectory.js';
+import { messagesFromEvents, patchFromEvents } from '../../src/core/session/trajectory.js';
 import { verdictFromEvents } from '../../src/core/verifier/candidates.js';
 import type { RolloutEvent } from '../../src/core/events.js';
 

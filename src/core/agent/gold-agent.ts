@@ -5,7 +5,7 @@ import type { Agent, AgentContext, AgentResult } from './types.js';
 import { defaultTools, runToolCall } from './tools/index.js';
 import { extractPatch } from './patch.js';
 import { shellQuote } from './tools/pystr.js';
-import { stopReasonForAbort } from '../rollout/abort.js';
+import { stopReasonForAbort } from './abort.js';
 
 const ZERO_USAGE: Usage = { prompt_tokens: 0, completion_tokens: 0, estimated: false };
 

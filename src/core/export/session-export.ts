@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import type { SessionReader } from '../session/types.js';
 import { isFinished } from '../session/summary-fold.js';
-import { messagesFromEvents, patchFromEvents } from './trajectory.js';
+import { messagesFromEvents, patchFromEvents } from '../session/trajectory.js';
 import { buildSftData, type SftExample, type SftOptions } from './sft.js';
 import { buildVerifierData, type VerifierDataOptions } from './verifier-data.js';
 import { toPredictionLines } from './predictions.js';
-import { toSwegymText } from './text-trajectory.js';
-import { taskPreambles } from './preamble.js';
-import { loadSessionTasks } from '../verifier/candidates.js';
+import { toSwegymText } from '../session/text-trajectory.js';
+import { taskPreambles } from '../session/preamble.js';
+import { loadSessionTasks } from '../session/tasks.js';
 import { buildMoatlessSft, promptLogFromEvents, type MoatlessRollout } from './moatless-sft.js';
 import { buildMoatlessVerifierData, type MoatlessVerifierExample } from './moatless-verifier-data.js';
 import { loadCandidates } from '../verifier/candidates.js';

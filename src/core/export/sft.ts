@@ -3,7 +3,7 @@ import type { ChatMessage } from '../events.js';
 import type { Tool } from '../agent/tool-types.js';
 import { defaultTools } from '../agent/tools/index.js';
 import { toOpenAiTools } from '../agent/llm/tool-spec.js';
-import { toNativeCalls, toSwegymText } from './text-trajectory.js';
+import { toNativeCalls, toSwegymText } from '../session/text-trajectory.js';
 import { ChatFineTuningLine } from './openai-ft-schema.js';
 
 export type SftFormat = 'swegym-text' | 'openai-tools';

@@ -8,7 +8,7 @@ import { toOpenAiTools } from '../agent/llm/tool-spec.js';
 import { mayChangeFiles, runToolCall, ToolExecutionError, type ToolCallOutcome } from '../agent/tools/run-tool.js';
 import { buildFirstUserMessage } from '../agent/prompts.js';
 import { extractPatch } from '../agent/patch.js';
-import { shellQuote } from '../agent/tools/pystr.js';
+import { shellQuote } from '../util/shell-quote.js';
 import { defaultProfileFor } from '../harness/profiles.js';
 import { verifyPatch } from '../harness/verify.js';
 import { GymError, type ResetRequest, type ResetResponse, type RewardMode, RewardGuard, type StepResponse } from './protocol.js';

@@ -4,7 +4,7 @@ import type { Verdict } from '../harness/types.js';
 import type { Runtime, RuntimeProvider } from '../runtime/types.js';
 import type { Agent, AgentResult } from '../agent/types.js';
 import { extractPatch } from '../agent/patch.js';
-import { WallClockExceeded } from './abort.js';
+import { WallClockExceeded } from '../agent/abort.js';
 import { REPO_DIR, startEnvironment } from './workspace.js';
 
 export interface RunRolloutOptions {

@@ -1,7 +1,7 @@
 import type { TaskRecord } from '../dataset/schema.js';
 import type { Runtime, RuntimeProvider } from '../runtime/types.js';
 import { stripHistory } from '../runtime/strip-history.js';
-import { shellQuote } from '../agent/tools/pystr.js';
+import { shellQuote } from '../util/shell-quote.js';
 
 export const REPO_DIR = '/testbed';
 

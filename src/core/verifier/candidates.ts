@@ -1,10 +1,11 @@
 import type { TaskRecord } from '../dataset/schema.js';
+export { loadSessionTasks } from '../session/tasks.js';
 import type { RolloutEvent } from '../events.js';
 import type { Verdict } from '../harness/types.js';
 import type { RolloutSummary, SessionReader } from '../session/types.js';
 import { isFinished } from '../session/summary-fold.js';
-import { messagesFromEvents, patchFromEvents } from '../export/trajectory.js';
-import { taskPreambles } from '../export/preamble.js';
+import { messagesFromEvents, patchFromEvents } from '../session/trajectory.js';
+import { taskPreambles } from '../session/preamble.js';
 import type { Candidate } from './types.js';
 
 /** The last verification verdict of a rollout, if any. */
@@ -38,20 +39,6 @@ export interface SessionCandidates {
   /** Finished rollouts grouped by instance, by sample. */
   byInstance: Map<string, Candidate[]>;
   summaries: Map<string, RolloutSummary>;
-}
-
-/** The task records of a session's dataset, when they can be loaded (imported sessions may have none). */
-export async function loadSessionTasks(reader: SessionReader, datasetOverride?: string): Promise<{ tasks: Map<string, TaskRecord>; error?: string }> {
-  const m = reader.manifest() as { dataset?: { ref?: string; instance_ids?: string[] } };
-  const ref = datasetOverride ?? m.dataset?.ref;
-  if (!ref || ref.startsWith('imported:')) return { tasks: new Map(), error: `the session has no loadable dataset (ref ${JSON.stringify(ref ?? '')}); pass --dataset` };
-  try {
-    const { loadTasks } = await import('../dataset/load.js');
-    const loaded = await loadTasks(ref, { ids: m.dataset?.instance_ids, skipInvalid: true });
-    return { tasks: new Map(loaded.tasks.map((t) => [t.instance_id, t])) };
-  } catch (e) {
-    return { tasks: new Map(), error: `cannot load dataset '${ref}': ${e instanceof Error ? e.message : String(e)}` };
-  }
 }
 
 /**

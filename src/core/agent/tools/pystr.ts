@@ -65,7 +65,4 @@ export function normalizePath(p: string): string {
   return body === '' ? '.' : body;
 }
 
-/** Quote for a POSIX shell. */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote } from '../../util/shell-quote.js';

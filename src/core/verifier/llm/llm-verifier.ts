@@ -6,7 +6,7 @@ import { renderTrajectory } from './render.js';
 import { CHAT_TEMPLATES, CHOICES, JUDGEMENT_OPEN, judgeMessages, loadJudgeTemplates, type JudgePrompt } from './prompt.js';
 import { choiceLogprobAtEnd, pickChoices, pYes } from './logprobs.js';
 import { maskSecret, OpenAiChatModel, type CallHooks, type ChatModel, type RetryInfo } from '../../model/index.js';
-import { toSwegymText } from '../../export/text-trajectory.js';
+import { toSwegymText } from '../../session/text-trajectory.js';
 
 export const LlmVerifierConfig = z.object({
   baseURL: z.string().url(),
