@@ -6,9 +6,12 @@ export interface OptSpec {
   default?: unknown;
   help: string;
 }
+/** A command's entry point; its options arrive camelCased, as parse-args produces them. */
+export type CommandFn = (opts: any) => Promise<number>;
+
 export interface CommandSpec {
-  module: string;
-  export: string;
+  /** Loads the command's module only when it runs (a static specifier: type-checked, visible to import graphs). */
+  load: () => Promise<CommandFn>;
   summary: string;
   positionals?: string[];
   options: Record<string, OptSpec>;
@@ -52,16 +55,14 @@ const seed: OptSpec = { type: 'number', help: 'base seed' };
 
 export const COMMANDS: Record<string, CommandSpec> = {
   tui: {
-    module: './commands/tui.js',
-    export: 'tuiCommand',
+    load: () => import('./commands/tui.js').then((m) => m.tuiCommand),
     summary: 'open the workbench (the default when no command is given)',
     options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec, ...llm, trajectory, profile, offline, 'repo-source': repoSource, ...imageOptions,
       concurrency: { type: 'number', help: 'workers for batches started in the workbench (default 2)' }, 'rollout-timeout': rolloutTimeout, 'endpoint-max-inflight': endpointMaxInflight, seed,
       'budget-usd': { type: 'number', help: 'hard stop of a batch at this spend' } },
   },
   doctor: {
-    module: './commands/doctor.js',
-    export: 'doctorCommand',
+    load: () => import('./commands/doctor.js').then((m) => m.doctorCommand),
     summary: 'check that everything the given command line needs works (Node, engines, images, sessions folder, endpoint, hub)',
     options: {
       dataset: { type: 'string', help: "the dataset you will use ('samples' checks the sample images; a Hugging Face name checks the hub)" },
@@ -76,32 +77,27 @@ export const COMMANDS: Record<string, CommandSpec> = {
     notes: ['Exit 0 when nothing failed (warnings are things swegym does itself on first use), 1 otherwise.'],
   },
   instances: {
-    module: './commands/instances.js',
-    export: 'instancesCommand',
+    load: () => import('./commands/instances.js').then((m) => m.instancesCommand),
     summary: 'list the task records of a dataset',
     options: { dataset, ids: { type: 'boolean', help: 'one instance id a line' }, instances, regex: { type: 'string', help: 'filter instance ids by regex' }, repo: { type: 'string', help: 'filter by repo' }, 'skip-invalid': { type: 'boolean', help: 'load the valid records and report the others' }, json },
   },
   verify: {
-    module: './commands/verify.js',
-    export: 'verifyCommand',
+    load: () => import('./commands/verify.js').then((m) => m.verifyCommand),
     summary: 'verify predictions (or the gold / empty patches) exactly as the SWE-bench harness does',
     options: { dataset, 'skip-invalid': skipInvalid, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
   },
   validate: {
-    module: './commands/validate.js',
-    export: 'validateCommand',
+    load: () => import('./commands/validate.js').then((m) => m.validateCommand),
     summary: 'run gold and empty patches N times, derive FAIL_TO_PASS/PASS_TO_PASS, flag flaky tests',
     options: { dataset, 'skip-invalid': skipInvalid, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': repoSource, ...imageOptions },
   },
   run: {
-    module: './commands/run.js',
-    export: 'runCommand',
+    load: () => import('./commands/run.js').then((m) => m.runCommand),
     summary: 'run one rollout: environment, agent, patch, verification',
     options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm | moatless' }, ...llm, trajectory, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions, 'rollout-timeout': rolloutTimeout, seed: { type: 'number', help: 'seed sent with every model request' } },
   },
   batch: {
-    module: './commands/batch.js',
-    export: 'batchCommand',
+    load: () => import('./commands/batch.js').then((m) => m.batchCommand),
     summary: 'run every (instance, sample) pair with a pool of workers, saved as a session',
     options: {
       dataset, instances, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm | moatless' }, ...llm, trajectory,
@@ -130,8 +126,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     ],
   },
   resume: {
-    module: './commands/resume.js',
-    export: 'resumeCommand',
+    load: () => import('./commands/resume.js').then((m) => m.resumeCommand),
     summary: 'continue a session: finished rollouts are kept, interrupted ones start over',
     positionals: ['session'],
     options: { 'retry-failed': { type: 'boolean', help: 're-run infrastructure failures' }, concurrency: { type: 'number', help: 'workers' }, 'sessions-dir': sessionsDir, 'no-remote-control': noRemoteControl },
@@ -141,8 +136,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     ],
   },
   control: {
-    module: './commands/control.js',
-    export: 'controlCommand',
+    load: () => import('./commands/control.js').then((m) => m.controlCommand),
     summary: 'pause, resume, stop or kill/retry a rollout of a batch another process is running',
     positionals: ['session', 'action', 'rollout?'],
     options: { timeout: { type: 'number', default: 10, help: 'seconds to wait for the answer' }, json, 'sessions-dir': sessionsDir },
@@ -153,8 +147,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     ],
   },
   images: {
-    module: './commands/images.js',
-    export: 'imagesCommand',
+    load: () => import('./commands/images.js').then((m) => m.imagesCommand),
     summary: "list swegym's Docker images (instance, spec hash, size, age) or prune them",
     positionals: ['action?'],
     options: {
@@ -170,19 +163,17 @@ export const COMMANDS: Record<string, CommandSpec> = {
       'An instance image is reused only when its content key matches (build recipe, the spec\'s build keys, base and environment layer, repository and base commit); otherwise it is rebuilt under a new <name>:sg-<key> tag and <name>:latest follows it.',
     ],
   },
-  sessions: { module: './commands/sessions.js', export: 'sessionsCommand', summary: 'list sessions', options: { 'sessions-dir': sessionsDir, json } },
+  sessions: { load: () => import('./commands/sessions.js').then((m) => m.sessionsCommand), summary: 'list sessions', options: { 'sessions-dir': sessionsDir, json } },
   show: {
-    module: './commands/show.js',
-    export: 'showCommand',
+    load: () => import('./commands/show.js').then((m) => m.showCommand),
     summary: 'print a rollout of a session (--follow to watch it live)',
     positionals: ['session'],
     options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events (with --instance: until that rollout ends; otherwise until Ctrl-C)' }, json, 'sessions-dir': sessionsDir },
   },
-  report: { module: './commands/report.js', export: 'reportCommand', summary: 'resolve rate, per-repo table, stop reasons, pass@k', positionals: ['session'], options: { json, 'sessions-dir': sessionsDir } },
-  compare: { module: './commands/compare.js', export: 'compareCommand', summary: 'compare two sessions instance by instance', positionals: ['a', 'b'], options: { json, 'sessions-dir': sessionsDir } },
+  report: { load: () => import('./commands/report.js').then((m) => m.reportCommand), summary: 'resolve rate, per-repo table, stop reasons, pass@k', positionals: ['session'], options: { json, 'sessions-dir': sessionsDir } },
+  compare: { load: () => import('./commands/compare.js').then((m) => m.compareCommand), summary: 'compare two sessions instance by instance', positionals: ['a', 'b'], options: { json, 'sessions-dir': sessionsDir } },
   serve: {
-    module: './commands/serve.js',
-    export: 'serveCommand',
+    load: () => import('./commands/serve.js').then((m) => m.serveCommand),
     summary: 'serve swegym environments over HTTP for RL trainers (reset / step / close)',
     options: {
       host: { type: 'string', default: '127.0.0.1', help: 'bind address (anything but loopback needs --token)' },
@@ -203,8 +194,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   score: {
-    module: './commands/score.js',
-    export: 'scoreCommand',
+    load: () => import('./commands/score.js').then((m) => m.scoreCommand),
     summary: 'score every finished rollout with a verifier; best@k, pass@k, AUC',
     positionals: ['session'],
     options: {
@@ -215,8 +205,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   select: {
-    module: './commands/select.js',
-    export: 'selectCommand',
+    load: () => import('./commands/select.js').then((m) => m.selectCommand),
     summary: 'pick the best candidate per instance by a verifier, as SWE-bench predictions',
     positionals: ['session'],
     options: {
@@ -226,8 +215,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   export: {
-    module: './commands/export.js',
-    export: 'exportCommand',
+    load: () => import('./commands/export.js').then((m) => m.exportCommand),
     summary: 'export sft | verifier | predictions data from a session',
     positionals: ['kind', 'session'],
     options: {
@@ -239,8 +227,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   import: {
-    module: './commands/import.js',
-    export: 'importCommand',
+    load: () => import('./commands/import.js').then((m) => m.importCommand),
     summary: "import other tools' trajectories as a session (swegym, openhands, swe-agent, mini-swe-agent)",
     positionals: ['file'],
     options: { format: { type: 'string', required: true, help: 'swegym (SWE-Gym trajectory rows) | openhands (output.jsonl) | swe-agent (.traj, 0.x and 1.x) | mini-swe-agent (.traj.json: v1, v2 with tool calls, or a bare message list) | moatless (the evaluation folder of the Moatless fork: trajs/<id>.json + prompt_logs/, or one trajs/<id>.json); a folder of .traj / .traj.json files works too. The instance id is read from inside the file when it is there, else from the file name' }, session: { type: 'string', help: 'session name' }, 'sessions-dir': sessionsDir, json },

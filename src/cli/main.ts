@@ -2,10 +2,8 @@ import { COMMANDS } from './commands-table.js';
 import { parseCommandArgs } from './parse-args.js';
 import { printHelp } from './help.js';
 import { VERSION } from '../core/version.js';
-import { sanitize } from '../core/util/sanitize.js';
-import { InvalidIdentifierError } from '../core/util/identifiers.js';
-import { DatasetError } from '../core/dataset/errors.js';
-import { ConfigError } from '../core/util/config-error.js';
+import { sanitize, InvalidIdentifierError, ConfigError } from '../core/util/index.js';
+import { DatasetError } from '../core/dataset/index.js';
 
 /**
  * `swegym <command> [options]`. Every command lives in its own module, loaded only when it runs,
@@ -40,10 +38,8 @@ async function main(argv: string[]): Promise<number> {
     console.error(`swegym ${name}: ${(e as Error).message}`);
     return 2;
   }
-  const mod = (await import(spec.module)) as Record<string, (o: Record<string, unknown>) => Promise<number>>;
-  const fn = mod[spec.export];
-  if (typeof fn !== 'function') throw new Error(`internal: ${spec.module} does not export ${spec.export}`);
-  return fn(opts);
+  const run = await spec.load();
+  return run(opts);
 }
 
 let stdoutGone = false;

@@ -1,4 +1,4 @@
-import { SWEGYM_LABEL } from '../core/runtime/types.js';
+import { SWEGYM_LABEL } from '../core/runtime/index.js';
 
 const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 

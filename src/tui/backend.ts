@@ -1,6 +1,6 @@
 import type { RolloutEvent } from '../core/events.js';
-import type { SessionReader } from '../core/session/types.js';
-import type { SchedulerControl } from '../core/scheduler/types.js';
+import type { SessionReader } from '../core/session/index.js';
+import type { SchedulerControl } from '../core/scheduler/index.js';
 import type { TaskInfo } from './panes/lines.js';
 import type { RolloutViewModel } from './state/rollout-view-model.js';
 

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, existsSync, readFileSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { sanitize } from '../core/util/sanitize.js';
+import { sanitize } from '../core/util/index.js';
 
 /** Writes text to a temporary file and returns its path (for $PAGER). */
 export function tempFile(name: string, text: string): string {

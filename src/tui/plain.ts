@@ -1,5 +1,5 @@
 import type { RolloutEvent } from '../core/events.js';
-import { formatEvent } from '../core/rollout/plain-printer.js';
+import { formatEvent } from '../core/rollout/index.js';
 import type { Backend } from './backend.js';
 import { fmtCost, safe } from './text.js';
 

@@ -1,4 +1,4 @@
-import { sanitize } from '../core/util/sanitize.js';
+import { sanitize } from '../core/util/index.js';
 
 /** Untrusted text ready to render: control sequences stripped, tabs expanded. */
 export function safe(text: string | null | undefined): string {

@@ -1,26 +1,15 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadTasks } from '../../core/dataset/load.js';
-import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
-import { ProfileName } from '../../core/harness/types.js';
-import { defaultProfileFor, harnessStampsFor } from '../../core/harness/profiles.js';
+import { loadTasks } from '../../core/dataset/index.js';
+import { loadSpecRegistry } from '../../core/runtime/index.js';
+import { ProfileName, defaultProfileFor, harnessStampsFor } from '../../core/harness/index.js';
 import { VERSION } from '../../core/version.js';
-import { SessionWriter } from '../../core/session/writer.js';
-import { acquireSessionLock } from '../../core/session/lock.js';
-import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
-import { newSessionName } from '../../core/session/ids.js';
-import { scrubSecrets } from '../../core/session/manifest.js';
-import { planWork } from '../../core/scheduler/queue.js';
-import { executeSession, envSpecHashes, promptTemplateHashes, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
-import type { LlmAgentConfigInput } from '../../core/agent/llm/config.js';
-import { agentEntry, checkAgent, modelSettingsFrom } from '../../core/rollout/agents.js';
-import type { MoatlessConfigInput } from '../../core/agent/moatless/config.js';
-import { bundledPrompts } from '../../core/agent/moatless/prompts.js';
-import { quirkSet } from '../../core/agent/moatless/quirks.js';
+import { SessionWriter, acquireSessionLock, DEFAULT_SESSIONS_DIR, newSessionName, scrubSecrets } from '../../core/session/index.js';
+import { planWork, executeSession, envSpecHashes, promptTemplateHashes, loadBatchConfig, type BatchSettings, type ExecuteIO } from '../../core/scheduler/index.js';
+import { bundledPrompts, quirkSet, type LlmAgentConfigInput, type MoatlessConfigInput } from '../../core/agent/index.js';
+import { agentEntry, checkAgent, modelSettingsFrom } from '../../core/rollout/index.js';
 import { checkImageOptions, type ImageCliOptions } from './verify.js';
-import { sanitize } from '../../core/util/sanitize.js';
-import { sessionNameProblem } from '../../core/util/identifiers.js';
-import { loadBatchConfig } from '../../core/scheduler/engines.js';
+import { sanitize, sessionNameProblem } from '../../core/util/index.js';
 
 export interface BatchOptions extends ImageCliOptions {
   dataset?: string;

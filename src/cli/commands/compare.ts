@@ -1,7 +1,5 @@
-import { openSession } from '../../core/session/store.js';
-import { resolveSessionDir } from '../../core/session/list.js';
-import type { RolloutSummary } from '../../core/session/types.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { openSession, resolveSessionDir, type RolloutSummary } from '../../core/session/index.js';
+import { sanitize } from '../../core/util/index.js';
 import { table } from './sessions.js';
 
 export interface CompareOptions {

@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveSessionDir } from '../../core/session/list.js';
-import { controlSession } from '../../core/scheduler/remote-client.js';
-import type { ControlAction } from '../../core/scheduler/remote-control.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { resolveSessionDir } from '../../core/session/index.js';
+import { controlSession, type ControlAction } from '../../core/scheduler/index.js';
+import { sanitize } from '../../core/util/index.js';
 
 export interface ControlOptions {
   session: string;

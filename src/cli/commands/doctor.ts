@@ -1,6 +1,6 @@
-import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
+import { DEFAULT_SESSIONS_DIR } from '../../core/session/index.js';
 import { doctorPassed, runDoctor, type CheckResult } from '../../core/doctor/index.js';
-import { sanitize, terminalSafeJson } from '../../core/util/sanitize.js';
+import { sanitize, terminalSafeJson } from '../../core/util/index.js';
 
 export interface DoctorCommandOptions {
   dataset?: string;

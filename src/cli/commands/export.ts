@@ -1,7 +1,6 @@
-import { resolveSessionDir } from '../../core/session/list.js';
-import { openSession } from '../../core/session/store.js';
-import { exportMoatlessSft, exportMoatlessVerifier, exportPredictions, exportSft, exportVerifier, metaPath } from '../../core/export/session-export.js';
-import type { SftFormat } from '../../core/export/sft.js';
+import { resolveSessionDir, openSession } from '../../core/session/index.js';
+import { defaultRunnerDeps, MoatlessOrmPrompter } from '../../core/verifier/index.js';
+import { exportMoatlessSft, exportMoatlessVerifier, exportPredictions, exportSft, exportVerifier, metaPath, type SftFormat } from '../../core/export/index.js';
 
 export interface ExportOptions {
   /** sft | verifier | predictions */
@@ -75,8 +74,6 @@ export async function exportCommand(opts: ExportOptions): Promise<number> {
     case 'verifier': {
       if (opts.format === 'moatless') {
         // The prompt builder only reads files from the instance images; no model is called.
-        const { defaultRunnerDeps } = await import('../../core/verifier/registry.js');
-        const { MoatlessOrmPrompter } = await import('../../core/verifier/moatless/orm-verifier.js');
         const { provider, image } = await defaultRunnerDeps({ onLog: (m) => err(m) }, {});
         const orm = new MoatlessOrmPrompter({ provider, image });
         const { stats } = await exportMoatlessVerifier(reader, opts.out, orm, { maxTokens: positiveInt(opts.maxTokens, 'max-tokens'), seed: opts.seed });

@@ -1,7 +1,7 @@
 import Dockerode from 'dockerode';
-import { loadTasks } from '../../core/dataset/load.js';
-import { listSwegymImages, parseAge, removeImage, selectForPrune, type PruneSelection, type SwegymImage } from '../../core/runtime/image-admin.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { loadTasks } from '../../core/dataset/index.js';
+import { listSwegymImages, parseAge, removeImage, selectForPrune, type PruneSelection, type SwegymImage } from '../../core/runtime/index.js';
+import { sanitize } from '../../core/util/index.js';
 
 export interface ImagesOptions {
   /** 'list' (default) or 'prune'. */

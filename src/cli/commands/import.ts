@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
-import { newSessionName } from '../../core/session/ids.js';
-import { readImport, writeImportedSession, ImportError } from '../../core/import/index.js';
-import { sessionNameProblem } from '../../core/util/identifiers.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { DEFAULT_SESSIONS_DIR, newSessionName } from '../../core/session/index.js';
+import { readImport, writeImportedSession, ImportError, type ImportFormat } from '../../core/import/index.js';
+import { sessionNameProblem, sanitize } from '../../core/util/index.js';
 
 export interface ImportOptions {
   file: string;
@@ -51,7 +49,7 @@ export async function importCommand(opts: ImportOptions): Promise<number> {
     err(`swegym import: a session '${name}' already exists at ${dir}`);
     return 1;
   }
-  const res = writeImportedSession(rollouts, { dir, name, format: opts.format as never, source: opts.file });
+  const res = writeImportedSession(rollouts, { dir, name, format: opts.format as ImportFormat /* readImport checked it */, source: opts.file });
   if (opts.json) out(JSON.stringify({ session: name, ...res }, null, 2));
   else {
     out(

@@ -1,6 +1,5 @@
-import { loadTasks, type LoadedTasks } from '../../core/dataset/load.js';
-import type { TaskRecord } from '../../core/dataset/schema.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { loadTasks, type LoadedTasks, type TaskRecord } from '../../core/dataset/index.js';
+import { sanitize } from '../../core/util/index.js';
 
 export interface InstancesOptions {
   dataset: string;

@@ -1,7 +1,6 @@
-import { openSession } from '../../core/session/store.js';
-import { resolveSessionDir } from '../../core/session/list.js';
-import { buildReport, type SessionReport } from '../../core/metrics/report.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { openSession, resolveSessionDir } from '../../core/session/index.js';
+import { buildReport, type SessionReport } from '../../core/metrics/index.js';
+import { sanitize } from '../../core/util/index.js';
 import { table } from './sessions.js';
 
 export interface ReportOptions {

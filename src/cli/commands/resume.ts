@@ -1,12 +1,7 @@
-import { loadTasks } from '../../core/dataset/load.js';
-import { SessionWriter } from '../../core/session/writer.js';
-import { openSession } from '../../core/session/store.js';
-import { acquireSessionLock } from '../../core/session/lock.js';
-import { resolveSessionDir } from '../../core/session/list.js';
-import { planResume } from '../../core/scheduler/resume-plan.js';
-import { executeSession, type BatchSettings, type ExecuteIO } from '../../core/scheduler/execute.js';
-import { sanitize } from '../../core/util/sanitize.js';
-import { loadBatchConfig } from '../../core/scheduler/engines.js';
+import { loadTasks } from '../../core/dataset/index.js';
+import { SessionWriter, openSession, acquireSessionLock, resolveSessionDir } from '../../core/session/index.js';
+import { planResume, executeSession, loadBatchConfig, type BatchSettings, type ExecuteIO } from '../../core/scheduler/index.js';
+import { sanitize } from '../../core/util/index.js';
 
 export interface ResumeOptions {
   session: string;

@@ -1,18 +1,11 @@
 import { cliProgress } from '../shared/progress-view.js';
 import { randomBytes } from 'node:crypto';
 import { RolloutEmitter, type RolloutEvent } from '../../core/events.js';
-import type { TaskRecord } from '../../core/dataset/schema.js';
-import { loadTasks } from '../../core/dataset/load.js';
-import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
-import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
-import { formatEvent } from '../../core/rollout/plain-printer.js';
-import { sanitize, terminalSafeJson } from '../../core/util/sanitize.js';
-import { checkAgent, modelSettingsFrom } from '../../core/rollout/agents.js';
-import { namingFor, resolveInstanceImage, type ResolvedInstanceImage } from '../../core/rollout/environment.js';
-import { offlinePreflight } from '../../core/runtime/offline-gaps.js';
-import { runPipelineRollout } from '../../core/rollout/pipeline.js';
-import type { RolloutSettings } from '../../core/rollout/settings.js';
-import { loadBatchConfig, makeEngines } from '../../core/scheduler/engines.js';
+import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
+import { loadSpecRegistry, DockerProvider, installCleanupHandlers, offlinePreflight, type SpecRegistry } from '../../core/runtime/index.js';
+import { formatEvent, checkAgent, modelSettingsFrom, namingFor, resolveInstanceImage, runPipelineRollout, type ResolvedInstanceImage, type RolloutSettings } from '../../core/rollout/index.js';
+import { sanitize, terminalSafeJson } from '../../core/util/index.js';
+import { loadBatchConfig, makeEngines } from '../../core/scheduler/index.js';
 import { checkImageOptions, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
 
 export interface RunCommandOptions extends ImageCliOptions {

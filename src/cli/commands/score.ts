@@ -1,13 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { resolveSessionDir } from '../../core/session/list.js';
-import { openSession } from '../../core/session/store.js';
-import { installCleanupHandlers } from '../../core/runtime/docker.js';
-import { verifierByName, type VerifierDeps } from '../../core/verifier/registry.js';
-import { scoreSession } from '../../core/verifier/score-session.js';
-import { aucByVerifier, selectionReport, type SelectionReport } from '../../core/verifier/report.js';
-import { formatAucTable, formatSelectionChart, formatSelectionTable } from '../../core/verifier/report-format.js';
-import { sanitize } from '../../core/util/sanitize.js';
-import { jsonPathLine } from '../../core/dataset/json-lines.js';
+import { resolveSessionDir, openSession } from '../../core/session/index.js';
+import { installCleanupHandlers } from '../../core/runtime/index.js';
+import { verifierByName, scoreSession, aucByVerifier, selectionReport, formatAucTable, formatSelectionChart, formatSelectionTable, type VerifierDeps, type SelectionReport } from '../../core/verifier/index.js';
+import { sanitize } from '../../core/util/index.js';
+import { jsonPathLine } from '../../core/dataset/index.js';
 
 export interface ScoreOptions {
   session: string;

@@ -1,15 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { resolveSessionDir } from '../../core/session/list.js';
-import { openSession } from '../../core/session/store.js';
-import { installCleanupHandlers } from '../../core/runtime/docker.js';
-import type { VerifierDeps } from '../../core/verifier/registry.js';
-import { scoreSession } from '../../core/verifier/score-session.js';
-import { selectBest } from '../../core/verifier/best-of-n.js';
-import { seededRandom } from '../../core/util/rng.js';
-import { loadCandidates } from '../../core/verifier/candidates.js';
-import { toPredictionLines } from '../../core/export/predictions.js';
+import { resolveSessionDir, openSession } from '../../core/session/index.js';
+import { installCleanupHandlers } from '../../core/runtime/index.js';
+import { scoreSession, selectBest, loadCandidates, type VerifierDeps } from '../../core/verifier/index.js';
+import { seededRandom, sanitize } from '../../core/util/index.js';
+import { toPredictionLines } from '../../core/export/index.js';
 import { openVerifier } from './score.js';
-import { sanitize } from '../../core/util/sanitize.js';
 
 export interface SelectOptions {
   session: string;

@@ -1,25 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ProfileName } from '../../core/harness/types.js';
-import { loadTasks } from '../../core/dataset/load.js';
-import { loadSpecRegistry } from '../../core/runtime/spec-registry.js';
-import { DockerProvider, SESSION_LABEL } from '../../core/runtime/docker.js';
-import { sweepOrphans } from '../../core/runtime/sweep.js';
+import { ProfileName } from '../../core/harness/index.js';
+import { loadTasks } from '../../core/dataset/index.js';
+import { loadSpecRegistry, DockerProvider, SESSION_LABEL, sweepOrphans, liveContainerIds } from '../../core/runtime/index.js';
 
 /** Marks the containers of `swegym serve`. */
 const ORIGIN_LABEL = 'io.swegym.origin';
-import { liveContainerIds } from '../../core/runtime/live-containers.js';
-import { DEFAULT_SESSIONS_DIR } from '../../core/session/list.js';
-import { acquireSessionLock } from '../../core/session/lock.js';
-import { newSessionName } from '../../core/session/ids.js';
-import { sanitize } from '../../core/util/sanitize.js';
-import { sessionNameProblem } from '../../core/util/identifiers.js';
-import { createGymContext, coldPrepare } from '../../core/gym/context.js';
-import { defaultImageResolver } from '../../core/gym/prepare.js';
-import { WarmPool } from '../../core/gym/pool.js';
-import { EpisodeRecorder } from '../../core/gym/recorder.js';
-import { GymServer, isLoopback } from '../../core/gym/server.js';
+import { DEFAULT_SESSIONS_DIR, acquireSessionLock, newSessionName } from '../../core/session/index.js';
+import { sanitize, sessionNameProblem } from '../../core/util/index.js';
+import { createGymContext, coldPrepare, defaultImageResolver, WarmPool, EpisodeRecorder, GymServer, isLoopback } from '../../core/gym/index.js';
 
 export interface ServeCommandOptions {
   host?: string;

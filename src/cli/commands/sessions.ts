@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import { DEFAULT_SESSIONS_DIR, listSessions } from '../../core/session/list.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { DEFAULT_SESSIONS_DIR, listSessions } from '../../core/session/index.js';
+import { sanitize } from '../../core/util/index.js';
 
 export interface SessionsOptions {
   sessionsDir?: string;

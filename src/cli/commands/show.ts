@@ -1,12 +1,8 @@
 import type { RolloutEvent } from '../../core/events.js';
-import { openSession } from '../../core/session/store.js';
-import { resolveSessionDir } from '../../core/session/list.js';
-import { followSession } from '../../core/session/follow.js';
-import { sessionRunning } from '../../core/session/lock.js';
-import { parseRolloutId, rolloutId } from '../../core/session/ids.js';
-import { sanitize, capMiddle, terminalSafeJson } from '../../core/util/sanitize.js';
+import { openSession, resolveSessionDir, followSession, sessionRunning, parseRolloutId, rolloutId } from '../../core/session/index.js';
+import { sanitize, capMiddle, terminalSafeJson } from '../../core/util/index.js';
 import { table } from './sessions.js';
-import { describeMoatlessEvent } from '../../core/agent/moatless/describe.js';
+import { describeMoatlessEvent } from '../../core/agent/index.js';
 
 export interface ShowOptions {
   session: string;

@@ -3,9 +3,9 @@ import { loadTheme, colorDisabled } from '../../tui/theme.js';
 import { applyOverrides, defaultBindings } from '../../tui/keys.js';
 import { configPath, loadTuiConfig } from '../../tui/config.js';
 import { runPlain } from '../../tui/plain.js';
-import { installCleanupHandlers } from '../../core/runtime/docker.js';
-import { resolveSessionDir } from '../../core/session/list.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { installCleanupHandlers } from '../../core/runtime/index.js';
+import { resolveSessionDir } from '../../core/session/index.js';
+import { sanitize } from '../../core/util/index.js';
 import { workbenchSettings, type RolloutCliOptions } from '../shared/rollout-settings.js';
 
 export interface TuiCommandOptions extends RolloutCliOptions {

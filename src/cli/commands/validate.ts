@@ -1,11 +1,8 @@
 import { join } from 'node:path';
-import { loadTasks } from '../../core/dataset/load.js';
-import type { TaskRecord } from '../../core/dataset/schema.js';
-import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
-import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
-import type { ProfileName } from '../../core/harness/types.js';
-import { validateDataset } from '../../core/harness/validate.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
+import { DockerProvider, installCleanupHandlers, loadSpecRegistry, type SpecRegistry } from '../../core/runtime/index.js';
+import { validateDataset, type ProfileName } from '../../core/harness/index.js';
+import { sanitize } from '../../core/util/index.js';
 import { LOG_ROOT, Progress, checkImageOptions, environmentResolvers, parseProfile, reportSweep, type CommandIo, type ImageCliOptions } from './verify.js';
 
 export interface ValidateCommandOptions extends ImageCliOptions {

@@ -1,23 +1,11 @@
 import { LiveLines } from '../shared/live-lines.js';
 import { bar, cliProgress } from '../shared/progress-view.js';
-import type { Progress as ProgressSink } from '../../core/util/progress.js';
+import { sanitize, type Progress as ProgressSink } from '../../core/util/index.js';
 import { join } from 'node:path';
-import { loadTasks } from '../../core/dataset/load.js';
-import type { TaskRecord } from '../../core/dataset/schema.js';
-import { sampleRepoSource } from '../../core/dataset/samples.js';
-import { DockerProvider, installCleanupHandlers } from '../../core/runtime/docker.js';
-import { ensureInstanceImage } from '../../core/runtime/images.js';
-import { offlinePreflight } from '../../core/runtime/offline-gaps.js';
+import { loadTasks, sampleRepoSource, type TaskRecord } from '../../core/dataset/index.js';
+import { DockerProvider, installCleanupHandlers, ensureInstanceImage, offlinePreflight, applyImageTemplate, loadSpecRegistry, sweepLeftovers, type ImageNaming, type SpecRegistry } from '../../core/runtime/index.js';
 import type Dockerode from 'dockerode';
-import { applyImageTemplate, type ImageNaming } from '../../core/runtime/image-names.js';
-import { loadSpecRegistry, type SpecRegistry } from '../../core/runtime/spec-registry.js';
-import { sweepLeftovers } from '../../core/runtime/sweep.js';
-import { loadPredictions } from '../../core/harness/predictions.js';
-import { ProfileName, type Verdict } from '../../core/harness/types.js';
-import { runEvaluation } from '../../core/harness/verify.js';
-import { defaultProfileFor, getProfile } from '../../core/harness/profiles.js';
-import { runSummaryFileName } from '../../core/harness/report.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { loadPredictions, ProfileName, runEvaluation, defaultProfileFor, getProfile, runSummaryFileName, type Verdict } from '../../core/harness/index.js';
 
 /** The image options verify, validate and run share (`--image-template`, `--image-naming`, `--no-pull`). */
 export interface ImageCliOptions {

@@ -1,4 +1,4 @@
-import { sanitize } from '../../core/util/sanitize.js';
+import { sanitize } from '../../core/util/index.js';
 
 /**
  * A block of live lines at the bottom of a terminal stream (one per running job), redrawn in place, with permanent

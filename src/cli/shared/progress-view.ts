@@ -1,5 +1,4 @@
-import type { Progress, ProgressStart } from '../../core/util/progress.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import { sanitize, type Progress, type ProgressStart } from '../../core/util/index.js';
 import { LiveLines } from './live-lines.js';
 
 /** Jobs long enough that a plain log shows their start and steps (a debootstrap base takes a minute). */

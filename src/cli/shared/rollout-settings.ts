@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import type { BatchSettings } from '../../core/rollout/settings.js';
-import { llmSettingsFrom } from '../../core/rollout/agents.js';
+import { llmSettingsFrom, type BatchSettings } from '../../core/rollout/index.js';
 import { checkImageOptions, parseProfile, type ImageCliOptions } from '../commands/verify.js';
 
 /** The command-line options every command that runs rollouts shares (run, batch, the workbench). */

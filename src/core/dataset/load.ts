@@ -8,6 +8,7 @@ import { DatasetError, type DatasetUnit } from './errors.js';
 import { parseHfName, resolveHfDataset } from './hf.js';
 import { arrayElementLines } from './json-lines.js';
 import { instanceIdProblem } from '../util/identifiers.js';
+import { SAMPLE_TASKS_FILE } from './samples.js';
 
 export { DatasetError, HubUnreachableError } from './errors.js';
 
@@ -148,7 +149,7 @@ async function resolveSource(
   opts: LoadOptions,
 ): Promise<{ kind: DatasetKind; files: string[]; displayPath: string; notes: string[] }> {
   if (source === 'samples') {
-    const file = await sampleTasksFile();
+    const file = SAMPLE_TASKS_FILE;
     return { kind: 'samples', files: [file], displayPath: file, notes: [] };
   }
   const st = await stat(source).catch(() => undefined);
@@ -175,19 +176,6 @@ async function resolveSource(
   throw new DatasetError(source, undefined, undefined, "no such file, and not a Hugging Face dataset name (owner/name[:split]) or 'samples'");
 }
 
-/** The bundled sample tasks file, from samples.ts (written by the samples owner), imported only when asked for. */
-async function sampleTasksFile(): Promise<string> {
-  let mod: { SAMPLE_TASKS_FILE?: unknown };
-  try {
-    mod = await import('./samples.js');
-  } catch (err) {
-    throw new DatasetError('samples', undefined, undefined, `the bundled sample tasks are not available: ${(err as Error).message}`);
-  }
-  if (typeof mod.SAMPLE_TASKS_FILE !== 'string') {
-    throw new DatasetError('samples', undefined, undefined, 'src/core/dataset/samples.ts does not export SAMPLE_TASKS_FILE');
-  }
-  return mod.SAMPLE_TASKS_FILE;
-}
 
 function formatOf(file: string): 'json' | 'jsonl' | 'parquet' | undefined {
   const ext = extname(file).toLowerCase();

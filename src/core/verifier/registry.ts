@@ -2,6 +2,10 @@ import { z } from 'zod';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { EnvSpec } from '../runtime/env-spec.js';
 import type { RuntimeProvider } from '../runtime/types.js';
+import { DockerProvider } from '../runtime/docker.js';
+import { loadSpecRegistry } from '../runtime/spec-registry.js';
+import { ensureInstanceImage } from '../runtime/images.js';
+import { imageOptionsFor } from '../rollout/environment.js';
 import type { Verifier } from './types.js';
 import { LlmVerifier, LlmVerifierConfig } from './llm/llm-verifier.js';
 import { TestsVerifier } from './oracle.js';
@@ -49,10 +53,10 @@ export interface VerifierDeps {
 }
 
 export async function defaultRunnerDeps(deps: VerifierDeps, cfg: VerifierConfig) {
-  const provider = deps.provider ?? new (await import('../runtime/docker.js')).DockerProvider();
+  const provider = deps.provider ?? new DockerProvider();
   let spec = deps.spec;
   if (!spec) {
-    const registry = (await import('../runtime/spec-registry.js')).loadSpecRegistry(deps.envSpecFiles ?? []);
+    const registry = loadSpecRegistry(deps.envSpecFiles ?? []);
     spec = (t: TaskRecord) => registry.lookup(t.repo, String(t.version));
   }
   const specFn = spec;
@@ -60,16 +64,10 @@ export async function defaultRunnerDeps(deps: VerifierDeps, cfg: VerifierConfig)
   return { provider, image, spec: specFn, timeoutSec: cfg.regression?.timeoutSec, onLog: deps.onLog };
 }
 
-/** The instance image through the runtime's ensureInstanceImage, read tolerantly (a name, or an object naming it). */
+/** The instance image as the rollout pipeline finds it (local, else built offline; no pulls). */
 async function ensureImage(task: TaskRecord, spec: EnvSpec, onLog?: (m: string) => void): Promise<string> {
-  const path = '../runtime/images.js';
-  const mod = (await import(path)) as { ensureInstanceImage: (t: TaskRecord, s: EnvSpec, o: Record<string, unknown>) => Promise<unknown> };
-  const got = await mod.ensureInstanceImage(task, spec, { offline: true, onLog });
-  if (typeof got === 'string') return got;
-  const g = got as { image?: string; name?: string; tag?: string };
-  const image = g.image ?? g.name ?? g.tag;
-  if (!image) throw new Error('ensureInstanceImage returned no image name');
-  return image;
+  const got = await ensureInstanceImage(task, spec, imageOptionsFor(task, { agent: 'verifier', offline: true, pull_images: false }, { onLog }));
+  return got.image;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { NavAction } from './nav.js';
 import type { Sessions } from './use-sessions.js';
 import type { Batches } from './use-batches.js';
 import type { Rollouts } from './use-rollouts.js';
-import { LOG_EVAL_SCRIPT, LOG_INSTANCE, LOG_TEST_OUTPUT } from '../../core/harness/report.js';
+import { LOG_EVAL_SCRIPT, LOG_INSTANCE, LOG_TEST_OUTPUT } from '../../core/harness/index.js';
 import { runPager, tempFile, waitForEnter } from '../pager.js';
 
 /** A pager that returned faster than this did not wait for the user (`PAGER=cat`). */

@@ -1,6 +1,6 @@
 import { useRef } from 'react';
 import type { AgentId, Backend, LiveRollout } from '../backend.js';
-import type { RolloutSummary } from '../../core/session/types.js';
+import type { RolloutSummary } from '../../core/session/index.js';
 import type { TaskInfo } from '../panes/lines.js';
 import type { RolloutRegistry } from '../state/rollout-store.js';
 import type { OpenSession } from './use-sessions.js';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Backend, SessionListing } from '../backend.js';
-import type { RolloutSummary, SessionReader } from '../../core/session/types.js';
+import type { RolloutSummary, SessionReader } from '../../core/session/index.js';
 import type { RolloutRegistry } from '../state/rollout-store.js';
 import { followSummaries } from '../state/follow-summaries.js';
 

@@ -1,7 +1,7 @@
 import React, { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
-import type { SchedulerControl, SchedulerSnapshot } from '../../core/scheduler/types.js';
-import type { RolloutSummary } from '../../core/session/types.js';
+import type { SchedulerControl, SchedulerSnapshot } from '../../core/scheduler/index.js';
+import type { RolloutSummary } from '../../core/session/index.js';
 import { T } from '../components/theme-context.js';
 import { ProgressBar } from '../components/help-overlay.js';
 import { useBoundInput } from '../components/keys-context.js';

@@ -1,6 +1,6 @@
 import React, { useEffect, useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { RolloutSummary } from '../../core/session/types.js';
+import type { RolloutSummary } from '../../core/session/index.js';
 import { T } from '../components/theme-context.js';
 import { Pane } from '../components/pane.js';
 import { useBoundInput } from '../components/keys-context.js';
@@ -8,7 +8,7 @@ import { windowStart, clampIndex } from '../components/list-window.js';
 import { diffLines } from '../panes/lines.js';
 import { equivalenceGroups, meanScore, rankCandidates } from '../state/compare.js';
 import { scoreRole, verdictRole, type Role } from '../theme.js';
-import { renderChart } from '../../core/verifier/chart.js';
+import { renderChart } from '../../core/verifier/index.js';
 import { fmtCost, padEnd, padStart, safe } from '../text.js';
 
 export interface BestOfNProps {

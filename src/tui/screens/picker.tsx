@@ -4,7 +4,7 @@ import { T } from '../components/theme-context.js';
 import { useBoundInput } from '../components/keys-context.js';
 import { windowStart } from '../components/list-window.js';
 import type { TaskInfo } from '../panes/lines.js';
-import type { RolloutSummary } from '../../core/session/types.js';
+import type { RolloutSummary } from '../../core/session/index.js';
 import { bestOf, byInstance, meanScore } from '../state/compare.js';
 import { verdictRole } from '../theme.js';
 import { padEnd, padStart, safe } from '../text.js';

@@ -1,6 +1,6 @@
 import React, { useMemo, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { RolloutSummary } from '../../core/session/types.js';
+import type { RolloutSummary } from '../../core/session/index.js';
 import { T } from '../components/theme-context.js';
 import { useBoundInput } from '../components/keys-context.js';
 import { windowStart, clampIndex } from '../components/list-window.js';

@@ -1,5 +1,5 @@
-import type { RolloutSummary } from '../../core/session/types.js';
-import { exactCurves } from '../../core/verifier/best-of-n.js';
+import type { RolloutSummary } from '../../core/session/index.js';
+import { exactCurves } from '../../core/verifier/index.js';
 
 /** View-side arithmetic for the compare screens: ranking, equivalence, pass@k / best@k, run matrices. */
 

@@ -1,5 +1,5 @@
 import type { RolloutEvent } from '../../core/events.js';
-import type { SessionReader } from '../../core/session/types.js';
+import type { SessionReader } from '../../core/session/index.js';
 
 /** Events after which a rollout's summary (status, verdict, scores, cost) may have changed. */
 export const SUMMARY_EVENTS = new Set<string>(['rollout_started', 'agent_stopped', 'verification_verdict', 'verifier_score', 'rollout_ended']);

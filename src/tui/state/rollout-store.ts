@@ -1,7 +1,7 @@
 import type { RolloutEvent } from '../../core/events.js';
 import { initialRolloutView, reduceRollout, type RolloutViewModel } from './rollout-view-model.js';
 import { Throttled } from './throttle.js';
-import { emptySummary, foldEvent, type IndexedSummary } from '../../core/session/summary-fold.js';
+import { emptySummary, foldEvent, type IndexedSummary } from '../../core/session/index.js';
 
 /** One rollout's view model outside React, folded per event, published to React at most ~10 times a second. */
 export class RolloutStore {

@@ -1,8 +1,8 @@
 import type { RolloutEvent, EventOf } from '../../core/events.js';
-import type { Verdict } from '../../core/harness/types.js';
-import { sanitize } from '../../core/util/sanitize.js';
+import type { Verdict } from '../../core/harness/index.js';
+import { sanitize } from '../../core/util/index.js';
 import { describeCall, isShellTool } from './tool-call.js';
-import { describeMoatlessEvent, type MoatlessEvent } from '../../core/agent/moatless/describe.js';
+import { describeMoatlessEvent, type MoatlessEvent } from '../../core/agent/index.js';
 
 /**
  * The rollout view model: a pure fold over RolloutEvents. The same reducer serves live rollouts and rollouts replayed

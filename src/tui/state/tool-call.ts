@@ -1,4 +1,4 @@
-import { sanitize } from '../../core/util/sanitize.js';
+import { sanitize } from '../../core/util/index.js';
 
 /**
  * How a tool call reads on screen. Shell commands are shown as commands; editor calls as "command path" with their

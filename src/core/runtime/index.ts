@@ -1,0 +1,10 @@
+/** The runtime area: sandboxes on Docker engines (containers, the long-lived shell, images, sweeps). Everything cli and tui use from here; deeper paths are the area's own. */
+export { DockerProvider, SESSION_LABEL, installCleanupHandlers } from './docker.js';
+export { listSwegymImages, parseAge, removeImage, selectForPrune, type PruneSelection, type SwegymImage } from './image-admin.js';
+export { applyImageTemplate, type ImageNaming } from './image-names.js';
+export { ensureInstanceImage } from './images.js';
+export { liveContainerIds } from './live-containers.js';
+export { offlinePreflight } from './offline-gaps.js';
+export { loadSpecRegistry, type SpecRegistry } from './spec-registry.js';
+export { sweepLeftovers, sweepOrphans } from './sweep.js';
+export { SWEGYM_LABEL } from './types.js';
