@@ -198,6 +198,15 @@ test('swebench.json: parsers as in the official MAP_REPO_TO_PARSER, source named
     'scikit-learn/scikit-learn': 'pytest_v2',
     'sphinx-doc/sphinx': 'pytest_v2',
     'sympy/sympy': 'sympy',
+    'marshmallow-code/marshmallow': 'pytest',
+    'pvlib/pvlib-python': 'pytest',
+    'pydicom/pydicom': 'pytest_options',
+    'pylint-dev/astroid': 'pytest',
+    'pyvista/pyvista': 'pytest',
+    'sqlfluff/sqlfluff': 'pytest',
+    // no entry in the official MAP_REPO_TO_PARSER_PY: the loader's default
+    'dbt-labs/dbt-core': 'pytest',
+    'swe-bench/humaneval': 'pytest',
   };
   assert.deepEqual(Object.keys(file.repos).sort(), Object.keys(parsers).sort());
   for (const [repo, versions] of Object.entries(file.repos)) {
@@ -275,14 +284,14 @@ test('a malformed user file errors with the file, the line and the JSON path', (
       () => loadSpecRegistry([bad]),
       (err: unknown) =>
         err instanceof SpecFileError && err.file === bad && err.path === '$.repos["getmoto/moto"]["4.1"].test_cmd' && err.line === 6 &&
-        err.message === `${bad}:6: $.repos["getmoto/moto"]["4.1"].test_cmd: expected string or array, received number`,
+        err.message === `${bad}:6: $.repos["getmoto/moto"]["4.1"].test_cmd: expected string or array or null, received number`,
     );
     // A missing key points at the object that lacks it ("1.0" of a/b, not the "1.0" of x/y before it).
     const missing = join(dir, 'missing.json');
     writeFileSync(missing, pretty({ source: 'x', repos: { 'x/y': { '1.0': { test_cmd: 'ok' } }, 'a/b': { '1.0': { python: '3.9' } } } }));
     assert.throws(() => loadSpecRegistry([missing]), (err: unknown) =>
       err instanceof SpecFileError && err.path === '$.repos["a/b"]["1.0"].test_cmd' && err.line === 10 &&
-      err.message === `${missing}:10: $.repos["a/b"]["1.0"].test_cmd: missing required key (expected string or array)`);
+      err.message === `${missing}:10: $.repos["a/b"]["1.0"].test_cmd: missing required key (expected string or array or null)`);
     // Strings holding brackets, quotes and escapes do not throw the line count off; array elements count by index.
     const list = join(dir, 'list.json');
     writeFileSync(list, pretty({ source: 'a "}" ] [ {\\', repos: { 'a/b': { '1.0': { test_cmd: 'echo "[{"', pre_install: ['ok', '{', 3] } } } }));

@@ -45,6 +45,9 @@ export function mypyCaseNames(testPatch: string): string[] {
 }
 
 function testCmdLines(spec: EnvSpec): string[] {
+  if (spec.test_cmd === null) {
+    throw new Error('the env spec has no test_cmd (as SWE-bench v4.1.0 has none for dbt-labs/dbt-core): no eval script can be built');
+  }
   return Array.isArray(spec.test_cmd) ? spec.test_cmd : [spec.test_cmd];
 }
 

@@ -19,7 +19,11 @@ export const EnvSpec = z
     eval_commands: z.array(z.string()).optional(),
     pip_packages: z.array(z.string()).optional(),
     no_use_env: z.boolean().optional(),
-    test_cmd: z.union([z.string(), z.array(z.string())]),
+    /**
+     * Required. `null` only transcribes an official table entry that has none (SWE-bench v4.1.0's
+     * dbt-labs/dbt-core, where make_eval_script_list raises KeyError): building its eval script is an error.
+     */
+    test_cmd: z.union([z.string(), z.array(z.string()), z.null()]),
     execute_test_as_nonroot: z.boolean().optional(),
     nano_cpus: z.number().optional(),
     /** Requirements files / conda environment files the official harness installs from (not used offline). */

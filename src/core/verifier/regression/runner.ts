@@ -80,7 +80,7 @@ export class RegressionRunner {
   private testCommand(task: TaskRecord, files: string[]): string {
     const spec = this.deps.spec(task);
     const activate = spec.activate ?? DEFAULT_ACTIVATE;
-    const lines = Array.isArray(spec.test_cmd) ? spec.test_cmd : [spec.test_cmd];
+    const lines = Array.isArray(spec.test_cmd) ? spec.test_cmd : [spec.test_cmd ?? 'pytest -rA'];
     const head = lines.slice(0, -1);
     const last = `${lines[lines.length - 1]} ${files.map(shq).join(' ')}`;
     // A subshell, so `set -e`-style failures and `cd`s don't leak into the session's shell.
