@@ -87,3 +87,9 @@ export async function removeBuilds(name: string): Promise<void> {
   const { removeBuildsOf } = await import('../../src/core/runtime/image-admin.js');
   await removeBuildsOf(docker, name).catch(() => undefined);
 }
+
+/** Removes the repository layers (`swegym.repo:*`) built from a branch whose tip is `tip` (a test's own repository). */
+export async function removeRepoLayers(tip: string): Promise<void> {
+  const imgs = await docker.listImages({ filters: { label: [`io.swegym.tip=${tip}`] } });
+  for (const img of imgs) for (const t of img.RepoTags ?? []) await docker.getImage(t).remove().catch(() => undefined);
+}

@@ -8,7 +8,7 @@ import { baseImageTag } from '../../src/core/runtime/base-image.js';
 import { stripHistory } from '../../src/core/runtime/strip-history.js';
 import { TaskRecord } from '../../src/core/dataset/schema.js';
 import type { EnvSpec } from '../../src/core/runtime/env-spec.js';
-import { docker, leftoverContainers, makeTinyRepo, testProvider, TEST_IMAGE, uniqueId, type TinyRepo } from '../helpers/docker.js';
+import { docker, leftoverContainers, makeTinyRepo, removeRepoLayers, testProvider, TEST_IMAGE, uniqueId, type TinyRepo } from '../helpers/docker.js';
 
 const run = uniqueId('rt-images');
 const { provider, labels } = testProvider(run);
@@ -55,6 +55,8 @@ before(async () => {
 });
 
 after(async () => {
+  // Repository layers made from this run's repository (their tip is its main branch).
+  if (repo) await removeRepoLayers(execFileSync('git', ['-C', repo.dir, 'rev-parse', 'refs/heads/main'], { encoding: 'utf8' }).trim());
   repo?.cleanup();
   for (const img of createdImages.reverse()) await docker.getImage(img).remove({ noprune: false }).catch(() => undefined);
   assert.deepEqual(await leftoverContainers(labels), []);
@@ -135,6 +137,11 @@ test('layered build from a local git directory: base -> env -> instance, cached 
     assert.equal(info.Config.Labels['io.swegym.instance'], id);
     assert.equal(info.Config.Labels['io.swegym.env-partial'], '1');
     assert.equal(info.Config.Labels['io.swegym.commit'], repo.base);
+    // No object beyond base_commit's history is left, not even unreachable (the repository layer below holds them).
+    const objs = await rt.exec('git cat-file --batch-all-objects --batch-check | wc -l; git rev-list --objects --all | wc -l; git count-objects -v | grep -E "^(count|packs):"');
+    const [all, reachable] = objs.output.split('\n');
+    assert.equal(all, reachable, objs.output);
+    for (const future of repo.future) assert.notEqual((await rt.exec(`git cat-file -e ${future}`)).exitCode, 0, `object ${future} must be gone`);
     // Runnable as the official images are: no entrypoint, bash as the command.
     assert.ok(!info.Config.Entrypoint || info.Config.Entrypoint.length === 0, `no entrypoint: ${JSON.stringify(info.Config.Entrypoint)}`);
     const out = execFileSync('docker', ['run', '--rm', '--network', 'none', first.image, 'bash', '-c', 'echo hi'], { encoding: 'utf8' });
@@ -210,6 +217,23 @@ test('a failing build step throws ImageError with the reason; a missing reposito
     (e: unknown) => e instanceof ImageError && e.message.includes(`commit ${'0'.repeat(40)} of swegym-test/tiny is not in --repo-source ${repo.dir}`),
   );
   assert.equal(await docker.getImage(`sweb.eval.x86_64.${t.instance_id.toLowerCase()}`).inspect().then(() => true, () => false), false);
+});
+
+test('a base commit off the default branch: built from the repository layer plus the missing objects, nothing else', async () => {
+  const side = execFileSync('git', ['-C', repo.dir, 'rev-parse', 'refs/heads/side'], { encoding: 'utf8' }).trim();
+  const t = { ...task(`swegym-test__side-${run}`, repo), base_commit: side };
+  const got = await ensureInstanceImage(t, offlineSpec, { repoSource: repo.dir, pull: false, docker });
+  await track(got.image);
+  const rt = await provider.start({ image: got.image, labels });
+  try {
+    const r = await rt.exec('git rev-parse HEAD; cat side.txt; git rev-list --all | wc -l; test -e pkg/fix.py || echo no-future-file');
+    assert.equal(r.output, `${side}\nside\n3\nno-future-file\n`);
+    const objs = await rt.exec('git cat-file --batch-all-objects --batch-check | wc -l; git rev-list --objects --all | wc -l');
+    const [all, reachable] = objs.output.split('\n');
+    assert.equal(all, reachable, objs.output);
+  } finally {
+    await rt.stop();
+  }
 });
 
 const samplesDir = join(import.meta.dirname, '..', '..', 'samples');

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import Dockerode from 'dockerode';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { EnvSpec } from './env-spec.js';
@@ -8,8 +7,8 @@ import { ensureBaseImage } from './base-image.js';
 import { buildLayer, EngineUnreachableError, imageExists, inspectImage, splitTag, type BuildStep } from './build-container.js';
 import { withFileLock } from './file-lock.js';
 import { imageHandle } from './docker-ref.js';
-import { repoBundle } from './repo-source.js';
-import { STRIP_HISTORY_SCRIPT } from './strip-history.js';
+import { repoDir } from './repo-source.js';
+import { ensureRepoLayer, extraPack, INSTANCE_CHECKOUT_SCRIPT, LIGHT_STRIP_SCRIPT } from './repo-layer.js';
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 import { BuildLog, defaultBuildLogDir } from './build-log.js';
@@ -146,7 +145,7 @@ export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts:
     const log = new BuildLog(opts.logDir ?? defaultBuildLogDir(), `instance-${task.instance_id}`);
     progress.start({ id: job, label: `instance image ${task.instance_id}`, kind: 'instance', logFile: log.path });
     try {
-      await buildInstanceImage(task, spec, keyed, { ...opts, docker, env: env.image, labels: keyLabels(inputs, task.instance_id, opts.dataset), log, progress, job, say });
+      await buildInstanceImage(task, spec, keyed, { ...opts, docker, env: { image: env.image, id: env.id }, labels: keyLabels(inputs, task.instance_id, opts.dataset), log, progress, job, say });
     } catch (e) {
       progress.done(job, { ok: false, summary: (e as Error).message.split('\n')[0], tail: log.tail(), logFile: log.path });
       if (e instanceof ImageError && !opts.progress) throw new ImageError(`${e.reason}\n(full build log: ${log.path})`, task.instance_id, e.log);
@@ -290,53 +289,64 @@ async function buildInstanceImage(
   task: TaskRecord,
   spec: EnvSpec,
   image: string,
-  opts: ImageOptions & { docker: Dockerode; env: string; labels: Record<string, string>; log: BuildLog; progress: Progress; job: string; say: (l: string) => void },
+  opts: ImageOptions & {
+    docker: Dockerode;
+    env: { image: string; id: string };
+    labels: Record<string, string>;
+    log: BuildLog;
+    progress: Progress;
+    job: string;
+    say: (l: string) => void;
+  },
 ): Promise<void> {
   const offline = opts.offline ?? true;
-  const bundle = await repoBundle(task.repo, { source: opts.repoSource, offline, instanceId: task.instance_id, commit: task.base_commit });
-  const workspaceLink = `/workspace/${task.repo.replace('/', '__')}__${task.version}`;
   const base = task.base_commit;
-  const steps: BuildStep[] = [
-    {
-      name: 'repository at /testbed',
-      script: [
-        'git config --global --add safe.directory /testbed',
-        'git config --global user.email swegym@localhost',
-        'git config --global user.name swegym',
-        'git config --global advice.detachedHead false',
-        'rm -rf /testbed',
-        'git clone -q -o origin --no-checkout /tmp/swegym-src/repo.bundle /testbed',
-        'chmod -R 777 /testbed',
-        'cd /testbed',
-        `git reset -q --hard ${shq(base)}`,
-        `bash /tmp/swegym-src/strip-history.sh /testbed ${shq(base)}`,
-        'mkdir -p /workspace',
-        `ln -sfn /testbed ${shq(workspaceLink)}`,
-      ].join('\n'),
-    },
-    ...setupSteps(spec, offline, opts.say),
-    {
-      name: 'final history strip and cleanup',
-      script: `bash /tmp/swegym-src/strip-history.sh /testbed ${shq(base)}\nrm -rf /tmp/swegym-src\ncd /testbed && git status --short | head -n 20`,
-    },
-  ];
+  const src = await repoDir(task.repo, { source: opts.repoSource, offline, instanceId: task.instance_id, commit: base });
   try {
+    // The repository's objects live once in a per-repository layer; this layer adds the checkout at base_commit.
+    opts.progress.update(opts.job, { step: 'repository layer' });
+    const layer = await ensureRepoLayer({ docker: opts.docker, env: opts.env, repo: task.repo, gitDir: src.gitDir, logDir: opts.logDir, progress: opts.progress, say: opts.say });
+    const extra = await extraPack(src.gitDir, base, layer.tip);
+    const workspaceLink = `/workspace/${task.repo.replace('/', '__')}__${task.version}`;
+    const steps: BuildStep[] = [
+      {
+        name: 'checkout at the base commit',
+        script: [
+          'git config --global --add safe.directory /testbed',
+          'git config --global user.email swegym@localhost',
+          'git config --global user.name swegym',
+          'git config --global advice.detachedHead false',
+          `bash /tmp/swegym-src/checkout.sh ${shq(base)} ${shq(layer.branch)} ${extra ? '/tmp/swegym-src/extra.pack' : "''"}`,
+          // Directories world-writable (tests run as another user may write there); file modes stay as git has them
+          // (a chmod would show in `git diff`), and the packs are left alone (touching them would copy them up).
+          "find /testbed -path /testbed/.git/objects/pack -prune -o -type d -exec chmod 777 {} + 2>/dev/null || true",
+          'mkdir -p /workspace',
+          `ln -sfn /testbed ${shq(workspaceLink)}`,
+        ].join('\n'),
+      },
+      ...setupSteps(spec, offline, opts.say),
+      {
+        name: 'final history strip and cleanup',
+        script: `bash /tmp/swegym-src/light-strip.sh /testbed ${shq(base)}\nrm -rf /tmp/swegym-src\ncd /testbed && git status --short | head -n 20`,
+      },
+    ];
     await buildLayer({
       docker: opts.docker,
-      from: opts.env,
+      from: layer.image,
       tag: image,
       steps,
       files: {
-        '/tmp/swegym-src/repo.bundle': readFileSync(bundle.path),
-        '/tmp/swegym-src/strip-history.sh': Buffer.from(STRIP_HISTORY_SCRIPT),
+        '/tmp/swegym-src/checkout.sh': Buffer.from(INSTANCE_CHECKOUT_SCRIPT),
+        '/tmp/swegym-src/light-strip.sh': Buffer.from(LIGHT_STRIP_SCRIPT),
+        ...(extra ? { '/tmp/swegym-src/extra.pack': extra } : {}),
       },
       changes: ['WORKDIR /testbed'],
       labels: opts.labels,
       onLog: opts.log.line,
-      onStep: (s, n, total) => opts.progress.update(opts.job, { step: s.name, n, total }),
+      onStep: (st, n, total) => opts.progress.update(opts.job, { step: st.name, n, total }),
       instanceId: task.instance_id,
     });
   } finally {
-    bundle.cleanup();
+    src.cleanup();
   }
 }

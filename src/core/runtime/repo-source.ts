@@ -195,6 +195,38 @@ export async function bundleOfCommit(gitDir: string, commit: string, repo: strin
 }
 
 /**
+ * A git directory holding `commit` of `repo`: found under `source` (see REPO_SOURCE_LAYOUTS), or, when no source is
+ * given and the network is allowed, a clone of GitHub made on the host (removed by `cleanup`).
+ */
+export async function repoDir(
+  repo: string,
+  opts: { source?: string; offline?: boolean; instanceId?: string; commit: string },
+): Promise<{ gitDir: string; cleanup: () => void }> {
+  if (opts.source) {
+    const { gitDir } = await findRepoByCommit(opts.source, repo, opts.commit, opts.instanceId);
+    return { gitDir, cleanup: () => undefined };
+  }
+  if (opts.offline ?? true) {
+    throw new ImageError(
+      `no image for this instance and no repository source to build one offline: pass --repo-source PATH (${REPO_SOURCE_LAYOUTS[0]}, ${REPO_SOURCE_LAYOUTS[1]}, or ${REPO_SOURCE_LAYOUTS[2]}) holding ${repo} at commit ${opts.commit}`,
+      opts.instanceId,
+    );
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'swegym-clone-'));
+  try {
+    await run('git', ['clone', '--bare', '--quiet', `https://github.com/${repo}.git`, join(tmp, 'repo.git')], { timeout: 30 * 60_000 });
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new ImageError(`cloning https://github.com/${repo} failed (${(e as Error).message.trim()}); pass --repo-source PATH to build offline`, opts.instanceId);
+  }
+  if (!(await hasCommit(join(tmp, 'repo.git'), opts.commit))) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw new ImageError(`commit ${opts.commit} is not in https://github.com/${repo}`, opts.instanceId);
+  }
+  return { gitDir: join(tmp, 'repo.git'), cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
+}
+
+/**
  * A bundle of `repo` at `commit` from `source` (see REPO_SOURCE_LAYOUTS), or, when no source is given and the
  * network is allowed, from a clone of GitHub made on the host.
  */
