@@ -303,10 +303,24 @@ const handlers: Handlers = {
   moatless_prompt_log: (s) => s,
 };
 
-/** Moatless steps (state, search, spans, plan, edit) as log lines: already sanitised by the describer. */
+/**
+ * Moatless events: one log line each, and the step of the call they belong to (the last model reply) shows what it
+ * was: the state and its outcome in place of a tool, the search results, identified spans, plan and edit (diff) as
+ * its observation. Texts come sanitised from the describer.
+ */
 function moatlessLog(s: RolloutViewModel, e: MoatlessEvent): RolloutViewModel {
   const text = describeMoatlessEvent(e);
-  return text === undefined ? s : { ...s, logs: [...s.logs, text.split('\n')[0]].slice(-LOG_CAP) };
+  if (text === undefined) return s;
+  const next = { ...s, logs: [...s.logs, text.split('\n')[0]!].slice(-LOG_CAP) };
+  const i = next.steps.length - 1;
+  const last = next.steps[i];
+  if (!last || e.type === 'moatless_setup' || e.type === 'moatless_transition' || (e.type === 'moatless_search' && e.kind === 'initial_context')) return next;
+  if (e.type === 'moatless_action') {
+    const outcome = e.retry_message !== undefined ? 'retry' : (e.trigger ?? 'stays');
+    return { ...next, steps: replaceStep(next.steps, i, { tool: { name: sanitize(e.state), args: `${sanitize(e.action_name)} -> ${sanitize(outcome)}${e.attempts > 1 ? ` (${e.attempts - 1} re-ask${e.attempts > 2 ? 's' : ''})` : ''}` }, ...(e.retry_message !== undefined ? { status: 'error' as const } : {}) }) };
+  }
+  const body = text.replace(/^\[\d+\] /, '');
+  return { ...next, steps: replaceStep(next.steps, i, { observation: last.observation ? `${last.observation}\n${body}` : body }) };
 }
 
 export function reduceRollout(state: RolloutViewModel, e: RolloutEvent): RolloutViewModel {
