@@ -1,5 +1,5 @@
 /**
- * The Moatless code area on a checkout inside a real rollout container (the sample image of ledger-8, /testbed at
+ * The Moatless code area, through the agent's workspace (agent/moatless/workspace.ts), on a checkout inside a real rollout container (the sample image of ledger-8, /testbed at
  * the base commit): the index is built through the Runtime and cached per (repo, commit), BM25 search finds the gold
  * span, an edit is validated, written into the container and shows in its git diff, and pylint runs in the container:
  * flagged as unavailable without pylint, then (Debian's pylint 2.16.2 copied in from the host's apt package) the new
@@ -11,7 +11,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CodeIndex, openMoatlessWorkspace, runPylint, runtimeSource } from '../../src/core/code/index.js';
+import { CodeIndex, runPylint, runtimeSource } from '../../src/core/code/index.js';
+import { openContainerWorkspace } from '../../src/core/agent/moatless/workspace.js';
 import { parseMoatlessConfig } from '../../src/core/agent/moatless/config.js';
 import type { Runtime } from '../../src/core/runtime/types.js';
 import type { TaskRecord } from '../../src/core/dataset/schema.js';
@@ -41,8 +42,8 @@ after(async () => {
 });
 
 test('index, search, edit and lint on a checkout inside the container', async () => {
-  const ctx = { runtime: rt, repoDir: '/testbed', task } as unknown as Parameters<typeof openMoatlessWorkspace>[0];
-  const opened = await openMoatlessWorkspace(ctx, parseMoatlessConfig({ model: 'm' }));
+  const ctx = { runtime: rt, repoDir: '/testbed', task } as unknown as Parameters<typeof openContainerWorkspace>[0];
+  const opened = await openContainerWorkspace(ctx, parseMoatlessConfig({ model: 'm' }));
   const ws = opened.workspace;
   assert.equal(ws.index.backend, 'bm25');
   assert.ok((opened.indexedFiles ?? 0) >= 5);
@@ -66,7 +67,7 @@ test('index, search, edit and lint on a checkout inside the container', async ()
   assert.match(probe.version ?? '', /pylint 2\.16/);
 
   const span = ws.repo.findSpanById('ledger/ledger.py', 'Ledger.balance')!;
-  assert.equal(span.block.type, 'function');
+  assert.equal(span.block.type, 'Function');
   const lines = ws.repo.content('ledger/ledger.py')!.split('\n');
   const i = lines.indexOf('        return total');
   assert.ok(i > 0);

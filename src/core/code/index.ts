@@ -29,6 +29,3 @@ export {
   type SearchRequest, type SemanticSearchRequest, type SpanHit,
 } from './code-index.js';
 export { PathSet, globToRegex, fnmatch } from './glob.js';
-export {
-  openMoatlessWorkspace, moatlessWorkspace, agentFileContext, backendName, embedderFromConfig, type WorkspaceOptions,
-} from './moatless-workspace.js';
