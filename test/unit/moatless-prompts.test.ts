@@ -174,6 +174,7 @@ async function driveWith(next: (state: StateName, n: number) => string, config: 
   const cfg = parseMoatlessConfig({ model: 'm', ...config });
   const ws = oracleWorkspace('02_class_methods.json', { hits: [{ span_id: 'Account.withdraw', tokens: 53 }], update: { updated: true, diff: DIFF } });
   let n = 0;
+  const seen: { state: StateName; messages: ChatMessage[] }[] = [];
   const loop = new MoatlessLoop({
     issue: ISSUE,
     workspace: ws,
@@ -182,7 +183,8 @@ async function driveWith(next: (state: StateName, n: number) => string, config: 
     quirks: quirkSet(config.fix ?? []),
     makeState: (s, d) => makeState(s, d, { planMaxIterations: cfg.plan_max_iterations, editMaxIterations: cfg.edit_max_iterations }),
     emit: () => undefined,
-    nextAction: async (state) => {
+    nextAction: async (state, messages) => {
+      seen.push({ state: state.name, messages: structuredClone(messages) });
       const text = next(state.name, n++);
       const name = state.actionType();
       const action: AnyAction = name === null ? { kind: 'content', content: text } : { kind: 'json', name, value: validateActionJson(name, text) as unknown as Record<string, unknown> };
@@ -190,7 +192,7 @@ async function driveWith(next: (state: StateName, n: number) => string, config: 
     },
   });
   const outcome = await loop.run().catch((e: Error) => ({ status: 'thrown' as const, message: e.message }));
-  return { outcome, calls: n };
+  return { outcome, calls: n, seen, ws };
 }
 
 const NOTHING = JSON.stringify({ scratch_pad: 'nothing relevant' });
@@ -231,4 +233,25 @@ test('quirks: max_rejections only ends a rollout when fixed; unknown or unfixabl
   assert.deepEqual(fixed.outcome, { status: 'rejected', message: 'Got 2 rejections, aborting.', cause: 'max_rejections' });
   assert.throws(() => quirkSet(['cost_priced_as_claude']), /kept for fidelity and cannot be fixed/);
   assert.throws(() => quirkSet(['nope']), /unknown Moatless quirk "nope"/);
+});
+
+test('quirks fixed: IdentifyCode also sends the search parameters; ClarifyCodeChange uses the configured edit budget', async () => {
+  const script = (s: StateName, n: number) => (s === 'SearchCode' ? SEARCH : n < 3 ? NOTHING : JSON.stringify({ scratch_pad: 'x', identified_spans: [{ file_path: '02_class_methods.py', span_ids: ['Account.withdraw'] }] }));
+  const kept = await driveWith(script, { max_transitions: 3 });
+  const secondSearchKept = kept.seen.filter((c) => c.state === 'SearchCode')[1]!.messages.at(-1)!.content!;
+  assert.match(secondSearchKept, /\n\nThe search returned 1 results\. But unfortunately, I didn\u2019t find any of the search results relevant to the query\.\n\nnothing relevant\n\n\n<file_context>/);
+  assert.doesNotMatch(secondSearchKept, /I searched using/);
+  const fixed = await driveWith(script, { max_transitions: 3, fix: ['identify_message_overwritten'] });
+  const secondSearchFixed = fixed.seen.filter((c) => c.state === 'SearchCode')[1]!.messages.at(-1)!.content!;
+  assert.match(secondSearchFixed, /\n\nI searched using the following parameters:\n\n\* \*\*Class Name:\*\* `Account`\n\* \*\*Function Name:\*\* `withdraw`\n\nThe search returned 1 results/);
+
+  // Account.withdraw has 53 tokens: with an edit budget of 20 PlanToCode asks ClarifyCodeChange for lines. Kept, the
+  // clarification is checked against 500 tokens (accepted); fixed, against the configured 20 (too many: retried).
+  const lines = JSON.stringify({ scratch_pad: 'the check', start_line: 25, end_line: 30 });
+  const plan = (s: StateName) => ({ SearchCode: SEARCH, IdentifyCode: IDENTIFY, DecideRelevance: DECIDE, PlanToCode: PLAN, ClarifyCodeChange: lines, EditCode: '<reject>\nno\n</reject>' })[s as 'SearchCode'] ?? '';
+  const clarifyKept = await driveWith(plan, { max_tokens_in_edit_prompt: 20, max_transitions: 6 });
+  assert.ok(clarifyKept.seen.some((c) => c.state === 'EditCode'), 'kept: the clarified lines go to EditCode');
+  const clarifyFixed = await driveWith(plan, { max_tokens_in_edit_prompt: 20, max_transitions: 6, fix: ['clarify_uses_default_token_limit'] });
+  assert.ok(!clarifyFixed.seen.some((c) => c.state === 'EditCode'));
+  assert.match(clarifyFixed.seen.filter((c) => c.state === 'ClarifyCodeChange')[1]!.messages.at(-1)!.content!, /^Lines 25 - 30 has \d+ tokens, which is higher than the maximum allowed 20 tokens in completion\./);
 });
