@@ -26,6 +26,12 @@ export interface ReplyStep {
   stop_reason?: string | null;
   /** Wire shape of this reply (default: the server's, see ServerOptions.wire). */
   wire?: Wire;
+  /**
+   * Streaming only: after the content, send this error as a data event and end the stream (vLLM's
+   * `create_streaming_error_response`: `{"error":{...}}` today; top-level `{"object":"error",...}` before 2025 and in
+   * SGLang; see `vllmError(...).body`).
+   */
+  streamError?: unknown;
   /** Streaming: characters per content / argument fragment (default 7) and pause between chunks. */
   chunkSize?: number;
   chunkDelayMs?: number;
@@ -305,6 +311,11 @@ export async function startScriptedServer(script: Script, opts: ServerOptions = 
     };
     await send({ role: 'assistant', content: '' });
     for (const c of chunks(content ?? '', n)) await send({ content: c });
+    if (step.streamError !== undefined) {
+      res.write(`data: ${JSON.stringify(step.streamError)}\n\n`);
+      res.write('data: [DONE]\n\n');
+      return res.end();
+    }
     let finalDelta: any = {};
     for (const [i, c] of calls.entries()) {
       if (wire === 'openai') {

@@ -147,3 +147,21 @@ test("vLLM's streamed tool-call shape: name-only first delta, argument pieces cu
     await server.close();
   }
 });
+
+test('an error inside the stream, in both body forms, is an error (retried when 5xx), never a silently empty reply', async () => {
+  for (const form of ['current', 'legacy'] as const) {
+    const busy = { content: 'Let me', streamError: vllmError('engine overloaded', { form, status: 503, type: 'ServiceUnavailableError' }).body };
+    const bad = { content: 'Let me', streamError: vllmError(`bad token id ${KEY}`, { form }).body };
+    await withModel([busy, { content: 'fine' }, bad], async (m, server) => {
+      const retries: RetryInfo[] = [];
+      const ok = await m.stream({ messages: [{ role: 'user', content: 'x' }] }, { onRetry: (r) => retries.push(r) });
+      assert.equal(ok.content, 'fine', form);
+      assert.deepEqual(retries.map((r) => r.status), [503], form);
+      const err = await m.stream({ messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+      assert.ok(err instanceof ModelCallError, `${form}: ${err}`);
+      assert.equal(err.status, 400, form);
+      assert.match(err.message, /bad token id \[REDACTED\]/, form);
+      assert.equal(server.requests.length, 3, form);
+    });
+  }
+});

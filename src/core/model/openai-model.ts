@@ -3,7 +3,7 @@
  * every retry is reported (`onRetry`) instead of being a silent pause inside the SDK. The API key is handed in by
  * the caller (never looked up here) and masked out of every error text this model throws or reports.
  */
-import OpenAI from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { ContextWindowError, ModelCallError } from './chat-model.js';
 import type { CallHooks, ChatModel, ChatReply, ChatRequest, PromptLogprobs, PromptReply, PromptRequest, TokenLogprob, Usage } from './chat-model.js';
 import { errorStatus, isContextLengthError, isRetryable, retryDelay, sleep, type RetryPolicy } from './retry.js';
@@ -59,8 +59,9 @@ export class OpenAiChatModel implements ChatModel {
     for (let attempt = 1; ; attempt++) {
       try {
         return await once();
-      } catch (err) {
-        if (hooks.signal?.aborted) throw err;
+      } catch (caught) {
+        if (hooks.signal?.aborted) throw caught;
+        const err = withStreamStatus(caught);
         if (err instanceof ModelCallError) throw err;
         if (isContextLengthError(err)) throw new ContextWindowError(this.describe(err));
         if (!isRetryable(err) || attempt >= this.retry.max_attempts) throw new ModelCallError(this.describe(err), errorStatus(err), attempt);
@@ -124,6 +125,10 @@ export class OpenAiChatModel implements ChatModel {
       let usage: Usage | undefined;
       let logprobs: TokenLogprob[] | undefined;
       for await (const chunk of stream) {
+        // vLLM before 2025 and SGLang report an error inside the stream as a top-level `{"object":"error",...}`
+        // chunk, which the SDK passes on as if it were data: without this the reply would silently end empty.
+        const raw = chunk as unknown as { object?: string; message?: string; code?: unknown };
+        if (raw.object === 'error') throw new APIError(typeof raw.code === 'number' ? raw.code : undefined, raw, raw.message ?? 'error in the stream', undefined);
         // vLLM and OpenAI send usage in a last chunk with `choices: []` (stream_options.include_usage).
         if (chunk.usage) usage = usageOf(chunk.usage);
         const choice = chunk.choices?.[0];
@@ -170,6 +175,17 @@ export class OpenAiChatModel implements ChatModel {
       return { text: c.text ?? '', finishReason: c.finish_reason ?? null, usage: usageOf(res.usage), ...(logprobs ? { logprobs } : {}), latencyMs: Date.now() - started };
     });
   }
+}
+
+/**
+ * An error event inside a stream (`data: {"error":{...,"code":500}}`) reaches us as an APIError without an HTTP
+ * status; vLLM puts the status in `code`, so the retry rules can treat it like the same error sent as a response.
+ */
+function withStreamStatus(err: unknown): unknown {
+  if (!(err instanceof APIError) || err.status !== undefined) return err;
+  const body = err.error as { code?: unknown; message?: unknown } | undefined;
+  if (typeof body?.code !== 'number') return err;
+  return new APIError(body.code, body, typeof body.message === 'string' ? body.message : err.message, err.headers);
 }
 
 function usageOf(u: { prompt_tokens?: number; completion_tokens?: number } | null | undefined): Usage | undefined {
