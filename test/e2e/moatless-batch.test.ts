@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,6 +77,28 @@ test('batch --agent moatless writes a session that report, show and export sft -
     assert.equal(lines.length, 6);
     assert.ok(lines.every((l) => l.instance_id === INSTANCE && l.exp_name === 'm1' && l.fail === false));
     assert.equal(lines[0].messages.at(-1).role, 'assistant');
+
+    // The Moatless verifier through the CLI: its prompt is built from a fresh container; this server gives no
+    // logprobs, so the answer "True" is read (flagged).
+    const orm = await startScriptedServer(() => ({ completion: { text: 'True', finish_reason: 'stop' } }));
+    try {
+      const cfg = join(dir, 'verifier.json');
+      writeFileSync(cfg, JSON.stringify({ 'moatless-orm': { baseURL: orm.url, model: 'orm', apiKeyEnv: 'SWEGYM_ORM_KEY' } }));
+      const sc = await swegym(['score', 'm1', '--verifier', 'moatless-orm', '--config', cfg, '--sessions-dir', sessions, '--json'], { SWEGYM_ORM_KEY: 'orm-key' });
+      assert.equal(sc.code, 0, sc.stderr + sc.stdout);
+      const prompts = orm.requests.map((q) => String(q.body?.prompt ?? ''));
+      assert.ok(prompts.some((p) => p.includes('<code_span=durations/parser.py span_id=parse_duration>') && p.includes('<after_file="b/durations/parser.py" start_line=1>')), prompts[0]);
+      assert.ok(prompts.every((p) => p.startsWith('<|im_start|>system\nYou are an expert in python')));
+    } finally {
+      await orm.close();
+    }
+    const verifierOut = join(dir, 'orm.jsonl');
+    const ev = await swegym(['export', 'verifier', 'm1', '--format', 'moatless', '--out', verifierOut, '--sessions-dir', sessions]);
+    assert.equal(ev.code, 0, ev.stderr);
+    const orml = readFileSync(verifierOut, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(orml.length, 1, 'one positive, no negative to balance it with');
+    assert.deepEqual(orml[0].messages.map((m: { role: string }) => m.role), ['system', 'user', 'assistant']);
+    assert.equal(orml[0].messages[2].content, 'True');
   } finally {
     await server.close();
   }
