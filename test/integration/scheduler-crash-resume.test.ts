@@ -199,6 +199,7 @@ test('SIGKILL mid-batch, resume: same results as an uninterrupted run; finished 
     assert.deepEqual(m.dataset.instance_ids, IDS);
     for (const id of IDS) assert.match(m.images[id]?.digest ?? '', /^sha256:[0-9a-f]{64}$/, `image digest of ${id}`);
     assert.equal(m.harness_profile, 'swegym');
+    assert.deepEqual(m.harness, [{ profile: 'swegym', official: 'SWE-Gym/SWE-Bench-Fork 242429c (swebench 2.0.13)' }]);
     assert.deepEqual(Object.keys(m.env_spec_hashes ?? {}).sort(), tasks.map((t) => `${t.repo}@${t.version}`).sort());
     for (const h of Object.values(m.env_spec_hashes ?? {})) assert.match(h, /^[0-9a-f]{16,64}$/);
     assert.ok(Object.keys(m.prompt_template_hashes ?? {}).length >= 2, 'prompt template hashes recorded');

@@ -216,6 +216,56 @@ test('a gold patch submitted reversed: each profile applies it as its official a
   assert.deepEqual(outcome, { swegym: 'resolved', 'swebench-4.1': 'resolved', swebench: 'unresolved', openhands: 'resolved' });
 });
 
+test('a SWE-bench 5.x record: swebench runs its eval_script with the exit-code lines and grades with its log_parser; truncated ids match by prefix', async () => {
+  const task = byId.get('swegym-samples__ledger-8')!;
+  // written the way SWE-bench 5.x datasets ship eval_script (the shebang and set line are dropped on load)
+  const evalScript = [
+    '#!/bin/bash',
+    'set -uxo pipefail',
+    'cd /testbed',
+    `git checkout ${task.base_commit} tests/test_ledger.py`,
+    `git apply -v - <<'EOF_114329324912'\n${task.test_patch}\nEOF_114329324912`,
+    ": '>>>>> Start Test Output'",
+    'pytest -rA tests/test_ledger.py',
+    ": '>>>>> End Test Output'",
+    `git checkout ${task.base_commit} tests/test_ledger.py`,
+    '',
+  ].join('\n');
+  const record = { ...task, eval_script: evalScript, log_parser: 'parse_log_pytest_v2', eval_type: 'pass_and_fail' as const };
+  // the env spec's test command is not used when the record carries its script
+  const spec = { ...specFor(task), test_cmd: 'exit 3' };
+  const dir = join(root, 'record-fields');
+  const v = await verifyPatch({ task: record, patch: task.patch, spec, profile: 'swebench', provider, image: imageFor(task), logDir: dir });
+  assert.equal(v.status, 'resolved', v.reason);
+  const script = readFileSync(join(dir, 'eval.sh'), 'utf8');
+  assert.match(script, /^#!\/bin\/bash\nset -uxo pipefail\ncd \/testbed\n/);
+  assert.match(script, /\npytest -rA tests\/test_ledger\.py\nSWEBENCH_TEST_EXIT_CODE=\$\?\n: '>>>>> End Test Output'\necho ">>>>> Test Exit Code: \$SWEBENCH_TEST_EXIT_CODE"\n/);
+  // pytest_v2 under main keeps the id with its space; the record's space-cut id matches it by prefix
+  const spaced = Object.keys(v.test_statuses!).filter((k) => k.startsWith('tests/test_ledger.py::test_invalid_account_names[assets ') && k.endsWith(']'));
+  assert.equal(spaced.length, 1, JSON.stringify(Object.keys(v.test_statuses!)));
+  assert.ok(v.tests_status!.PASS_TO_PASS.success.includes('tests/test_ledger.py::test_invalid_account_names[assets'));
+  // v4.1.0 ignores the record's fields (its script from the env spec); its pytest_v2 cuts the id at the space, so
+  // the same record resolves there by exact match
+  const v41 = await verifyPatch({ task: record, patch: task.patch, spec: { ...specFor(task), parser: 'pytest_v2' }, profile: 'swebench-4.1', provider, image: imageFor(task) });
+  assert.equal(v41.status, 'resolved', v41.reason);
+  assert.equal(v41.test_statuses!['tests/test_ledger.py::test_invalid_account_names[assets'], 'PASSED');
+});
+
+test('a patch that prints fake PASSED lines: main rejects the log by its exit code, the fork is fooled', async () => {
+  const task = byId.get('swegym-samples__ledger-8')!;
+  const ids = [...task.FAIL_TO_PASS, ...task.PASS_TO_PASS];
+  const conftest = ['def pytest_unconfigure(config):', ...ids.map((t) => `    print(${JSON.stringify('PASSED ' + t)})`), ''];
+  const spoof =
+    candidate(task.instance_id, 'wrong') +
+    ['diff --git a/conftest.py b/conftest.py', 'new file mode 100644', '--- /dev/null', '+++ b/conftest.py', `@@ -0,0 +1,${conftest.length - 1} @@`, ...conftest.slice(0, -1).map((l) => '+' + l), ''].join('\n');
+  const fork = await verifyPatch({ task, patch: spoof, spec: specFor(task), profile: 'swegym', provider, image: imageFor(task) });
+  assert.equal(fork.status, 'resolved', fork.reason); // the fork's grading trusts the log
+  const main = await verifyPatch({ task, patch: spoof, spec: specFor(task), profile: 'swebench', provider, image: imageFor(task) });
+  assert.equal(main.status, 'unresolved', main.reason);
+  assert.match(main.reason!, /invalid test log: the test command exited 1 while the log reports no failing test/);
+  assert.equal(main.infra_failure, false);
+});
+
 test('an image that cannot start is an image_error verdict; a failing image build is one too', async () => {
   const task = tasks[0];
   const v = await verifyPatch({ task, patch: task.patch, spec: specFor(task), profile: 'swegym', provider, image: 'swegym-harness-test/does-not-exist:nope' });

@@ -11,6 +11,7 @@ import { SessionWriter, rolloutId } from '../../src/core/session/index.js';
 import { sessionsCommand } from '../../src/cli/commands/sessions.js';
 import { showCommand } from '../../src/cli/commands/show.js';
 import { reportCommand } from '../../src/cli/commands/report.js';
+import { harnessStamp } from '../../src/core/harness/profiles.js';
 import { compareCommand, compareSessions } from '../../src/cli/commands/compare.js';
 
 const usage = { prompt_tokens: 100, completion_tokens: 10, estimated: false };
@@ -36,7 +37,7 @@ function write(w: SessionWriter, inst: string, sample: number, attempt: number, 
 }
 
 function session(base: string, name: string, ids: string[]): SessionWriter {
-  return SessionWriter.create(join(base, name), { name, swegym_version: '0', dataset: { ref: 'samples', instance_ids: ids, repos: { 'o__a-1': 'o/a', 'o__a-2': 'o/a', 'p__b-1': 'p/b' } }, images: {}, agent: { kind: 'llm', model: 'm' }, sampling: { samples: 2, temperatures: [0, 0.5], seed: 0 } });
+  return SessionWriter.create(join(base, name), { name, swegym_version: '0', dataset: { ref: 'samples', instance_ids: ids, repos: { 'o__a-1': 'o/a', 'o__a-2': 'o/a', 'p__b-1': 'p/b' } }, images: {}, harness: [harnessStamp('swebench')], agent: { kind: 'llm', model: 'm' }, sampling: { samples: 2, temperatures: [0, 0.5], seed: 0 } });
 }
 
 test('sessions, show --instance --sample, report (denominator = the whole selection), compare', async () => {
@@ -88,8 +89,10 @@ test('sessions, show --instance --sample, report (denominator = the whole select
     assert.ok(Math.abs(rep.pass_at_k[1].unbiased - 100 / 3) < 1e-9);
     assert.equal(rep.cost_usd, 0.75, 'spend includes the killed attempt');
     assert.equal(rep.tokens.total, 330);
+    assert.deepEqual(rep.harness, [{ profile: 'swebench', official: 'SWE-bench 5.0.2 (main 7a21e05)' }]);
     lines.length = 0;
     assert.equal(await reportCommand({ session: 'run-a', sessionsDir: base, out }), 0);
+    assert.match(lines.join('\n'), /^Harness: swebench = SWE-bench 5\.0\.2 \(main 7a21e05\)$/m);
     assert.match(lines.join('\n'), /Resolve rate \(sample 0, all 3 instances\): 33\.3% ± [0-9.]+ /);
     assert.match(lines.join('\n'), /pass@k unbiased \(Chen et al\.\) +pass@k SWE-Gym \(100 trials\)/);
 

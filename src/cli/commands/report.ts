@@ -12,15 +12,20 @@ export interface ReportOptions {
 
 const pct = (x: number) => `${x.toFixed(1)}%`;
 
-export function sessionReport(dir: string): SessionReport & { session: string } {
+type Harness = { profile: string; official: string }[];
+
+export function sessionReport(dir: string): SessionReport & { session: string; harness?: Harness } {
   const r = openSession(dir);
   const m = r.typedManifest();
-  return { session: m.name, ...buildReport(r.summaries(), m.dataset.instance_ids, m.sampling.samples, { repos: m.dataset.repos, allAttempts: r.attempts() }) };
+  const rep = buildReport(r.summaries(), m.dataset.instance_ids, m.sampling.samples, { repos: m.dataset.repos, allAttempts: r.attempts() });
+  // which pinned official harness graded the verdicts (sessions written before profiles named versions lack it)
+  return { session: m.name, ...(Array.isArray(m.harness) ? { harness: m.harness } : {}), ...rep };
 }
 
-export function formatReport(rep: SessionReport & { session: string }): string {
+export function formatReport(rep: SessionReport & { session: string; harness?: Harness }): string {
   const lines: string[] = [];
   lines.push(`Session ${sanitize(rep.session)}: ${rep.instances} instance(s) x ${rep.samples} sample(s)`);
+  if (rep.harness?.length) lines.push(`Harness: ${rep.harness.map((h) => `${sanitize(h.profile)} = ${sanitize(h.official)}`).join('; ')}`);
   const c = rep.rollouts;
   lines.push(`Rollouts: ${c.completed} completed, ${c.infra_error} infra errors, ${c.no_image} no image, ${c.interrupted} interrupted, ${c.running} running, ${c.queued} not run (of ${c.total})`);
   lines.push(`Resolve rate (sample 0, all ${rep.resolve_rate.of} instances): ${pct(rep.resolve_rate.percent)} ± ${rep.resolve_rate.bootstrap_std.toFixed(1)} (bootstrap std, 1000 x half)  [${rep.resolve_rate.resolved}/${rep.resolve_rate.of}]`);
