@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { echoCompletion, startScriptedServer, toyTokens, type RecordedRequest, type Step } from '../helpers/scripted-openai-server.js';
 import { LlmVerifier } from '../../src/core/verifier/llm/llm-verifier.js';
+import { verifierByName } from '../../src/core/verifier/registry.js';
 import type { ChatMessage } from '../../src/core/events.js';
 
 // The judge prompt written out by hand from facts §6.1-6.3: ChatML of [system, user], the assistant turn opened and
@@ -282,6 +283,29 @@ test('a retry of the verifier is reported, not silent; the key is handed in and 
     assert.equal(retries.length, 1);
     assert.match(retries[0]!, /^1:503:.*\[REDACTED\]/);
     assert.ok(!retries[0]!.includes(KEY));
+  } finally {
+    await server.close();
+  }
+});
+
+test('the registry hands the verifier the key from the given environment and prints every retry', async () => {
+  const KEY = 'sk-registry-77aa66bb55';
+  let first = true;
+  const server = await startScriptedServer((req) => {
+    if (first) {
+      first = false;
+      return { status: 429, body: { error: { message: 'slow down' } }, headers: { 'retry-after': '0' } };
+    }
+    return judgeServer('sglang')(req);
+  });
+  try {
+    const logs: string[] = [];
+    const v = await verifierByName('llm', { llm: { baseURL: server.url, model: 'verifier-lora', apiKeyEnv: 'SWEGYM_REGISTRY_TEST_KEY' } }, { env: { SWEGYM_REGISTRY_TEST_KEY: KEY }, onLog: (m) => logs.push(m) });
+    const [s] = await v.scoreInstance([{ rolloutId: 'r', instanceId: 'i', sample: 0, patch: '', messages: TRAJECTORY }]);
+    assert.equal(s!.score.toFixed(4), '0.8000');
+    assert.ok(server.requests.every((r) => r.headers.authorization === `Bearer ${KEY}`));
+    assert.equal(logs.length, 1);
+    assert.match(logs[0]!, /^llm verifier: attempt 1 failed \(429: .*slow down\); retrying in 0 ms$/);
   } finally {
     await server.close();
   }
