@@ -128,6 +128,10 @@ const BAD_FIELDS: Array<[string, unknown, RegExp]> = [
   ['created_at', [], /expected string/],
   ['environment_setup_commit', 12, /expected string/],
   ['image_name', false, /expected string/],
+  // SWE-bench 5.x harness fields
+  ['log_parser', 'parse_log_bogus', /must be a known log parser \(.*parse_log_astropy/],
+  ['eval_type', 'pass_only', /pass_and_fail|fail_only/],
+  ['eval_script', 7, /expected string/],
 ];
 
 test('each malformed field is reported with file, line and field', async () => {
@@ -225,6 +229,30 @@ test('invalid UTF-8 in a record is an error naming the file, the line and the fi
     const skipped = await loadTasks(f, { skipInvalid: true });
     assert.deepEqual(skipped.tasks.map((t) => t.instance_id), ['acme__lib-1']);
     assert.equal(skipped.errors.length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SWE-bench 5.x harness fields load (an official non-Python parser name too); nulls mean absent', async () => {
+  const dir = tmp();
+  try {
+    const file = join(dir, 'v5.jsonl');
+    const rec = {
+      ...VALID,
+      eval_script: '#!/bin/bash\nset -uxo pipefail\necho hi\n',
+      log_parser: 'parse_log_jest',
+      eval_type: 'fail_only',
+      image: 'swebench/sweb.eval.x86_64.acme_1776_lib-1:latest',
+      image_assets: '{"test_patch": []}',
+    };
+    writeFileSync(file, JSON.stringify(rec) + '\n' + JSON.stringify({ ...VALID, instance_id: 'acme__lib-2', log_parser: null, eval_script: null, eval_type: null, image: null }) + '\n');
+    const { tasks } = await loadTasks(file);
+    assert.equal(tasks[0].eval_script, rec.eval_script);
+    assert.equal(tasks[0].log_parser, 'parse_log_jest');
+    assert.equal(tasks[0].eval_type, 'fail_only');
+    assert.equal(tasks[0].image, rec.image);
+    for (const k of ['eval_script', 'log_parser', 'eval_type', 'image'] as const) assert.equal(tasks[1][k], undefined, k);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -54,3 +54,9 @@ test('withTag adds :latest only when there is no tag or digest', () => {
   assert.equal(withTag('localhost:5000/b'), 'localhost:5000/b:latest');
   assert.equal(withTag('a/b@sha256:00'), 'a/b@sha256:00');
 });
+
+test("a SWE-bench 5.x record's own image comes right after image_name, before any derived name", () => {
+  const task = { instance_id: 'astropy__astropy-12907', image: 'swebench/sweb.eval.x86_64.astropy_1776_astropy-12907:v1' };
+  assert.equal(instanceImageCandidates(task)[0], task.image);
+  assert.deepEqual(instanceImageCandidates({ ...task, image_name: 'mine/x:1' }).slice(0, 2), ['mine/x:1', task.image]);
+});
