@@ -78,8 +78,6 @@ const KNOWN_CYCLES = [
   // takes TaskRecord / EnvSpec types from them: the parser-name list belongs in a leaf module below all three.
   'harness -> dataset -> harness',
   'runtime -> harness -> runtime',
-  // code/moatless-workspace.ts adapts the Moatless agent's workspace: it belongs in agent/moatless/.
-  'agent -> code -> agent',
 ];
 
 test('the core areas import each other without cycles', () => {
