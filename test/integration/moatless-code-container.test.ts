@@ -87,6 +87,12 @@ test('index, search, edit and lint on a checkout inside the container', async ()
   const diff = await rt.exec('git diff --no-color', { cwd: '/testbed' });
   assert.match(diff.output, /\+        return totl/);
 
+  // Paths come unquoted (git quotes non-ASCII names unless -z), untracked files included; contents read in one tar.
+  await rt.writeFile('/testbed/ledger/naïve.py', 'def naïve():\n    return "é"\n');
+  const src = runtimeSource(rt, '/testbed');
+  assert.ok((await src.listFiles()).includes('ledger/naïve.py'));
+  assert.equal((await src.readFiles(['ledger/naïve.py', 'missing.py'])).get('ledger/naïve.py'), 'def naïve():\n    return "é"\n');
+
   // An invalid edit is refused and leaves the container's file alone.
   const bad = ws.repo.updateByLineNumbers('ledger/ledger.py', i, i + 1, '        return (totl');
   assert.equal(bad.updated, false);

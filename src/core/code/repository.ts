@@ -77,8 +77,9 @@ export function runtimeSource(runtime: Runtime, repoDir: string): CodeSource {
   return {
     description: `container:${runtime.id}:${repoDir}`,
     async listFiles() {
-      const out = await run('git ls-files --cached --others --exclude-standard | base64 -w0');
-      return Buffer.from(out.trim(), 'base64').toString('utf8').split('\n').filter(Boolean);
+      // -z: paths unquoted (git quotes non-ASCII names otherwise), NUL-separated.
+      const out = await run('git ls-files -z --cached --others --exclude-standard | base64 -w0');
+      return Buffer.from(out.trim(), 'base64').toString('utf8').split('\0').filter(Boolean);
     },
     async readFiles(paths) {
       const out = new Map<string, string>();
