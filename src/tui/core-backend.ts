@@ -1,8 +1,8 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RolloutEvent } from '../core/events.js';
 import { loadTasks, type TaskRecord } from '../core/dataset/index.js';
-import { listSessions, DEFAULT_SESSIONS_DIR, openSession, SessionWriter, newSessionName, scrubSecrets, type SessionReader } from '../core/session/index.js';
+import { listSessions, DEFAULT_SESSIONS_DIR, openSession, SessionWriter, newSessionName, scrubSecrets, appendWinner, readWinners, type SessionReader } from '../core/session/index.js';
 import { planWork, createSessionScheduler, checkLive, startRemoteControl, RemoteBatchControl, snapshotFromSummaries, type Scheduler, type RolloutRunner } from '../core/scheduler/index.js';
 import { AGENTS, TRAJECTORIES_DIR, agentEntry, trajectoryFor, type BatchSettings } from '../core/rollout/index.js';
 import { harnessStampsFor } from '../core/harness/index.js';
@@ -237,24 +237,11 @@ export class CoreBackend implements Backend {
   }
 
   async markWinner(sessionDir: string, instanceId: string, rolloutId: string): Promise<void> {
-    const file = join(sessionDir, 'winners.jsonl');
-    writeFileSync(file, JSON.stringify({ instance_id: instanceId, rollout_id: rolloutId, ts: Date.now() }) + '\n', { flag: 'a' });
+    appendWinner(sessionDir, instanceId, rolloutId);
   }
 
   async winners(sessionDir: string): Promise<Map<string, string>> {
-    const file = join(sessionDir, 'winners.jsonl');
-    const out = new Map<string, string>();
-    if (!existsSync(file)) return out;
-    for (const l of readFileSync(file, 'utf8').split('\n')) {
-      if (!l.trim()) continue;
-      try {
-        const w = JSON.parse(l) as { instance_id?: unknown; rollout_id?: unknown };
-        if (typeof w.instance_id === 'string' && typeof w.rollout_id === 'string') out.set(w.instance_id, w.rollout_id);
-      } catch {
-        // A line cut short by a crash: the marks before it still count.
-      }
-    }
-    return out;
+    return readWinners(sessionDir);
   }
 
   get runningBatchDirs(): string[] {

@@ -1,5 +1,6 @@
 import type { RolloutEvent } from '../../src/core/events.js';
 import type { RolloutSummary, SessionReader } from '../../src/core/session/types.js';
+import type { SessionManifest } from '../../src/core/session/manifest.js';
 import type { SchedulerControl, SchedulerSnapshot } from '../../src/core/scheduler/types.js';
 import type { AgentChoice, AgentId, Backend, LiveBatch, LiveRollout, SessionListing } from '../../src/tui/backend.js';
 import type { TaskInfo } from '../../src/tui/panes/lines.js';
@@ -12,8 +13,9 @@ export class MemorySession implements SessionReader {
   readonly logs = new Map<string, RolloutEvent[]>();
   private readonly followers = new Set<(e: RolloutEvent) => void>();
   constructor(readonly dir: string) {}
-  manifest() {
-    return { name: this.dir };
+  manifest(): SessionManifest {
+    const instance_ids = [...new Set([...this.logs.values()].flatMap((es) => es.flatMap((e) => (e.type === 'rollout_started' ? [e.instance_id] : []))))];
+    return { format: 1, name: this.dir, swegym_version: '0.0.0', created_at: '', updated_at: '', dataset: { ref: 'memory', instance_ids }, images: {}, agent: {}, sampling: { samples: 1, temperatures: [0], seed: 0 } };
   }
   summaries(): RolloutSummary[] {
     return [...this.logs].map(([id, es]) => foldEvents(id, es));

@@ -56,7 +56,7 @@ test('swegym (JSONL): rows become rollouts with the text-format messages, the pa
   assert.equal(r.code, 0, r.err.join('\n'));
   const rows = readFileSync(FIX('swegym-sampled-trajectories.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   const { reader, out } = await rollouts(r.dir);
-  assert.deepEqual((reader.manifest() as { dataset: { instance_ids: string[] } }).dataset.instance_ids, ['swegym-samples__durations-12', 'swegym-samples__ledger-8']);
+  assert.deepEqual(reader.manifest().dataset.instance_ids, ['swegym-samples__durations-12', 'swegym-samples__ledger-8']);
   assert.equal(out.length, 3);
   assert.deepEqual(out.map((o) => [o.summary.instance_id, o.summary.sample, o.summary.resolved, o.summary.status]), [
     ['swegym-samples__durations-12', 0, true, 'completed'],

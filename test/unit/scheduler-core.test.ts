@@ -267,7 +267,7 @@ test('workers spread over several engines; no image is its own status', async ()
   const r = openSession(dir);
   assert.equal(r.summaries().find((x) => x.instance_id === 'n1')!.status, 'no_image');
   assert.equal(res.snapshot.done, 4);
-  assert.equal(r.typedManifest().images.x1!.digest, 'sha256:x1');
+  assert.equal(r.manifest().images.x1!.digest, 'sha256:x1');
   rmSync(dir, { recursive: true, force: true });
 });
 

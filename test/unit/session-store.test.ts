@@ -154,7 +154,7 @@ test('secrets never reach session files', () => {
       const text = readFileSync(join(dir, f), 'utf8');
       assert.ok(!text.includes('FAKEKEY'), `${f} leaks the key`);
     }
-    const m = openSession(dir).typedManifest();
+    const m = openSession(dir).manifest();
     assert.equal(m.agent.model, 'm');
     assert.equal((m.agent as Record<string, unknown>).api_key, undefined);
     assert.equal(m.agent.base_url, 'http://127.0.0.1:1/v1');

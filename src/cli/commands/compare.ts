@@ -28,7 +28,7 @@ function cell(r: RolloutSummary | undefined): string {
 export function compareSessions(dirA: string, dirB: string): { a: string; b: string; rows: CompareRow[] } {
   const ra = openSession(dirA);
   const rb = openSession(dirB);
-  const ids = [...new Set([...ra.typedManifest().dataset.instance_ids, ...rb.typedManifest().dataset.instance_ids])];
+  const ids = [...new Set([...ra.manifest().dataset.instance_ids, ...rb.manifest().dataset.instance_ids])];
   const group = (rows: RolloutSummary[]) => {
     const m = new Map<string, RolloutSummary[]>();
     for (const r of rows) m.set(r.instance_id, [...(m.get(r.instance_id) ?? []), r]);
@@ -45,7 +45,7 @@ export function compareSessions(dirA: string, dirB: string): { a: string; b: str
     return { instance_id: id, cells: [ca, cb] as [string[], string[]], resolved, differs: ca.join() !== cb.join() };
   });
   rows.sort((x, y) => Number(y.differs) - Number(x.differs) || x.instance_id.localeCompare(y.instance_id));
-  return { a: ra.typedManifest().name, b: rb.typedManifest().name, rows };
+  return { a: ra.manifest().name, b: rb.manifest().name, rows };
 }
 
 export async function compareCommand(opts: CompareOptions): Promise<number> {

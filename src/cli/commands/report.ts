@@ -16,7 +16,7 @@ type Harness = { profile: string; official: string }[];
 
 export function sessionReport(dir: string): SessionReport & { session: string; harness?: Harness } {
   const r = openSession(dir);
-  const m = r.typedManifest();
+  const m = r.manifest();
   const rep = buildReport(r.summaries(), m.dataset.instance_ids, m.sampling.samples, { repos: m.dataset.repos, allAttempts: r.attempts() });
   // which pinned official harness graded the verdicts (sessions written before profiles named versions lack it)
   return { session: m.name, ...(Array.isArray(m.harness) ? { harness: m.harness } : {}), ...rep };

@@ -88,7 +88,7 @@ export function sessionSelectionReport(dir: string, verifier: string, opts: { se
   const reader = openSession(dir);
   const summaries = reader.summaries();
   const rows = summaries.filter((s) => s.scores[verifier] !== undefined).map((s) => ({ instance_id: s.instance_id, sample: s.sample, score: s.scores[verifier]!, resolved: s.resolved }));
-  const ids = (reader.manifest() as { dataset?: { instance_ids?: string[] } }).dataset?.instance_ids ?? [];
+  const ids = reader.manifest().dataset.instance_ids;
   return { report: selectionReport(verifier, rows, ids, opts), aucs: aucByVerifier(summaries) };
 }
 

@@ -55,7 +55,7 @@ export async function selectCommand(opts: SelectOptions): Promise<number> {
     const best = selectBest(scored, rand)!;
     picks.push({ instance_id: id, patch: best.c.patch, sample: best.c.sample, score: best.score, resolved: summaries.get(best.c.rolloutId)?.resolved, tied: scored.filter((x) => x.score === best.score).length });
   }
-  const m = reader.manifest() as { name?: string; agent?: { model?: unknown } };
+  const m = reader.manifest();
   const model = opts.model ?? (typeof m.agent?.model === 'string' ? m.agent.model : `swegym-${m.name ?? 'session'}`);
   writeFileSync(opts.out, toPredictionLines(picks, model));
   const known = picks.filter((p) => p.resolved !== undefined);

@@ -40,7 +40,7 @@ export async function sessionExamples(reader: SessionReader): Promise<Array<SftE
 }
 
 function sessionName(reader: SessionReader): string {
-  return String((reader.manifest() as { name?: unknown }).name ?? reader.dir);
+  return reader.manifest().name || reader.dir;
 }
 
 function writeJsonl(out: string, rows: unknown[]): void {
@@ -93,7 +93,7 @@ export async function exportVerifier(reader: SessionReader, out: string, opts: V
 export async function exportPredictions(reader: SessionReader, out: string, opts: { sample?: number; model?: string } = {}) {
   const want = opts.sample ?? 0;
   const examples = (await sessionExamples(reader)).filter((e) => e.sample === want);
-  const m = reader.manifest() as { agent?: { model?: unknown } };
+  const m = reader.manifest();
   const model = opts.model ?? (typeof m.agent?.model === 'string' ? m.agent.model : `swegym-${sessionName(reader)}`);
   const rows = examples.map((e) => ({ instance_id: e.instance_id, patch: e.patch }));
   writeFileSync(out, toPredictionLines(rows, model));

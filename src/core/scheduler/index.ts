@@ -7,3 +7,4 @@ export { checkLive, startRemoteControl, type ControlAction } from './remote-cont
 export { planResume } from './resume-plan.js';
 export { type RolloutRunner, type Scheduler } from './scheduler.js';
 export { type SchedulerControl, type SchedulerSnapshot } from './types.js';
+export { LiveStatusSchema, SchedulerSnapshotSchema } from './live-schema.js';

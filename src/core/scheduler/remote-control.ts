@@ -2,6 +2,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, ren
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { LiveStatusSchema } from './live-schema.js';
 import { readJsonlFrom } from '../session/jsonl.js';
 import { pidAlive } from '../util/process.js';
 import type { SchedulerControl, SchedulerSnapshot } from './types.js';
@@ -99,13 +100,19 @@ export function readLiveStatus(dir: string): { status?: LiveStatus; error?: stri
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
     return { error: `${p}: ${(e as Error).message}` };
   }
+  let raw: unknown;
   try {
-    const v = JSON.parse(text) as LiveStatus;
-    if (!v || typeof v !== 'object' || typeof v.pid !== 'number' || typeof v.updated_at !== 'number' || !v.snapshot) return { error: `${p}: not a live status (pid, updated_at, snapshot missing)` };
-    return { status: v };
+    raw = JSON.parse(text);
   } catch (e) {
     return { error: `${p}: not valid JSON (${(e as Error).message})` };
   }
+  const r = LiveStatusSchema.safeParse(raw);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    return { error: `${p}: not a live status: field '${issue.path.join('.') || '(file)'}': ${issue.message}` };
+  }
+  // Validated against the schema above, which spells out the LiveStatus interface.
+  return { status: r.data as unknown as LiveStatus };
 }
 
 export type Liveness =

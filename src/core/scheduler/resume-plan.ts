@@ -19,7 +19,7 @@ export interface ResumePlan {
  * interrupted or unfinished ones get a fresh attempt; failures only on request. Tallies of earlier attempts are kept.
  */
 export function planResume(reader: FileSessionReader, tasks: TaskRecord[], opts: { retryFailed?: boolean } = {}): ResumePlan {
-  const m = reader.typedManifest();
+  const m = reader.manifest();
   const byId = new Map(tasks.map((t) => [t.instance_id, t]));
   const attempts = reader.attempts();
   const plan: ResumePlan = {

@@ -8,3 +8,6 @@ export * from './follow.js';
 export * from './list.js';
 export * from './jsonl.js';
 export * from './lock.js';
+export * from './winners.js';
+export * from './tasks.js';
+export * from './trajectory.js';

@@ -106,11 +106,7 @@ export class FileSessionReader implements SessionReader {
     return this._manifest.name;
   }
 
-  manifest(): Record<string, unknown> {
-    return this._manifest;
-  }
-
-  typedManifest(): SessionManifest {
+  manifest(): SessionManifest {
     return this._manifest;
   }
 

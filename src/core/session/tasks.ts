@@ -4,7 +4,7 @@ import type { SessionReader } from './types.js';
 
 /** The task records of a session's dataset, when they can be loaded (imported sessions may have none). */
 export async function loadSessionTasks(reader: SessionReader, datasetOverride?: string): Promise<{ tasks: Map<string, TaskRecord>; error?: string }> {
-  const m = reader.manifest() as { dataset?: { ref?: string; instance_ids?: string[] } };
+  const m = reader.manifest();
   const ref = datasetOverride ?? m.dataset?.ref;
   if (!ref || ref.startsWith('imported:')) return { tasks: new Map(), error: `the session has no loadable dataset (ref ${JSON.stringify(ref ?? '')}); pass --dataset` };
   try {

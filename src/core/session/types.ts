@@ -1,5 +1,6 @@
 import type { RolloutEvent } from '../events.js';
 import type { VerdictStatus } from '../harness/types.js';
+import type { SessionManifest } from './manifest.js';
 
 /** One line of a session's summary index: enough to list and sort rollouts without reading their events. */
 export interface RolloutSummary {
@@ -27,7 +28,8 @@ export interface RolloutSummary {
 /** Read side of a session, shared by the CLI (`show`, `report`), verifiers, exporters and the TUI. */
 export interface SessionReader {
   readonly dir: string;
-  manifest(): Record<string, unknown>;
+  /** The manifest, validated and migrated to the current format when read. */
+  manifest(): SessionManifest;
   summaries(): RolloutSummary[];
   /** Full events of one rollout, loaded on demand. */
   events(rolloutId: string): Promise<RolloutEvent[]>;

@@ -46,7 +46,7 @@ export interface SessionCandidates {
  * Rollouts that never finished (queued, running, interrupted, infrastructure errors) are not candidates.
  */
 export async function loadCandidates(reader: SessionReader, tasks: Map<string, TaskRecord> = new Map()): Promise<SessionCandidates> {
-  const m = reader.manifest() as { dataset?: { instance_ids?: string[] } };
+  const m = reader.manifest();
   const rows = reader.summaries().filter((s) => isFinished(s) && s.status !== 'infra_error');
   const byInstance = new Map<string, Candidate[]>();
   const summaries = new Map<string, RolloutSummary>();
