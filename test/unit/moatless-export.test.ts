@@ -99,3 +99,19 @@ test('import --format moatless names the file and field of bad input', async () 
   assert.match(err.join('\n'), /preds\.swebench_eval\.jsonl/);
   assert.ok(!existsSync(join(sessionsDir, 'bad', 'index.jsonl')));
 });
+
+test('a bad Moatless config names the file, the line and the field; --moatless-fix is checked', async () => {
+  const { moatlessSettingsFrom } = await import('../../src/core/agent/moatless/config.js');
+  const text = '{\n  "model": "qwen",\n  "max_transitions": "many",\n  "max_turns": 30\n}\n';
+  assert.throws(
+    () => moatlessSettingsFrom({ config: 'moatless.json' }, () => text),
+    (e: Error) => /moatless\.json:3: field max_transitions: /.test(e.message) && /moatless\.json: field max_turns: unknown field/.test(e.message),
+  );
+  assert.throws(() => moatlessSettingsFrom({ model: 'q', moatlessFix: 'cost_priced_as_claude' }, () => ''), /command line: invalid Moatless agent configuration\n  command line: field fix\.0/);
+  assert.throws(() => moatlessSettingsFrom({}, () => ''), /--agent moatless needs --model/);
+  assert.deepEqual(moatlessSettingsFrom({ model: 'q', baseUrl: 'http://127.0.0.1:8000/v1', moatlessFix: 'identify_message_overwritten' }, () => ''), {
+    model: 'q',
+    baseURL: 'http://127.0.0.1:8000/v1',
+    fix: ['identify_message_overwritten'],
+  });
+});

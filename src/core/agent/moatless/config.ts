@@ -124,7 +124,7 @@ export function moatlessSettingsFrom(o: { config?: string; model?: string; baseU
       const fromFlag = typeof top === 'string' && top in overrides;
       const line = o.config && typeof top === 'string' && !fromFlag ? lineOfKey(text, top) : undefined;
       const keys = i.code === 'unrecognized_keys' ? i.keys.join(', ') : i.path.join('.') || '(root)';
-      return `  ${fromFlag ? `${where} (command line)` : line !== undefined ? `${where}:${line}` : where}: field ${keys}: ${i.code === 'unrecognized_keys' ? 'unknown field' : i.message}`;
+      return `  ${fromFlag ? (o.config ? `${where} (command line)` : where) : line !== undefined ? `${where}:${line}` : where}: field ${keys}: ${i.code === 'unrecognized_keys' ? 'unknown field' : i.message}`;
     });
     throw new Error(`${where}: invalid Moatless agent configuration\n${lines.join('\n')}`);
   }

@@ -53,7 +53,7 @@ export const QUIRKS = {
     what: 'After more than 2 failed edits the reject message is rebuilt without the scratch pad; in practice the loop aborts on the 3rd consecutive retry first.',
   },
   verifier_after_block_numbering: {
-    fixable: true,
+    fixable: false,
     what: 'The Moatless verifier prompt numbers the after-patch lines "n: line" (before: "(0042) line") and closes the block with a misplaced quote. Kept for the trained verifier.',
   },
 } as const;
