@@ -115,3 +115,28 @@ test('a bad Moatless config names the file, the line and the field; --moatless-f
     fix: ['identify_message_overwritten'],
   });
 });
+
+test('json_object is sent to JSON states; an endpoint that refuses it is asked again without it, for the rest of the rollout', async () => {
+  const { startScriptedServer } = await import('../helpers/scripted-openai-server.js');
+  const { OpenAiChatModel } = await import('../../src/core/model/index.js');
+  const { moatlessModelCall } = await import('../../src/core/agent/moatless/model-call.js');
+  const server = await startScriptedServer((req) =>
+    req.body?.response_format
+      ? { status: 400, body: { error: { message: "response_format is not supported by this model ('json_object')", type: 'invalid_request_error' } } }
+      : { content: '{"scratch_pad": "ok"}', finish_reason: 'stop', usage: { prompt_tokens: 3, completion_tokens: 2 } },
+  );
+  try {
+    const call = moatlessModelCall(new OpenAiChatModel({ baseURL: server.url, model: 'm', apiKey: 'k', retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 } }));
+    const notices: string[] = [];
+    const hooks = { signal: new AbortController().signal, onRetry: () => undefined, onNotice: (m: string) => notices.push(m) };
+    const req = { messages: [{ role: 'user' as const, content: 'u' }], max_tokens: 2000, temperature: 0, json_object: true };
+    const first = await call(req, hooks);
+    assert.equal(first.content, '{"scratch_pad": "ok"}');
+    await call(req, hooks);
+    assert.deepEqual(server.requests.map((r) => r.body.response_format?.type ?? null), ['json_object', null, null]);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]!, /refused response_format json_object/);
+  } finally {
+    await server.close();
+  }
+});
