@@ -3,7 +3,7 @@
  * in the same run as the baseline), on the bundled sample tasks and on many instances of one synthetic repository
  * with a long history.
  *
- *   node --import tsx bench/images.ts [--commits 3000] [--instances 8] [--files 400]
+ *   node --import tsx bench/images.ts [--commits 3000] [--instances 8] [--files 400] [--keep-logs]
  *
  * Figures: cold (the repository layer built too) and warm (repository layer present) build time per instance, and
  * the bytes each instance image adds on top of the layer it starts from (`unique`), next to the size of its
@@ -135,7 +135,7 @@ function median(xs: number[]): number {
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
 }
 
-const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+const mb = (n: number) => (Math.abs(n) < 1e5 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(2)} MB`);
 
 async function measure(what: string, tasks: TaskRecord[], source: string, gitDirFor: (t: TaskRecord) => Promise<string>, envImage: string, envSize: number): Promise<Row> {
   const row: Row = { what, n: tasks.length, coldS: NaN, warmS: [], unique: [], tree: [], baseS: [], baseUnique: [] };
@@ -220,5 +220,6 @@ main()
     }
     const layers = await docker.listImages({ filters: { label: [`io.swegym.kind=repo`] } });
     for (const l of layers) for (const t of l.RepoTags ?? []) if (l.Labels?.['io.swegym.repo']?.includes(stamp)) await docker.getImage(t).remove().catch(() => undefined);
-    rmSync(logDir, { recursive: true, force: true });
+    if (process.argv.includes('--keep-logs')) console.log(`build logs: ${logDir}`);
+    else rmSync(logDir, { recursive: true, force: true });
   });

@@ -133,11 +133,16 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
       try {
         await container.start();
         if (gi === 0 && o.files) {
-          for (const [path, content] of Object.entries(o.files)) {
-            const dir = path.slice(0, path.lastIndexOf('/')) || '/';
-            const mk = await runScript(container, `mkdir -p '${dir}'`, log, 60);
-            if (mk !== 0) throw new ImageError(`could not create ${dir} in the build container`, o.instanceId);
-            await container.putArchive(packFile(path.slice(path.lastIndexOf('/') + 1), content), { path: dir });
+          const dirs = [...new Set(Object.keys(o.files).map((p) => p.slice(0, p.lastIndexOf('/')) || '/'))];
+          const mk = await runScript(container, `mkdir -p ${dirs.map((d) => `'${d}'`).join(' ')}`, log, 60);
+          if (mk !== 0) throw new ImageError(`could not create ${dirs.join(', ')} in the build container`, o.instanceId);
+          // One archive per folder: each upload is a round trip to the engine.
+          for (const dir of dirs) {
+            const inDir = Object.entries(o.files).filter(([p]) => (p.slice(0, p.lastIndexOf('/')) || '/') === dir);
+            const tars = inDir.map(([p, content]) => packFile(p.slice(p.lastIndexOf('/') + 1), content));
+            // A tar ends with two zero blocks: drop them from all but the last to chain the archives.
+            const joined = Buffer.concat(tars.map((t, i) => (i < tars.length - 1 ? t.subarray(0, t.length - 1024) : t)));
+            await container.putArchive(joined, { path: dir });
           }
         }
         for (const step of group) {

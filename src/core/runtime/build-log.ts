@@ -15,6 +15,7 @@ export function defaultBuildLogDir(env: NodeJS.ProcessEnv = process.env): string
 export class BuildLog {
   readonly path: string;
   private readonly tailLines: string[] = [];
+  private readonly t0 = Date.now();
   constructor(dir: string, name: string) {
     mkdirSync(dir, { recursive: true });
     const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -26,7 +27,7 @@ export class BuildLog {
     this.tailLines.push(clean);
     if (this.tailLines.length > 40) this.tailLines.shift();
     try {
-      appendFileSync(this.path, `${clean}\n`);
+      appendFileSync(this.path, `[${((Date.now() - this.t0) / 1000).toFixed(2).padStart(7)}] ${clean}\n`);
     } catch {
       /* a full disk must not fail the build a second time; the tail is still kept */
     }

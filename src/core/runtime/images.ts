@@ -319,7 +319,7 @@ async function buildInstanceImage(
           `bash /tmp/swegym-src/checkout.sh ${shq(base)} ${shq(layer.branch)} ${extra ? '/tmp/swegym-src/extra.pack' : "''"}`,
           // Directories world-writable (tests run as another user may write there); file modes stay as git has them
           // (a chmod would show in `git diff`), and the packs are left alone (touching them would copy them up).
-          "find /testbed -path /testbed/.git/objects/pack -prune -o -type d -exec chmod 777 {} + 2>/dev/null || true",
+          "find /testbed -path /testbed/.git -prune -o -type d ! -perm 777 -exec chmod 777 {} + 2>/dev/null || true",
           'mkdir -p /workspace',
           `ln -sfn /testbed ${shq(workspaceLink)}`,
         ].join('\n'),

@@ -16,7 +16,8 @@ const run = promisify(execFile);
 /**
  * The per-repository layer: a repository's objects kept once, so an instance layer adds only its checkout.
  *
- * The layer holds `/testbed/.git` with the default branch's history split into packs along its first-parent chain:
+ * The layer holds `/testbed` checked out at the branch tip (so an instance's checkout rewrites only the files that
+ * differ at its base commit) and `/testbed/.git` with the default branch's history split into packs along its first-parent chain:
  * pack i holds exactly the objects reachable from boundary commit C_i and not from C_(i-1) (every K first-parent
  * commits, and the tip). An instance at base commit B keeps, unchanged, the packs whose boundary is an ancestor of B
  * (a prefix of the chain, found by binary search): together they hold exactly the objects reachable from C_j, the
@@ -28,7 +29,7 @@ const run = promisify(execFile);
 
 /** Boundaries every this many first-parent commits (more when the history is long: at most ~256 packs). */
 export const CHUNK_COMMITS = 64;
-export const REPO_LAYER_RECIPE = 1;
+export const REPO_LAYER_RECIPE = 2;
 
 /** Builds /testbed/.git from a bundle of one branch. $1 bundle, $2 branch, $3 K. */
 export const REPO_LAYER_SCRIPT = `set -euo pipefail
@@ -59,7 +60,9 @@ while [ "$i" -lt "$n" ]; do emit "\${chain[$i]}"; i=$((i + k)); done
 [ "$prev" = "$tip" ] || emit "$tip"
 for p in $old; do rm -f "\${p%.pack}".*; done
 rm -f $gd/FETCH_HEAD; rm -rf $gd/logs
-chmod -R 777 /testbed
+# A checkout of the tip: an instance's checkout then rewrites only the files that differ at its base commit.
+git reset -q --hard "$tip"
+find /testbed -path /testbed/.git -prune -o -type d -exec chmod 777 {} +
 echo "repository layer: $n first-parent commits, $(wc -l < $gd/swegym-chunks) packs of $k commits"
 git count-objects -vH
 `;
@@ -73,7 +76,10 @@ base=$1; branch=$2; extra=$3
 cd /testbed; gd=.git
 if [ -n "$extra" ] && [ -s "$extra" ]; then git index-pack --stdin < "$extra" > /dev/null; fi
 git cat-file -e "$base^{commit}"
-git -c advice.detachedHead=false checkout -q -f --detach "$base"
+# The layer's index has the stat data of another container: refresh it (no file is written), so the checkout below
+# rewrites only the files that differ between the layer's tip and base, not every file it cannot trust.
+git update-index -q --refresh > /dev/null || true
+git -c advice.detachedHead=false checkout -q --detach "$base"
 mapfile -t hs < <(cut -d' ' -f1 $gd/swegym-chunks)
 mapfile -t cs < <(cut -d' ' -f2 $gd/swegym-chunks)
 # The kept packs: the longest prefix of the chain whose boundaries are ancestors of base (binary search).
