@@ -67,7 +67,7 @@ test('engines come from SWEGYM_ENGINES or the config file; errors name the file 
     assert.throws(() => loadBatchConfig({ SWEGYM_CONFIG: file }), new RegExp(`${file.replace(/[.]/g, '\\.')}:1: field engines\\[0\\]\\.name`));
     writeFileSync(file, '{ nope');
     assert.throws(() => loadBatchConfig({ SWEGYM_CONFIG: file }), /swegym\.config\.json(:1)?: not valid JSON/);
-    assert.deepEqual(dockerOptionsFor('ssh://me@gpu1:2222'), { protocol: 'ssh', host: 'gpu1', port: 2222, username: 'me' });
+    assert.deepEqual(dockerOptionsFor('ssh://me@gpu1:2222', { HOME: '/nonexistent' }), { protocol: 'ssh', host: 'gpu1', port: 2222, username: 'me' });
     assert.deepEqual(dockerOptionsFor('unix:///run/docker.sock'), { socketPath: '/run/docker.sock' });
     assert.deepEqual(dockerOptionsFor('tcp://10.0.0.1:2376'), { host: '10.0.0.1', port: 2376, protocol: 'http' });
     assert.throws(() => dockerOptionsFor('ftp://x'), /unsupported scheme/);

@@ -1,4 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { z } from 'zod';
 import { ConfigError } from '../util/config-error.js';
@@ -86,12 +88,40 @@ function knownKeys(path: readonly PropertyKey[]): string {
   return path.length === 0 ? 'engines, image_disk_budget_gb, tui' : 'name, host';
 }
 
+/**
+ * How an ssh:// engine logs in, as the docker CLI would: the ssh agent (SSH_AUTH_SOCK) and a private key, the one
+ * named by SWEGYM_SSH_KEY or else the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa. (Without these dockerode's ssh
+ * transport offers no authentication at all.) The remote side runs `docker system dial-stdio`.
+ */
+export function sshAuthOptions(env: Record<string, string | undefined> = process.env): { agent?: string; privateKey?: Buffer } {
+  const out: { agent?: string; privateKey?: Buffer } = {};
+  if (env.SSH_AUTH_SOCK) out.agent = env.SSH_AUTH_SOCK;
+  const key = env.SWEGYM_SSH_KEY ?? ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => join(env.HOME ?? homedir(), '.ssh', k)).find((p) => existsSync(p));
+  if (key) {
+    try {
+      out.privateKey = readFileSync(key);
+    } catch (e) {
+      throw new Error(`SWEGYM_SSH_KEY ${key}: cannot read the private key (${(e as Error).message})`);
+    }
+  }
+  return out;
+}
+
 /** dockerode options for a DOCKER_HOST value. */
-export function dockerOptionsFor(host: string | undefined): Dockerode.DockerOptions | undefined {
+export function dockerOptionsFor(host: string | undefined, env: Record<string, string | undefined> = process.env): Dockerode.DockerOptions | undefined {
   if (!host) return undefined;
   const u = new URL(host);
   if (u.protocol === 'unix:') return { socketPath: u.pathname };
-  if (u.protocol === 'ssh:') return { protocol: 'ssh', host: u.hostname, port: u.port ? Number(u.port) : 22, username: u.username || undefined } as Dockerode.DockerOptions;
+  if (u.protocol === 'ssh:') {
+    const auth = sshAuthOptions(env);
+    return {
+      protocol: 'ssh',
+      host: u.hostname,
+      port: u.port ? Number(u.port) : 22,
+      username: u.username || undefined,
+      ...(auth.agent || auth.privateKey ? { sshOptions: auth } : {}),
+    } as Dockerode.DockerOptions;
+  }
   if (u.protocol === 'tcp:' || u.protocol === 'http:' || u.protocol === 'https:') {
     return { host: u.hostname, port: u.port ? Number(u.port) : 2375, protocol: u.protocol === 'https:' ? 'https' : 'http' };
   }
