@@ -20,17 +20,31 @@ export interface AgentChoice {
   note?: string;
 }
 
+/** running: a process runs it now; done; stopped / crashed: resumable; runs: the workbench's single runs. */
+export type SessionState = 'running' | 'done' | 'stopped' | 'crashed' | 'runs' | 'unreadable';
+
 export interface SessionListing {
   dir: string;
   name: string;
+  /** The state as a word (kept for older callers; equals `state` when that is set). */
   status: string;
+  state?: SessionState;
+  /** Planned rollouts (instances x samples). */
   rollouts: number;
   done: number;
+  running?: number;
   resolved: number;
   costUsd: number;
   createdAt?: number;
   /** A batch in this or another process is still writing to it. */
   live?: boolean;
+  /** A batch process ran it (it has live.json): it opens on its dashboard. */
+  batch?: boolean;
+  agent?: string;
+  instances?: number;
+  samples?: number;
+  /** Why it is not live (crashed: the pid is gone), or why it could not be read. */
+  note?: string;
 }
 
 export interface LiveRollout {
@@ -95,6 +109,8 @@ export interface Backend {
   attachCommand(vm: RolloutViewModel, sessionDir?: string): string;
   /** Saves a rollout's patch as a file (in its session's patches/ folder) and returns the path. */
   savePatch?(rolloutId: string, patch: string, sessionDir?: string): string;
+  /** Continues a stopped or crashed batch (`swegym resume` in its own process, which the workbench then follows). */
+  resume?(sessionDir: string): { pid?: number; log: string };
   /** Persists the winner of a best-of-n comparison. */
   markWinner?(sessionDir: string, instanceId: string, rolloutId: string): Promise<void>;
   /** The winners marked so far in a session: instance id -> rollout id (the latest mark wins). */

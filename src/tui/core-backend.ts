@@ -1,13 +1,16 @@
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync, watch, openSync, closeSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import type { RolloutEvent } from '../core/events.js';
 import { loadTasks, type TaskRecord } from '../core/dataset/index.js';
-import { listSessions, DEFAULT_SESSIONS_DIR, openSession, SessionWriter, newSessionName, scrubSecrets, appendWinner, readWinners, type SessionReader } from '../core/session/index.js';
-import { planWork, createSessionScheduler, checkLive, startRemoteControl, RemoteBatchControl, snapshotFromSummaries, type Scheduler, type RolloutRunner } from '../core/scheduler/index.js';
+import { DEFAULT_SESSIONS_DIR, openSession, SessionWriter, newSessionName, scrubSecrets, appendWinner, readWinners, type SessionReader } from '../core/session/index.js';
+import { planWork, createSessionScheduler, startRemoteControl, RemoteBatchControl, snapshotFromSummaries, type Scheduler, type RolloutRunner } from '../core/scheduler/index.js';
 import { AGENTS, TRAJECTORIES_DIR, agentEntry, trajectoryFor, type BatchSettings } from '../core/rollout/index.js';
 import { harnessStampsFor } from '../core/harness/index.js';
 import { VERSION } from '../core/version.js';
-import type { AgentChoice, AgentId, Backend, FollowedBatch, LiveBatch, LiveRollout, SessionListing } from './backend.js';
+import type { AgentChoice, AgentId, Backend, BatchOptions, FollowedBatch, LiveBatch, LiveRollout, SessionListing } from './backend.js';
+import { SessionLister } from './session-lister.js';
 import type { TaskInfo } from './panes/lines.js';
 import type { RolloutViewModel } from './state/rollout-view-model.js';
 import { execCommand, recreateCommand } from './attach.js';
@@ -41,7 +44,9 @@ export { TRAJECTORIES_DIR };
 export class CoreBackend implements Backend {
   readonly datasetName: string;
   readonly modelHint?: string;
+  readonly modelInfo?: string;
   private readonly sessionsDir: string;
+  private readonly lister: SessionLister;
   private readonly env: NodeJS.ProcessEnv;
   private taskList?: TaskRecord[];
   private runSession?: SessionWriter;
@@ -56,7 +61,9 @@ export class CoreBackend implements Backend {
     this.env = opts.env ?? process.env;
     this.modelHint = this.env.OPENAI_API_KEY
       ? undefined
-      : 'No model configured: the gold and replay agents work without one.\nTo run a model: set OPENAI_API_KEY and pick it with --model / --base-url (env SWEGYM_MODEL, OPENAI_BASE_URL).';
+      : 'No model configured: the gold and replay agents work without one.\nTo run a model: set OPENAI_API_KEY, then --model/--base-url\n(or env SWEGYM_MODEL, OPENAI_BASE_URL).';
+    this.modelInfo = this.model ? `${this.model}${this.baseUrl ? ` at ${this.baseUrl}` : ''}` : this.env.OPENAI_API_KEY ? `none chosen (--model or SWEGYM_MODEL)${this.baseUrl ? `; endpoint ${this.baseUrl}` : ''}` : undefined;
+    this.lister = new SessionLister(this.sessionsDir);
   }
 
   private get model(): string | undefined {
@@ -77,13 +84,13 @@ export class CoreBackend implements Backend {
   }
 
   /** The settings a rollout or batch with this agent runs with: the command line's, the agent chosen here. */
-  private settingsFor(agent: AgentId): BatchSettings {
-    const base = this.opts.settings ?? {};
+  private settingsFor(agent: AgentId, opts: BatchOptions = {}): BatchSettings {
+    const base = { ...(this.opts.settings ?? {}), ...(opts.seed !== undefined ? { seed: opts.seed } : {}), ...(opts.budgetUsd !== undefined ? { budget_usd: opts.budgetUsd } : {}) };
     const model = this.model;
     const llm = model || this.baseUrl || base.llm ? { ...(base.llm ?? {}), ...(model ? { model } : {}), ...(this.baseUrl ? { baseURL: this.baseUrl } : {}) } : undefined;
     return {
       ...base,
-      concurrency: this.opts.concurrency ?? base.concurrency ?? 2,
+      concurrency: opts.concurrency ?? this.opts.concurrency ?? base.concurrency ?? 2,
       agent,
       ...(llm ? { llm: llm as BatchSettings['llm'] } : {}),
       trajectory: this.opts.trajectoriesDir ?? base.trajectory ?? TRAJECTORIES_DIR,
@@ -100,13 +107,46 @@ export class CoreBackend implements Backend {
   }
 
   async listSessions(): Promise<SessionListing[]> {
-    const { sessions } = listSessions(this.sessionsDir);
-    return sessions
-      .map((s) => {
-        const live = checkLive(s.dir).live;
-        return { dir: s.dir, name: s.name, status: live ? 'live' : s.done < s.total ? 'partial' : 'done', rollouts: s.total, done: s.done, resolved: s.resolved, costUsd: s.cost_usd, createdAt: Date.parse(s.created_at), live };
-      })
-      .reverse();
+    return this.lister.list();
+  }
+
+  watchSessions(onChange: () => void): () => void {
+    try {
+      mkdirSync(this.sessionsDir, { recursive: true });
+      // A new session folder, or a file of one (live.json, index.jsonl) replaced: re-list soon (the lister is cheap
+      // for sessions that did not change). Recursive watching is not available everywhere: the poll covers the rest.
+      let t: NodeJS.Timeout | undefined;
+      const w = watch(this.sessionsDir, () => {
+        if (t) return;
+        t = setTimeout(() => {
+          t = undefined;
+          onChange();
+        }, 150);
+        t.unref?.();
+      });
+      w.unref?.();
+      return () => {
+        if (t) clearTimeout(t);
+        w.close();
+      };
+    } catch {
+      return () => {};
+    }
+  }
+
+  /** `swegym resume <session>` as its own process (headless, with remote control): the workbench follows it. */
+  resume(sessionDir: string): { pid?: number; log: string } {
+    const bin = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
+    const log = join(sessionDir, 'resume.log');
+    const fd = openSync(log, 'a');
+    try {
+      const child = spawn(process.execPath, [bin, 'resume', sessionDir], { detached: true, stdio: ['ignore', fd, fd], env: this.env });
+      child.unref();
+      this.lister.forget(sessionDir);
+      return { pid: child.pid, log };
+    } finally {
+      closeSync(fd);
+    }
   }
 
   async openSession(dir: string): Promise<SessionReader> {
@@ -152,7 +192,7 @@ export class CoreBackend implements Backend {
       };
   }
 
-  private createSession(prefix: string, tasks: TaskRecord[], agent: AgentId): SessionWriter {
+  private createSession(prefix: string, tasks: TaskRecord[], agent: AgentId, opts: BatchOptions = {}): SessionWriter {
     mkdirSync(this.sessionsDir, { recursive: true });
     const name = newSessionName(prefix);
     return SessionWriter.create(join(this.sessionsDir, name), {
@@ -162,14 +202,15 @@ export class CoreBackend implements Backend {
       images: {},
       harness: harnessStampsFor(tasks),
       agent: { kind: agent, ...(agentEntry(agent).usesModel ? { model: this.model } : {}) },
-      sampling: { samples: 1, temperatures: [0], seed: this.opts.settings?.seed ?? 0 },
-      scheduler: scrubSecrets({ ...this.settingsFor(agent) }) as Record<string, unknown>,
+      sampling: { samples: opts.samples ?? 1, temperatures: opts.temperatures ?? [0], seed: opts.seed ?? this.opts.settings?.seed ?? 0 },
+      scheduler: scrubSecrets({ ...this.settingsFor(agent, opts) }) as Record<string, unknown>,
     });
   }
 
-  private async schedule(session: SessionWriter, tasks: TaskRecord[], agent: AgentId, onEvent: (e: RolloutEvent) => void, firstSample = 0): Promise<Scheduler> {
-    const settings = this.settingsFor(agent);
-    const items = planWork(tasks, 1, [0], settings.seed ?? 0).map((w) => ({ ...w, sample: w.sample + firstSample }));
+  private async schedule(session: SessionWriter, tasks: TaskRecord[], agent: AgentId, onEvent: (e: RolloutEvent) => void, firstSample = 0, opts: BatchOptions = {}): Promise<Scheduler> {
+    const settings = this.settingsFor(agent, opts);
+    // The plan `swegym batch` makes: samples x temperatures, seeds a function of (seed, instance, sample).
+    const items = planWork(tasks, opts.samples ?? 1, opts.temperatures ?? [0], settings.seed ?? 0).map((w) => ({ ...w, sample: w.sample + firstSample }));
     // Not swept first: the workbench's run session has other rollouts running in it.
     const { scheduler } = await createSessionScheduler(session, items, settings, { wrapRunner: this.listening(onEvent), env: this.env });
     this.schedulers.add(scheduler);
@@ -200,11 +241,11 @@ export class CoreBackend implements Backend {
     return { rolloutId: id, sessionDir: session.dir, interrupt: () => sched.kill(id), done };
   }
 
-  async startBatch(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveBatch> {
+  async startBatch(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void, opts: BatchOptions = {}): Promise<LiveBatch> {
     const records = tasks as TaskRecord[];
     this.checkAgent(agent, records);
-    const session = this.createSession('batch', records, agent);
-    const sched = await this.schedule(session, records, agent, onEvent);
+    const session = this.createSession('batch', records, agent, opts);
+    const sched = await this.schedule(session, records, agent, onEvent, 0, opts);
     this.batchDirs.set(sched, session.dir);
     // Another workbench or `swegym control` can watch and steer this batch too, like one started headless.
     const remote = startRemoteControl(session.dir, sched, { control: true });

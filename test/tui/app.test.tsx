@@ -45,7 +45,7 @@ test('no API key: home says how to point at a model, a new run reaches a live ro
   await tick(30);
   await press(r, KEYS.esc);
   f = await waitFrame(r, (p) => p.includes('sessions/tui-1'));
-  assert.match(stripAnsi(f), /sessions\/tui-1 +done +1\/1 +100%/);
+  assert.match(stripAnsi(f), /sessions\/tui-1 +done +1\/1 +1 +100%/);
 });
 
 test('a saved session reopens from home and shows the same rollout', async () => {

@@ -89,6 +89,9 @@ test('dashboard of another process\'s batch: figures from live.json; p / K / S a
 
     // p again on a paused batch resumes it; K kills the selected (stalled) row.
     await press(r, 'p', 'K');
+    // K asks first; y confirms.
+    await waitFrame(r, (p) => p.includes('kill r-hung? y to confirm'));
+    await press(r, 'y');
     await until(() => commands(dir).length === 3 || undefined);
     assert.deepEqual(commands(dir).map((c) => [c.action, c.rollout_id]), [['pause', undefined], ['resume', undefined], ['kill', 'r-hung']]);
     // A refusal is shown as such.
@@ -98,6 +101,8 @@ test('dashboard of another process\'s batch: figures from live.json; p / K / S a
     await press(r, 'S');
     await until(() => commands(dir).find((c) => c.action === 'stop'));
     await press(r, KEYS.down, 'X');
+    await waitFrame(r, (p) => p.includes('stop now: interrupt'));
+    await press(r, 'y');
     await until(() => commands(dir).find((c) => c.action === 'stop_now'));
     assert.deepEqual(commands(dir).map((c) => c.action), ['pause', 'resume', 'kill', 'stop', 'stop_now']);
   } finally {
@@ -146,7 +151,7 @@ test('the workbench lists a live session as live, opens it on the dashboard from
   const r = render(<App backend={backend} theme={loadTheme({ name: 'dark' })} bindings={defaultBindings()} size={{ columns: 100, rows: 24 }} />);
   try {
     let f = stripAnsi(await waitFrame(r, (p) => p.includes('headless-batch')));
-    assert.match(f, /headless-batch +live/);
+    assert.match(f, /headless-batch +running/);
     await press(r, KEYS.down, KEYS.down, KEYS.enter);
     f = stripAnsi(await waitFrame(r, (p) => p.includes('3/8 done')));
     assert.match(f, /batch headless-batch {2}RUNNING/);

@@ -36,8 +36,8 @@ test('home: sessions with status, resolve rate and cost; actions; Enter opens; s
   const r = renderWith(<Home {...props} />);
   const f = await waitFrame(r, (p) => p.includes('run-b'));
   const plain = stripAnsi(f);
-  assert.match(plain, /run-a .* done +3\/4 +75% +\$1\.5000/);
-  assert.match(plain, /run-b .* partial +1\/2 +50% +\$0\.2500/);
+  assert.match(plain, /run-a .* done +4\/4 +3 +75% +\$1\.5000/);
+  assert.match(plain, /run-b .* partial +2\/4 +1 +50% +\$0\.2500/);
   assert.match(plain, /set OPENAI_API_KEY/);
   assert.equal(rows(f).length, 12);
   await press(r, KEYS.down, KEYS.down, KEYS.enter);
@@ -125,9 +125,19 @@ test('batch dashboard: progress, spend vs budget, workers, endpoints, stalled ro
   assert.match(plain, /STALLED ♥ 6m40s/);
   assert.ok(sgrBefore(f, 'STALLED ♥').includes('41'), 'stalled rows have a red background');
   assert.ok(!/STALLED ♥ 1\.0s/.test(plain));
-  await press(r, 'K', 'r', 'p');
+  // K and X ask first: any key but y cancels, y confirms.
+  await press(r, 'K');
+  await waitFrame(r, (p) => p.includes('kill x-1? y to confirm'));
+  await press(r, 'n');
+  await waitFrame(r, (p) => p.includes('cancelled'));
+  assert.deepEqual(control.calls, []);
+  await press(r, 'K');
+  await waitFrame(r, (p) => p.includes('kill x-1? y to confirm'));
+  await press(r, 'y', 'r', 'p');
   await waitFrame(r, (p) => p.includes('PAUSED'));
   await press(r, 'p', 'S', 'X');
+  await waitFrame(r, (p) => p.includes('stop now: interrupt'));
+  await press(r, 'y');
   await helpers.until(() => control.calls.length >= 6, 'six control calls');
   assert.deepEqual(control.calls, ['kill:x-1', 'retry:x-1', 'pause', 'resume', 'stop:graceful', 'stop:now']);
   await press(r, KEYS.down, KEYS.enter);

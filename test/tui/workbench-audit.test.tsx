@@ -140,7 +140,7 @@ test('batch dashboard after the batch ended: keys say so instead of pretending; 
   const f = await waitFrame(r, (p) => p.includes('[finished 1'));
   assert.match(stripAnsi(f), /swegym-samples__durations-12#0 /, 'the id and its sample are shown in full at 80 columns');
   await press(r, 'r');
-  await waitFrame(r, (p) => p.includes('swegym resume batch-1'));
+  await waitFrame(r, (p) => p.includes('R resumes the batch'));
   assert.deepEqual(control.calls, []);
 });
 
@@ -191,10 +191,11 @@ test('picker at 80 columns shows whole instance ids; home columns line up with t
   const sessions = [{ dir: 's/a', name: 'audit8', status: 'done', rollouts: 15, done: 15, resolved: 15, costUsd: 0 }];
   const h = renderWith(<Home sessions={sessions} datasetName="samples" width={120} height={12} onNewRun={() => {}} onNewBatch={() => {}} onOpen={() => {}} onMark={() => {}} onCompare={() => {}} onBack={() => {}} />);
   const lines = rows(await waitFrame(h, (x) => x.includes('audit8')));
-  const header = lines.find((l) => l.includes('status'))!;
+  const header = lines.find((l) => l.includes('state'))!;
   const row = lines.find((l) => l.includes('audit8'))!;
-  assert.equal(header.indexOf('status'), row.indexOf('done'), 'status column');
-  assert.equal(header.indexOf('resolved') + 'resolved'.length, row.indexOf('15/15') + '15/15'.length, 'resolved column (right-aligned)');
+  assert.equal(header.indexOf('state'), row.indexOf('done'), 'state column');
+  assert.equal(header.indexOf('done') + 'done'.length, row.indexOf('15/15') + '15/15'.length, 'done column (right-aligned)');
+  assert.equal(header.indexOf('resolved') + 'resolved'.length, row.indexOf(' 15 ') + 3, 'resolved column (right-aligned)');
   assert.equal(header.indexOf('cost') + 4, row.indexOf('$0.0000') + 7, 'cost column');
 });
 

@@ -3,7 +3,7 @@ export { loadBatchConfig, makeEngines } from './engines.js';
 export { createSessionScheduler, envSpecHashes, executeSession, promptTemplateHashes, type BatchSettings, type ExecuteIO } from './execute.js';
 export { planWork } from './queue.js';
 export { RemoteBatchControl, controlSession, snapshotFromSummaries } from './remote-client.js';
-export { checkLive, startRemoteControl, type ControlAction } from './remote-control.js';
+export { checkLive, judgeLiveness, readLiveStatus, startRemoteControl, type ControlAction } from './remote-control.js';
 export { planResume } from './resume-plan.js';
 export { type RolloutRunner, type Scheduler } from './scheduler.js';
 export { type SchedulerControl, type SchedulerSnapshot } from './types.js';

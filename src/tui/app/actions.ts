@@ -21,6 +21,8 @@ export interface Actions {
   openRollout(rolloutId: string, sessionDir?: string, replace?: boolean): Promise<void>;
   startRollout(task: TaskInfo, agent: AgentId): Promise<void>;
   startBatch(tasks: TaskInfo[], agent: AgentId, opts?: BatchOptions): Promise<void>;
+  /** Resumes a stopped or crashed batch in its own process; its dashboard follows it. */
+  resume(dir: string): void;
   requestQuit(): void;
   quit(mode: 'stop' | 'detach'): void;
   pager(kind: PagerKind, vm: RolloutViewModel, events: unknown[], search?: string): Promise<string | undefined>;
@@ -67,10 +69,10 @@ export function makeActions(d: ActionDeps): Actions {
     openSessionView: (dir) =>
       d.sessions.openSession(dir).then(
         () => {
+          // Any batch opens on its dashboard, running or not: the finished table (sortable, filterable) is there.
           const f = d.batches.follow(dir);
-          if (f?.isLive()) return d.dispatch({ type: 'push', screen: { kind: 'batch', followDir: dir } });
+          if (f) return d.dispatch({ type: 'push', screen: { kind: 'batch', followDir: dir } });
           d.dispatch({ type: 'push', screen: { kind: 'picker', sessionDir: dir } });
-          if (f && !f.hasEnded()) say(`read-only: ${f.readOnlyReason() ?? 'no live process'}`);
         },
         (e) => say(errText(e)),
       ),
@@ -92,6 +94,16 @@ export function makeActions(d: ActionDeps): Actions {
       } catch (err) {
         d.dispatch({ type: 'pop' });
         say(`could not start the batch: ${errText(err)}`);
+      }
+    },
+    resume: (dir) => {
+      if (!d.backend.resume) return say('resume is not available here: run `swegym resume <session>`');
+      try {
+        const r = d.backend.resume(dir);
+        say(`resuming ${dir.split('/').pop()} in its own process${r.pid ? ` (pid ${r.pid})` : ''}; log ${r.log}`);
+        setTimeout(() => void d.sessions.refresh(), 1500).unref?.();
+      } catch (e) {
+        say(`could not resume: ${errText(e)}`);
       }
     },
     requestQuit: () => {

@@ -9,7 +9,9 @@ import { windowStart, clampIndex } from '../components/list-window.js';
 import { Throttled } from '../state/throttle.js';
 import { meanScore } from '../state/compare.js';
 import { scoreRole, verdictRole } from '../theme.js';
-import { fmtCost, fmtDuration, padEnd, padStart, safe } from '../text.js';
+import { fmtCost, fmtDuration, naturalCompare, padEnd, padStart, safe } from '../text.js';
+import { idFitter } from '../fit.js';
+import { useClock } from '../state/clock.js';
 
 /** Snapshot published by the scheduler, re-published to React at most ~10 times a second. */
 export function useSnapshot(control: SchedulerControl, intervalMs = 100): SchedulerSnapshot {
@@ -32,22 +34,43 @@ export function useSnapshot(control: SchedulerControl, intervalMs = 100): Schedu
 export const SORT_KEYS = ['instance', 'verdict', 'score', 'cost', 'turns', 'duration'] as const;
 export type SortKey = (typeof SORT_KEYS)[number];
 
-export function sortFinished(rows: RolloutSummary[], key: SortKey): RolloutSummary[] {
+export function sortFinished(rows: RolloutSummary[], key: SortKey, reverse = false): RolloutSummary[] {
   const dur = (r: RolloutSummary) => (r.ended_at ?? 0) - (r.started_at ?? 0);
+  // Natural order of ids (ledger-8 before ledger-15), as `swegym show` sorts them.
   const cmp: Record<SortKey, (a: RolloutSummary, b: RolloutSummary) => number> = {
-    instance: (a, b) => a.instance_id.localeCompare(b.instance_id) || a.sample - b.sample,
-    verdict: (a, b) => (a.verdict ?? a.status).localeCompare(b.verdict ?? b.status),
+    instance: (a, b) => naturalCompare(a.instance_id, b.instance_id) || a.sample - b.sample,
+    verdict: (a, b) => (a.verdict ?? a.status).localeCompare(b.verdict ?? b.status) || naturalCompare(a.instance_id, b.instance_id),
     score: (a, b) => (meanScore(b) ?? -1) - (meanScore(a) ?? -1),
     cost: (a, b) => b.cost_usd - a.cost_usd,
     turns: (a, b) => b.turns - a.turns,
     duration: (a, b) => dur(b) - dur(a),
   };
-  return [...rows].sort(cmp[key]);
+  const out = [...rows].sort(cmp[key]);
+  return reverse ? out.reverse() : out;
 }
+
+export const VERDICT_FILTERS = ['all', 'resolved', 'unresolved', 'failed', 'error'] as const;
+export type VerdictFilter = (typeof VERDICT_FILTERS)[number];
+
+export function filterFinished(rows: RolloutSummary[], f: VerdictFilter): RolloutSummary[] {
+  if (f === 'all') return rows;
+  if (f === 'resolved') return rows.filter((r) => r.resolved);
+  if (f === 'unresolved') return rows.filter((r) => r.verdict === 'unresolved');
+  if (f === 'failed') return rows.filter((r) => !r.resolved);
+  return rows.filter((r) => r.status !== 'completed' || (r.verdict !== undefined && r.verdict !== 'resolved' && r.verdict !== 'unresolved' && r.verdict !== 'empty_patch'));
+}
+
+/** The table view kept per session while the workbench runs (leaving and coming back keeps it). */
+const VIEWS = new Map<string, { sortKey: SortKey; reverse: boolean; filter: VerdictFilter }>();
+
+/** An endpoint's in-flight limit: no limit is ∞, never Number.MAX_SAFE_INTEGER. */
+export const fmtLimit = (max: number): string => (!Number.isFinite(max) || max >= Number.MAX_SAFE_INTEGER ? '∞' : String(max));
 
 /** What the dashboard needs to know about a batch run by another process (see FollowedBatch in backend.ts). */
 export interface RemoteInfo {
   readOnlyReason(): string | undefined;
+  /** A process runs the batch now (its rows are alive). */
+  isLive?(): boolean;
   source(): string | undefined;
   onMessage(cb: (text: string, ok: boolean) => void): () => void;
 }
@@ -66,6 +89,12 @@ export interface BatchProps {
   stallMs?: number;
   onOpen(rolloutId: string): void;
   onBack(): void;
+  /** The session's instance picker. */
+  onInstances?(): void;
+  /** Best-of-n of an instance of this batch. */
+  onBestOfN?(instanceId: string): void;
+  /** Resume the batch (stopped or crashed). */
+  onResume?(): void;
 }
 
 export function BatchDashboard(props: BatchProps): React.JSX.Element {
@@ -73,16 +102,30 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
   const snap = useSnapshot(control);
   const [table, setTable] = useState<'active' | 'finished'>('active');
   const [sel, setSel] = useState(0);
-  const [sortKey, setSortKey] = useState<SortKey>('instance');
+  const view = VIEWS.get(props.sessionName) ?? { sortKey: 'instance' as SortKey, reverse: false, filter: 'all' as VerdictFilter };
+  const [sortKey, setSortKeyState] = useState<SortKey>(view.sortKey);
+  const [reverse, setReverse] = useState(view.reverse);
+  const [filter, setFilter] = useState<VerdictFilter>(view.filter);
+  useEffect(() => void VIEWS.set(props.sessionName, { sortKey, reverse, filter }), [sortKey, reverse, filter, props.sessionName]);
+  const setSortKey = setSortKeyState;
   const [message, setMessage] = useState<string>();
+  /** A destructive key waiting for its y. */
+  const [confirm, setConfirm] = useState<{ text: string; run(): void }>();
   const startRef = useRef(0);
-  const finished = useMemo(() => sortFinished(props.finished.filter((r) => r.status !== 'running' && r.status !== 'queued'), sortKey), [props.finished, sortKey]);
-  const rowsOf = table === 'active' ? snap.active.length : finished.length;
-  const index = clampIndex(sel, rowsOf);
-  const selectedId = table === 'active' ? snap.active[index]?.rollout_id : finished[index]?.rollout_id;
-  const stalled = new Set(snap.stalled);
-  const ended = snap.state === 'stopped' || snap.state === 'done';
+  const allFinished = useMemo(() => props.finished.filter((r) => r.status !== 'running' && r.status !== 'queued'), [props.finished]);
+  const finished = useMemo(() => sortFinished(filterFinished(allFinished, filter), sortKey, reverse), [allFinished, sortKey, reverse, filter]);
   const { remote } = props;
+  const ended = snap.state === 'stopped' || snap.state === 'done';
+  // A remote batch whose process is gone: its last snapshot's running rows are dead, not running.
+  const alive = remote ? (remote.isLive?.() ?? !remote.readOnlyReason()) : !ended;
+  const active = alive ? snap.active : [];
+  const rowsOf = table === 'active' ? active.length : finished.length;
+  const index = clampIndex(sel, rowsOf);
+  const selectedId = table === 'active' ? active[index]?.rollout_id : finished[index]?.rollout_id;
+  const selectedInstance = table === 'active' ? active[index]?.instance_id : finished[index]?.instance_id;
+  const stalled = new Set(snap.stalled);
+  // Heartbeats and per-row elapsed move once a second while rollouts run.
+  const now = useClock(alive && active.length > 0);
   useEffect(() => remote?.onMessage((text) => setMessage(text)), [remote]);
   // In-process control acts at once and says so here; a remote batch answers through remote.onMessage instead.
   const note = (m: string) => (remote ? undefined : setMessage(m));
@@ -92,8 +135,14 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
 
   useBoundInput(
     'batch',
-    (action) => {
+    (action, _name, input) => {
       setMessage(undefined);
+      if (confirm) {
+        setConfirm(undefined);
+        if (input === 'y') confirm.run();
+        else setMessage('cancelled');
+        return;
+      }
       const ro = action && CONTROL_KEYS.has(action) ? remote?.readOnlyReason() : undefined;
       if (ro) return setMessage(`read-only: ${ro}`);
       if (ended && (action === 'batch.pause' || action === 'batch.stop' || action === 'batch.stopNow' || action === 'batch.kill')) {
@@ -120,24 +169,40 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
           void control.stop('graceful');
           return note('stopping: no new work; running rollouts finish');
         case 'batch.stopNow':
-          void control.stop('now');
-          return note('stopping now: interrupting running rollouts');
+          // lazygit asks before destructive actions: one uppercase key must not end every running rollout.
+          return setConfirm({ text: `stop now: interrupt ${snap.running} running rollout(s)? y to confirm, any other key cancels`, run: () => (void control.stop('now'), note('stopping now: interrupting running rollouts')) });
         case 'batch.kill':
           if (table === 'active' && selectedId) {
-            control.kill(selectedId);
-            note(`killed ${selectedId}`);
-          }
+            const id = selectedId;
+            setConfirm({ text: `kill ${id}? y to confirm, any other key cancels (r instead kills it and runs it again)`, run: () => (control.kill(id), note(`killed ${id}`)) });
+          } else setMessage('K kills a running rollout: Tab to the running table first');
           return;
         case 'batch.retry':
-          // The scheduler retries a running rollout (abort, run again); finished ones are resume's job.
+          // The scheduler retries a running rollout at once (abort, run again); ended ones start over on resume.
           if (table === 'active' && selectedId && !ended) {
             control.retry(selectedId);
-            note(`retrying ${selectedId}`);
-          } else if (selectedId) setMessage(`only running rollouts are retried here; \`swegym resume ${props.sessionName}\` starts interrupted ones over`);
+            note(`retrying ${selectedId}: killed and queued again`);
+          } else if (selectedId) setMessage(ended ? `R resumes the batch: interrupted rollouts start over` : `r on a running row kills it and runs it again; this one has ended (R after the batch ends starts it over)`);
           return;
         case 'batch.sort':
           setTable('finished');
           return setSortKey((k) => SORT_KEYS[(SORT_KEYS.indexOf(k) + 1) % SORT_KEYS.length]);
+        case 'batch.reverse':
+          setTable('finished');
+          return setReverse((r) => !r);
+        case 'batch.filter':
+          setTable('finished');
+          setSel(0);
+          return setFilter((f) => VERDICT_FILTERS[(VERDICT_FILTERS.indexOf(f) + 1) % VERDICT_FILTERS.length]);
+        case 'batch.instances':
+          return props.onInstances?.();
+        case 'batch.bestofn':
+          if (selectedInstance && props.onBestOfN) props.onBestOfN(selectedInstance);
+          return;
+        case 'batch.resume':
+          if (alive) return setMessage('the batch is running');
+          if (snap.state === 'done' && snap.done >= snap.total) return setMessage('the batch is done: nothing to resume');
+          return props.onResume ? props.onResume() : setMessage(`resume with: swegym resume ${props.sessionName}`);
       }
     },
     props.active ?? true,
@@ -147,33 +212,46 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
   const budget = snap.budget_usd !== undefined ? ` / budget ${fmtCost(snap.budget_usd)}` : '';
   const projected = snap.projected_cost_usd !== undefined ? ` (projected ${fmtCost(snap.projected_cost_usd)})` : '';
   const overBudget = snap.budget_usd !== undefined && (snap.projected_cost_usd ?? snap.cost_usd) > snap.budget_usd;
-  const eps = snap.endpoints.map((e) => `${safe(e.url).replace(/^https?:\/\//, '').slice(0, 24)} ${e.in_flight}/${e.max}`).join(', ');
-  const head = 7;
-  const tableRows = Math.max(2, height - head);
+  const eps = snap.endpoints.map((e) => `${safe(e.url).replace(/^https?:\/\//, '').slice(0, 24)} ${e.in_flight}/${fmtLimit(e.max)}`).join(', ');
+  // Counts that agree with the tables: once no process runs the batch, "done" is what the finished table holds.
+  const done = alive ? snap.done : Math.max(snap.done, allFinished.length);
+  const running = alive ? snap.running : 0;
+  const total = Math.max(snap.total, done + running);
+  const queued = Math.max(0, total - done - running);
+  const state = alive ? snap.state : ended ? snap.state : 'stopped';
+  const head = 8;
+  const tableRows = Math.max(1, height - head);
   startRef.current = windowStart(index, tableRows, rowsOf, startRef.current);
-  // Instance ids with their "#sample" in full where the row allows (the rest of a row takes about 44 columns).
-  const idW = Math.max(12, Math.min(Math.max(8, ...snap.active.map((a) => a.instance_id.length), ...finished.map((r) => r.instance_id.length)) + 4, width - 44));
+  const ids = [...active.map((a) => a.instance_id), ...allFinished.map((r) => r.instance_id)];
+  // Instance ids lose their shared prefix, then are cut in the middle: rows stay distinguishable at 60 columns.
+  const idW = Math.max(14, Math.min(Math.max(8, ...ids.map((i) => i.length)) + 3, width - 42));
+  const fitId = idFitter(ids, idW - 3);
+  const stepW = Math.max(6, Math.min(16, width - idW - 5 - 8 - 22));
+  const rowId = (id: string, sample: number) => padEnd(`${safe(fitId(id))}#${sample}`, idW);
+  const shown = rowsOf ? `${startRef.current + 1}-${Math.min(rowsOf, startRef.current + tableRows)} of ${rowsOf}` : '0';
+  const activeHeader = `${padEnd('rollout', idW)} ${padStart('turn', 4)} ${padStart('elapsed', 7)} ${padEnd('step', stepW)} heartbeat  cost`;
+  const finishedHeader = `${padEnd('rollout', idW)} ${padEnd('verdict', 12)}${padStart('score', 5)} ${padStart('cost', 8)} turns duration stop`;
 
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box height={1}>
         <Text wrap="truncate-end">
           <T role="header">batch {safe(props.sessionName)}</T>
-          <T role={snap.state === 'running' ? 'status.running' : snap.state === 'paused' ? 'warn' : 'muted'}>{`  ${snap.state.toUpperCase()}`}</T>
-          <T role="muted">{`  ${snap.done}/${snap.total} done · ${snap.running} running · ${snap.queued} queued`}</T>
+          <T role={state === 'running' ? 'status.running' : state === 'paused' ? 'warn' : 'muted'}>{`  ${state.toUpperCase()}`}</T>
+          <T role="muted">{`  ${done}/${total} done · ${running} running · ${queued} queued`}</T>
         </Text>
       </Box>
       <Box height={1}>
         <Text wrap="truncate-end">
-          <ProgressBar done={snap.done} total={snap.total} width={barW} />
-          <T>{` ${snap.total ? Math.floor((100 * snap.done) / snap.total) : 0}%`}</T>
-          <T role="muted">{` ETA ${snap.state === 'running' ? fmtDuration(snap.eta_ms) : '-'}`}</T>
+          <ProgressBar done={done} total={total} width={barW} />
+          <T>{` ${total ? Math.floor((100 * done) / total) : 0}%`}</T>
+          <T role="muted">{` ETA ${alive && snap.state === 'running' ? fmtDuration(snap.eta_ms) : '-'}`}</T>
         </Text>
       </Box>
       <Box height={1}>
         <Text wrap="truncate-end">
           <T role="verdict.resolved">{`resolved ${snap.resolved}`}</T>
-          <T role="muted">{` (${snap.done ? ((100 * snap.resolved) / snap.done).toFixed(0) : 0}%) · infra ${snap.infra_failures} · retries ${snap.retries} · ${snap.throughput_per_min.toFixed(1)}/min · ${snap.tokens} tok`}</T>
+          <T role="muted">{` (${done ? ((100 * snap.resolved) / done).toFixed(0) : 0}%) · infra ${snap.infra_failures} · retries ${snap.retries} · ${snap.throughput_per_min.toFixed(1)}/min · ${snap.tokens} tok`}</T>
         </Text>
       </Box>
       <Box height={1}>
@@ -182,13 +260,15 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
           <T role="muted">{` · workers ${snap.workers.busy}/${snap.workers.max} · swept ${snap.containers_swept}`}</T>
         </Text>
       </Box>
-      <Box height={1}><Text wrap="truncate-end"><T role="muted">{`endpoints ${eps || '-'}`}</T><T role={stalled.size ? 'status.stalled' : 'muted'}>{stalled.size ? `  ${stalled.size} STALLED` : ''}</T></Text></Box>
+      <Box height={1}><Text wrap="truncate-end"><T role="muted">{`endpoints ${eps || '-'}`}</T><T role={stalled.size ? 'status.stalled' : 'muted'}>{stalled.size && alive ? `  ${stalled.size} STALLED` : ''}</T></Text></Box>
       <Box height={1}>
         <Text wrap="truncate-end">
-          {message !== undefined || !remote ? (
-            <T role="warn">{safe(message ?? '')}</T>
+          {confirm ? (
+            <T role="status.stalled">{safe(confirm.text)}</T>
+          ) : message !== undefined || !remote ? (
+            <T role="warn">{safe(message ?? (ended || !alive ? `${state}: i instances · n best-of-n${state !== 'done' ? ' · R resume' : ''}` : ''))}</T>
           ) : readOnly ? (
-            <T role="warn">{`read-only: ${safe(readOnly)}`}</T>
+            <T role="warn">{`read-only: ${safe(readOnly)}${!alive ? ' · R resumes' : ''}`}</T>
           ) : (
             <T role="muted">{`following ${safe(remote.source() ?? 'another process')} · keys act on it through control.jsonl`}</T>
           )}
@@ -196,20 +276,23 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
       </Box>
       <Box height={1}>
         <Text wrap="truncate-end">
-          <T role={table === 'active' ? 'focus' : 'muted'}>{`[running ${snap.active.length}]`}</T>
+          <T role={table === 'active' ? 'focus' : 'muted'}>{`[running ${active.length}]`}</T>
           <T> </T>
-          <T role={table === 'finished' ? 'focus' : 'muted'}>{`[finished ${finished.length} · sort ${sortKey}]`}</T>
+          <T role={table === 'finished' ? 'focus' : 'muted'}>{`[finished ${finished.length}${filter !== 'all' ? ` ${filter} of ${allFinished.length}` : ''} · sort ${sortKey}${reverse ? ' ↑' : ''}]`}</T>
+          <T role="muted">{`  ${shown}`}</T>
         </Text>
       </Box>
+      <Box height={1}><Text wrap="truncate-end"><T role="muted">{table === 'active' ? activeHeader : finishedHeader}</T></Text></Box>
       <Box height={tableRows} flexDirection="column" overflow="hidden">
         {table === 'active'
-          ? snap.active.slice(startRef.current, startRef.current + tableRows).map((a, i) => {
+          ? active.slice(startRef.current, startRef.current + tableRows).map((a, i) => {
               const isSel = startRef.current + i === index;
               const isStalled = stalled.has(a.rollout_id) || (props.stallMs !== undefined && a.heartbeat_age_ms > props.stallMs);
+              const elapsed = a.started_at ? now - a.started_at : undefined;
               return (
                 <Box key={a.rollout_id} height={1}>
                   <Text wrap="truncate-end">
-                    <T role={isSel ? 'selected' : undefined}>{`${padEnd(`${safe(a.instance_id)}#${a.sample}`, idW)} ${padStart(`t${a.turns}`, 4)} ${padEnd(safe(a.current_step ?? a.status), 20)} `}</T>
+                    <T role={isSel ? 'selected' : undefined}>{`${rowId(a.instance_id, a.sample)} ${padStart(`t${a.turns}`, 4)} ${padStart(fmtDuration(elapsed), 7)} ${padEnd(safe(a.current_step ?? a.status), stepW)} `}</T>
                     <T role={isStalled ? 'status.stalled' : 'muted'}>{`${isStalled ? 'STALLED ' : ''}♥ ${fmtDuration(a.heartbeat_age_ms)}`}</T>
                     <T role="muted">{` ${fmtCost(a.cost_usd)}`}</T>
                   </Text>
@@ -222,15 +305,15 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
               return (
                 <Box key={r.rollout_id} height={1}>
                   <Text wrap="truncate-end">
-                    <T role={isSel ? 'selected' : undefined}>{`${padEnd(`${safe(r.instance_id)}#${r.sample}`, idW)} `}</T>
+                    <T role={isSel ? 'selected' : undefined}>{`${rowId(r.instance_id, r.sample)} `}</T>
                     <T role={verdictRole(r.verdict ?? (r.status === 'completed' ? undefined : 'error'))}>{padEnd(r.verdict ?? r.status, 12)}</T>
                     <T role={score !== undefined ? scoreRole(score) : 'muted'}>{padStart(score !== undefined ? score.toFixed(2) : '-', 5)}</T>
-                    <T role="muted">{` ${padStart(fmtCost(r.cost_usd), 8)} t${r.turns} ${fmtDuration((r.ended_at ?? 0) - (r.started_at ?? 0))} ${r.stop_reason ?? ''}`}</T>
+                    <T role="muted">{` ${padStart(fmtCost(r.cost_usd), 8)} ${padStart(`t${r.turns}`, 5)} ${padStart(fmtDuration((r.ended_at ?? 0) - (r.started_at ?? 0)), 8)} ${r.stop_reason ?? ''}`}</T>
                   </Text>
                 </Box>
               );
             })}
-        {rowsOf === 0 && <Text><T role="muted">{table === 'active' ? '  nothing running' : '  nothing finished yet'}</T></Text>}
+        {rowsOf === 0 && <Text><T role="muted">{table === 'active' ? (alive ? '  nothing running' : '  no process runs this batch') : filter !== 'all' ? `  no ${filter} rollout (f changes the filter)` : '  nothing finished yet'}</T></Text>}
       </Box>
     </Box>
   );

@@ -29,6 +29,9 @@ export function BatchRoute({ screen }: { screen: Extract<Screen, { kind: 'batch'
       active={w.active}
       onOpen={(id) => void actions.openRollout(id, dir)}
       onBack={() => dispatch({ type: 'pop' })}
+      onInstances={() => void sessions.openSession(dir).then(() => dispatch({ type: 'push', screen: { kind: 'picker', sessionDir: dir } }))}
+      onBestOfN={(instanceId) => dispatch({ type: 'push', screen: { kind: 'bestofn', sessionDir: dir, instanceId } })}
+      onResume={() => actions.resume(dir)}
     />
   );
 }

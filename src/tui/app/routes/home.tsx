@@ -27,6 +27,7 @@ export function HomeRoute({ screen }: { screen: Extract<Screen, { kind: 'home' }
       onCompare={(a, b) => void Promise.all([sessions.openSession(a), sessions.openSession(b)]).then(() => dispatch({ type: 'push', screen: { kind: 'compare', a, b } }))}
       onDashboard={() => (batches.own ? dispatch({ type: 'push', screen: { kind: 'batch' } }) : actions.say('no batch was started in this workbench: open a session to see its dashboard'))}
       onSay={actions.say}
+      onResume={(dir) => actions.resume(dir)}
       onBack={actions.requestQuit}
     />
   );
