@@ -94,6 +94,21 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutOutcom
       if (wallTimer) clearTimeout(wallTimer);
     }
     if (agentAbort.signal.reason instanceof WallClockExceeded && result.reason === 'interrupted') result = { ...result, reason: 'wall_clock' };
+    // The patch that gets verified is the container's state. If it cannot be read (the engine stopped answering, the
+    // container vanished), the rollout has no result: an infrastructure failure, never an empty patch graded.
+    let final: { patch: string; files: string[] };
+    try {
+      final = await extractPatch(runtime, task.base_commit, REPO_DIR);
+    } catch (e) {
+      if (opts.signal?.aborted) return ended('interrupted', { result });
+      return ended('infra_error', { result, error: `could not read the final patch: ${errText(e)}` });
+    }
+    if (final.patch !== result.patch) {
+      // The agent's last diff failed (its patch is stale): the container's state is the candidate, as SWE-Gym takes it.
+      emitter.emit({ type: 'log', level: 'warn', message: "the agent's patch differed from the container's final state; the container's is verified" });
+      emitter.emit({ type: 'patch_updated', patch: final.patch, files: final.files });
+      result = { ...result, patch: final.patch };
+    }
   } finally {
     opts.signal?.removeEventListener('abort', onOuterAbort);
     if (runtime) await runtime.stop().catch(() => undefined);

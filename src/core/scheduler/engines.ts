@@ -132,6 +132,7 @@ export function makeEngines(specs: EngineSpec[], sessionId: string): Array<Engin
   // One DockerProvider per engine; containers carry the session's unique id (not its name) as their session label.
   return specs.map((s) => {
     const docker = new Dockerode(dockerOptionsFor(s.host));
-    return { name: s.name, docker, provider: new DockerProvider({ docker, sessionId }) };
+    const ping = () => docker.ping().then(() => true, () => false);
+    return { name: s.name, docker, provider: new DockerProvider({ docker, sessionId }), ping };
   });
 }

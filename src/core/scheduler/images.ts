@@ -1,5 +1,6 @@
 import type { TaskRecord } from '../dataset/schema.js';
 import { Semaphore } from './semaphore.js';
+import { isEngineUnreachable } from '../runtime/engine-errors.js';
 
 export interface ImageInfo {
   image: string;
@@ -25,7 +26,8 @@ export class NoImageError extends Error {
 
 export function isNoImageError(e: unknown): boolean {
   const n = (e as { name?: string } | undefined)?.name;
-  return n === 'ImageError' || n === 'NoImageError';
+  // An image step that failed because the engine stopped answering is an outage, not a missing image.
+  return (n === 'ImageError' || n === 'NoImageError') && !isEngineUnreachable(e);
 }
 
 interface Entry {

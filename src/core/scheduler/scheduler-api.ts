@@ -21,6 +21,8 @@ export interface Engine {
   provider: RuntimeProvider;
   /** Images live per engine: each engine prepares its own (default: the scheduler's `images`). */
   images?: ImagePrefetcher;
+  /** Does the engine answer now? With it, an infrastructure failure during an outage waits for the engine. */
+  ping?: () => Promise<boolean>;
 }
 
 export interface RunnerContext {
@@ -73,6 +75,8 @@ export interface SchedulerOptions {
   /** Containers found and removed before the run (shown in snapshots). */
   containersSwept?: number;
   log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** How long to wait for an engine that stopped answering (default 15 minutes). */
+  engineWaitMs?: number;
 }
 
 export interface SchedulerResult {

@@ -32,6 +32,9 @@ interface Active {
 }
 
 /** Errors that mean the LLM endpoint (not the agent) failed: the rollout says nothing about the agent. */
+/** How long a worker waits for an engine that stopped answering before giving the rollout up to `resume`. */
+const ENGINE_WAIT_MS = 15 * 60_000;
+
 const ENDPOINT_DOWN = /(ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|socket hang up|fetch failed|Connection error|Request timed out|status (5\d\d|429)|\b(502|503|504)\b)/i;
 
 /**
@@ -358,6 +361,11 @@ export class Scheduler implements SchedulerControl {
         }
       }
       outcome = await this.runWithAbandon(a, engine, image);
+      if (outcome.status === 'infra_error' && engine.ping && !this.stopMode && !(await engine.ping())) {
+        // The engine itself is down: this attempt says nothing about the rollout. Wait for the engine, then run the
+        // pair again without spending one of its infrastructure retries (resume picks it up if we stop first).
+        if (await this.waitForEngine(engine)) outcome = { ...outcome, engine_outage: true } as RunnerOutcome;
+      }
       this.settle(a, outcome);
     } finally {
       if (timeout) clearTimeout(timeout);
@@ -437,9 +445,31 @@ export class Scheduler implements SchedulerControl {
     return { ...out, status: (a.log.summary.status as RunnerOutcome['status']) ?? out.status };
   }
 
+  /** Polls the engine until it answers, the batch stops, or ENGINE_WAIT_MS pass; true when it answers. */
+  private async waitForEngine(engine: Engine): Promise<boolean> {
+    if (!engine.ping) return true;
+    this.log('warn', `engine ${engine.name} does not answer: waiting for it (nothing is recorded as a result meanwhile)`);
+    const deadline = Date.now() + (this.opts.engineWaitMs ?? ENGINE_WAIT_MS);
+    while (Date.now() < deadline && !this.stopMode) {
+      if (await engine.ping()) {
+        this.log('info', `engine ${engine.name} answers again`);
+        return true;
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    return false;
+  }
+
   private settle(a: Active, outcome: RunnerOutcome): void {
     this.outcomes.set(`${a.item.instance_id}#${a.item.sample}`, { ...outcome, rollout_id: a.id });
     const { item } = a;
+    if (outcome.status === 'infra_error' && (outcome as { engine_outage?: boolean }).engine_outage && !this.stopMode) {
+      this.infraFailures++;
+      this.retries++;
+      this.queue.unshift({ ...item, attempt: item.attempt + 1, not_before: 0 });
+      this.log('warn', `${a.id}: the engine was unreachable (${outcome.error ?? 'unknown'}); running it again`);
+      return;
+    }
     if (a.killed === 'retry') {
       this.retries++;
       this.queue.unshift({ ...item, attempt: item.attempt + 1, not_before: 0 });
