@@ -225,37 +225,3 @@ export async function repoDir(
   }
   return { gitDir: join(tmp, 'repo.git'), cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
-
-/**
- * A bundle of `repo` at `commit` from `source` (see REPO_SOURCE_LAYOUTS), or, when no source is given and the
- * network is allowed, from a clone of GitHub made on the host.
- */
-export async function repoBundle(
-  repo: string,
-  opts: { source?: string; offline?: boolean; instanceId?: string; commit: string },
-): Promise<RepoBundle> {
-  if (opts.source) {
-    const { gitDir } = await findRepoByCommit(opts.source, repo, opts.commit, opts.instanceId);
-    return bundleOfCommit(gitDir, opts.commit, repo, opts.instanceId);
-  }
-  if (opts.offline ?? true) {
-    throw new ImageError(
-      `no image for this instance and no repository source to build one offline: pass --repo-source PATH (${REPO_SOURCE_LAYOUTS[0]}, ${REPO_SOURCE_LAYOUTS[1]}, or ${REPO_SOURCE_LAYOUTS[2]}) holding ${repo} at commit ${opts.commit}`,
-      opts.instanceId,
-    );
-  }
-  const tmp = mkdtempSync(join(tmpdir(), 'swegym-clone-'));
-  try {
-    await run('git', ['clone', '--bare', '--quiet', `https://github.com/${repo}.git`, join(tmp, 'repo.git')], { timeout: 30 * 60_000 });
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw new ImageError(`cloning https://github.com/${repo} failed (${(e as Error).message.trim()}); pass --repo-source PATH to build offline`, opts.instanceId);
-  }
-  try {
-    const b = await bundleOfCommit(join(tmp, 'repo.git'), opts.commit, repo, opts.instanceId);
-    return { path: b.path, cleanup: () => (b.cleanup(), rmSync(tmp, { recursive: true, force: true })) };
-  } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    throw e;
-  }
-}
