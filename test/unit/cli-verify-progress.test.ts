@@ -44,7 +44,7 @@ test('image options reach verify, validate and run from the command line, and ar
     assert.equal(o.repoSource, '/mirror', cmd);
   }
   assert.deepEqual(checkImageOptions({ imageTemplate: 'myreg/', imageNaming: 'swegym' }), { template: 'myreg/', naming: 'swegym' });
-  assert.throws(() => checkImageOptions({ imageNaming: 'dockerhub' }), /--image-naming must be swegym or swebench/);
+  assert.throws(() => checkImageOptions({ imageNaming: 'dockerhub' }), /--image-naming must be swegym, swebench or none/);
   assert.throws(() => checkImageOptions({ imageTemplate: 'r/{nope}' }), /unknown placeholder \{nope\}/);
 });
 
