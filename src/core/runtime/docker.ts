@@ -5,6 +5,7 @@ import { Writable } from 'node:stream';
 import Dockerode from 'dockerode';
 import { SWEGYM_LABEL, type ExecOptions, type ExecResult, type Runtime, type RuntimeProvider, type StartOptions } from './types.js';
 import { ShellSession } from './shell-session.js';
+import { dockerExecTarget } from './exec-channel.js';
 import { packFile, listEntries } from './tar.js';
 import { trackLive, untrackLive } from './live-containers.js';
 import { ownStartTime } from '../util/process.js';
@@ -78,7 +79,7 @@ export class DockerProvider implements RuntimeProvider {
     trackLive(container);
     try {
       await container.start();
-      const session = await ShellSession.open(container, this.opts.onDiagnostic);
+      const session = await ShellSession.open(dockerExecTarget(container), this.opts.onDiagnostic);
       return new DockerRuntime(container, opts.image, session);
     } catch (e) {
       await container.remove({ force: true }).catch(() => undefined);

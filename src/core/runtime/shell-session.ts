@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { StringDecoder } from 'node:string_decoder';
-import { Writable, type Duplex } from 'node:stream';
-import type Dockerode from 'dockerode';
+import type { ExecChannel, ExecTarget } from './exec-channel.js';
 import type { ExecOptions, ExecResult } from './types.js';
 import { driverScript, KILL_CHILDREN_SCRIPT, mayChangeState, runLine } from './shell-driver.js';
 import { OutputCap } from './output-cap.js';
@@ -26,12 +25,12 @@ interface Running {
 }
 
 /**
- * One attached `docker exec -i bash` per container, speaking the protocol in shell-driver.ts.
+ * One attached `bash` per sandbox (an ExecChannel of any engine: a Docker exec today), speaking the protocol in shell-driver.ts.
  * Commands run one at a time (calls queue up). If the bash process dies, the next command starts a new one,
  * which restores the last saved cwd and environment from the container.
  */
 export class ShellSession {
-  private stream?: Duplex;
+  private stream?: ExecChannel;
   private alive = false;
   private closed = false;
   private marker = '';
@@ -46,12 +45,12 @@ export class ShellSession {
   private killing?: Promise<void>;
 
   private constructor(
-    private readonly container: Dockerode.Container,
+    private readonly target: ExecTarget,
     private readonly onDiagnostic?: (line: string) => void,
   ) {}
 
-  static async open(container: Dockerode.Container, onDiagnostic?: (line: string) => void): Promise<ShellSession> {
-    const s = new ShellSession(container, onDiagnostic);
+  static async open(target: ExecTarget, onDiagnostic?: (line: string) => void): Promise<ShellSession> {
+    const s = new ShellSession(target, onDiagnostic);
     await s.connect();
     return s;
   }
@@ -62,48 +61,31 @@ export class ShellSession {
 
   private async connect(): Promise<void> {
     this.marker = `@@SWEGYM_${randomBytes(6).toString('hex')}_`;
-    const exec = await this.container.exec({
-      Cmd: ['bash', '--noprofile', '--norc'],
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const stream = await this.target.exec(['bash', '--noprofile', '--norc'], { stdin: true });
     this.stream = stream;
     this.alive = true;
     this.stderrBuf = '';
     const outDec = new StringDecoder('utf8');
     const errDec = new StringDecoder('utf8');
-    const out = new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        if (this.stream === stream) this.onStdout(outDec.write(chunk));
-        cb();
-      },
+    stream.stdout.on('data', (chunk: Buffer) => {
+      if (this.stream === stream) this.onStdout(outDec.write(chunk));
     });
-    const err = new Writable({
-      write: (chunk: Buffer, _enc, cb) => {
-        if (this.stream === stream) this.onStderr(errDec.write(chunk));
-        cb();
-      },
+    stream.stderr.on('data', (chunk: Buffer) => {
+      if (this.stream === stream) this.onStderr(errDec.write(chunk));
     });
-    this.container.modem.demuxStream(stream, out, err);
-    const onGone = () => {
+    stream.onGone(() => {
       if (this.stream !== stream) return;
       this.alive = false;
       this.stream = undefined;
       this.readyWaiter?.reject(new Error('shell session ended before it was ready'));
       this.readyWaiter = undefined;
       this.running?.finish(-1, '\n[swegym: the shell session ended; a new one starts with the next command]');
-    };
-    stream.on('end', onGone);
-    stream.on('close', onGone);
-    stream.on('error', onGone);
+    });
 
     const ready = new Promise<void>((resolve, reject) => {
       this.readyWaiter = { buf: '', resolve, reject };
     });
-    stream.write(driverScript(this.marker));
+    stream.stdin!.write(driverScript(this.marker));
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -123,9 +105,7 @@ export class ShellSession {
 
   /** An idle session must not keep the process alive; a running command must. */
   private setRef(on: boolean): void {
-    const sock = this.stream as (Duplex & { ref?: () => void; unref?: () => void }) | undefined;
-    if (on) sock?.ref?.();
-    else sock?.unref?.();
+    this.stream?.ref(on);
   }
 
   private onStdout(text: string): void {
@@ -193,18 +173,10 @@ export class ShellSession {
   /** SIGKILL the running command's process group (its children included) from a separate exec. */
   private async killRunning(): Promise<void> {
     try {
-      const ex = await this.container.exec({
-        Cmd: ['bash', '-c', KILL_CHILDREN_SCRIPT, 'kill-children', String(this.shellPid)],
-        AttachStdout: true,
-        AttachStderr: true,
-      });
-      const s = await ex.start({});
-      s.resume();
-      await new Promise<void>((resolve) => {
-        s.on('end', resolve);
-        s.on('close', resolve);
-        s.on('error', () => resolve());
-      });
+      const ch = await this.target.exec(['bash', '-c', KILL_CHILDREN_SCRIPT, 'kill-children', String(this.shellPid)]);
+      ch.stdout.resume();
+      ch.stderr.resume();
+      await ch.exit;
     } catch (e) {
       this.onDiagnostic?.(`killing the running command failed: ${(e as Error).message}`);
     }
@@ -214,11 +186,7 @@ export class ShellSession {
     const s = this.stream;
     this.stream = undefined;
     this.alive = false;
-    try {
-      s?.destroy();
-    } catch {
-      /* already gone */
-    }
+    s?.close();
   }
 
   exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -298,7 +266,7 @@ export class ShellSession {
       if (!s) r.finish(-1, '\n[swegym: the shell session is not running]');
       else {
         this.setRef(true);
-        s.write(line);
+        s.stdin!.write(line);
       }
     });
     clearTimeout(timer);
