@@ -180,6 +180,8 @@ test('leaving while a batch runs asks: stop it or keep it running headless', asy
   await press(r, '\x02');
   await waitFrame(r, (p) => p.includes('Run 2 instance(s) with'));
   await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('options (as swegym batch)'));
+  await press(r, KEYS.enter);
   let f = await waitFrame(r, (p) => p.includes('batch batch-1'));
   assert.match(stripAnsi(f), /4\/10 done/);
   await press(r, 'q');

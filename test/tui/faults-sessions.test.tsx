@@ -183,3 +183,38 @@ for (const size of SIZES) {
     assert.deepEqual(exits, []);
   });
 }
+
+for (const size of SIZES) {
+  test(`fault 9: a workbench batch takes the CLI's options (samples, temperatures, concurrency, budget, seed) (${size.columns}x${size.rows})`, async () => {
+    const backend = new ScriptedBackend();
+    const r = render(<App backend={backend} theme={theme} bindings={defaultBindings()} size={size} sessionsPollMs={0} />);
+    await waitFrame(r, (p) => p.includes('New run'));
+    await press(r, 'b');
+    await waitFrame(r, (p) => p.includes('mark instances'));
+    await press(r, ' ', ' ');
+    await waitFrame(r, (p) => p.includes('2 marked'));
+    await press(r, '\x02');
+    await waitFrame(r, (p) => p.includes('Run 2 instance(s) with'));
+    await press(r, KEYS.enter);
+    await waitFrame(r, (p) => p.includes('options (as swegym batch)'));
+    await press(r, KEYS.backspace, '4', KEYS.down, KEYS.backspace, '0', ',', '0', '.', '7', KEYS.down, KEYS.down, '1', KEYS.down, KEYS.backspace, '7');
+    await waitFrame(r, (p) => p.includes('8 rollout(s)'));
+    await press(r, KEYS.enter);
+    await helpers.until(() => backend.batches.length === 1, 'the batch');
+    assert.deepEqual(backend.batches[0]!.opts, { samples: 4, temperatures: [0, 0.7], concurrency: 2, seed: 7, budgetUsd: 1 });
+  });
+
+  test(`fault 9: Home shows the configured model and endpoint (${size.columns}x${size.rows})`, async () => {
+    const base = mkdtempSync(join(tmpdir(), 'swegym-home-model-'));
+    try {
+      const backend = new CoreBackend({ dataset: 'samples', sessionsDir: base, env: { OPENAI_API_KEY: 'sk-test' }, model: 'gpt-4o-mini', baseUrl: 'http://127.0.0.1:9/v1' });
+      const r = render(<App backend={backend} theme={theme} bindings={defaultBindings()} size={size} sessionsPollMs={0} />);
+      const f = stripAnsi(await waitFrame(r, (p) => p.includes('New run')));
+      assert.match(f, /model gpt-4o-mini at http:\/\/127\.0\.0\.1:9\/v1/);
+      assert.ok(!f.includes('sk-test'));
+    } finally {
+      cleanup();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+}

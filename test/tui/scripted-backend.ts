@@ -2,7 +2,7 @@ import type { RolloutEvent } from '../../src/core/events.js';
 import type { RolloutSummary, SessionReader } from '../../src/core/session/types.js';
 import type { SessionManifest } from '../../src/core/session/manifest.js';
 import type { SchedulerControl, SchedulerSnapshot } from '../../src/core/scheduler/types.js';
-import type { AgentChoice, AgentId, Backend, LiveBatch, LiveRollout, SessionListing } from '../../src/tui/backend.js';
+import type { AgentChoice, AgentId, Backend, BatchOptions, LiveBatch, LiveRollout, SessionListing } from '../../src/tui/backend.js';
 import type { TaskInfo } from '../../src/tui/panes/lines.js';
 import type { RolloutViewModel } from '../../src/tui/state/rollout-view-model.js';
 import { foldEvents } from '../../src/core/session/summary-fold.js';
@@ -130,7 +130,9 @@ export class ScriptedBackend implements Backend {
     })();
     return { rolloutId: id, sessionDir: s.dir, interrupt: () => { stop = true; this.interrupted.push(id); }, done };
   }
-  async startBatch(_tasks: TaskInfo[], _agent: AgentId): Promise<LiveBatch> {
+  batches: Array<{ instances: string[]; agent: AgentId; opts?: BatchOptions }> = [];
+  async startBatch(tasks: TaskInfo[], agent: AgentId, _onEvent?: unknown, opts?: BatchOptions): Promise<LiveBatch> {
+    this.batches.push({ instances: tasks.map((t) => t.instance_id), agent, opts });
     this.control = new RecordingControl(snapshot());
     this.session('sessions/batch-1');
     return { sessionDir: 'sessions/batch-1', control: this.control, done: new Promise(() => {}) };

@@ -260,6 +260,8 @@ test('a batch over instances without recordings does not offer replay; a finishe
   let f = await waitFrame(r, (p) => p.includes('Run 2 instance(s) with'));
   assert.match(stripAnsi(f), /replay: replays a recorded trajectory for 1 of the 2 instances/);
   await press(r, KEYS.enter);
+  await waitFrame(r, (p) => p.includes('options (as swegym batch)'));
+  await press(r, KEYS.enter);
   await waitFrame(r, (p) => p.includes('batch batch-1'));
   finish();
   await tick(30);

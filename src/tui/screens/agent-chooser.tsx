@@ -5,6 +5,7 @@ import { T } from '../components/theme-context.js';
 import { Item } from './home.js';
 import type { AgentChoice, AgentId, Backend, BatchOptions } from '../backend.js';
 import { useBoundInput } from '../components/keys-context.js';
+import { BatchOptionsForm } from './batch-options.js';
 import type { TaskInfo } from '../panes/lines.js';
 import { safe } from '../text.js';
 
@@ -34,7 +35,16 @@ export interface AgentChooserProps {
 /** Which agent runs the instance (or the batch): the available ones to pick, the others with why they are not. */
 export function AgentChooser(props: AgentChooserProps): React.JSX.Element {
   const { choices } = props;
-  useBoundInput('agent', (action) => action === 'global.back' && props.onBack?.(), props.active);
+  /** A batch: the agent first, then the batch's options. */
+  const [agent, setAgent] = React.useState<AgentId>();
+  useBoundInput('agent', (action) => action === 'global.back' && props.onBack?.(), props.active && !agent);
+  if (props.batch && agent) {
+    return (
+      <Box flexDirection="column" width={props.width} height={props.height}>
+        <BatchOptionsForm instances={props.batch.length} agent={agent} width={props.width} active={props.active} onStart={(opts) => props.onChoose(agent, opts)} onBack={() => setAgent(undefined)} />
+      </Box>
+    );
+  }
   return (
     <Box flexDirection="column" width={props.width} height={props.height}>
       <Text wrap="truncate-end"><T role="header">{props.batch ? `Run ${props.batch.length} instance(s) with` : `Run ${safe(props.task.instance_id)} with`}</T></Text>
@@ -42,7 +52,7 @@ export function AgentChooser(props: AgentChooserProps): React.JSX.Element {
         items={choices.filter((c) => c.available).map((c) => ({ key: c.id, label: `${c.label}${c.note ? ` — ${c.note}` : ''}`, value: c.id }))}
         isFocused={props.active}
         itemComponent={Item}
-        onSelect={(item) => props.onChoose(item.value)}
+        onSelect={(item) => (props.batch ? setAgent(item.value) : props.onChoose(item.value))}
       />
       {choices.filter((c) => !c.available).map((c) => (
         <Text key={c.id} wrap="truncate-end"><T role="muted">{`  ${c.label}: ${c.note ?? 'unavailable'}`}</T></Text>

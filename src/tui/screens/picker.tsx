@@ -178,7 +178,8 @@ export function Picker(props: PickerProps): React.JSX.Element {
       <Box height={1}>
         <Text wrap="truncate-end">
           <T role="header">{props.title}</T>
-          <T role="muted">{`  ${position}${filtered.length !== tasks.length ? ` (of ${tasks.length})` : ''} instances${marked.size ? ` · ${marked.size} marked (^B starts the batch)` : ''}`}</T>
+          {marked.size > 0 && <T role="title">{`  ${marked.size} marked (^B batch)`}</T>}
+          <T role="muted">{`  ${position}${filtered.length !== tasks.length ? ` (of ${tasks.length})` : ''} instances`}</T>
         </Text>
       </Box>
       <Box height={1}>
