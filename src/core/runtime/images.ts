@@ -12,7 +12,7 @@ import { ensureRepoLayer, extraPack, INSTANCE_CHECKOUT_SCRIPT, LIGHT_STRIP_SCRIP
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 import { BuildLog, defaultBuildLogDir } from './build-log.js';
-import { keyedTag, keyLabels, instanceKey, LABELS, shortHash, staleReasons, type KeyInputs } from './image-key.js';
+import { keyedTag, keyLabels, instanceKey, LABELS, RECIPE_VERSION, shortHash, staleReasons, type KeyInputs } from './image-key.js';
 import { describeOfflineGaps, offlineGaps } from './offline-gaps.js';
 import { pullPolicy, tryPull } from './pull.js';
 
@@ -152,6 +152,7 @@ export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts:
       throw e;
     }
     await pointLatestAt(docker, keyed, local);
+    await removeOlderRecipes(docker, task.instance_id).catch(() => undefined);
     // An image left without any name by this build (the one --rebuild replaced under the same key, or an old build
     // without a content key that only :latest named) is removed, unless a container still uses it.
     for (const old of [replaced, current]) {
@@ -163,6 +164,27 @@ export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts:
     if (!opts.progress) say(`[swegym] built ${keyed}`);
     return result(keyed, 'built', partial);
   });
+}
+
+/**
+ * Builds of this instance by an older build recipe can never be reused (their key includes the recipe version):
+ * removed when no container uses them, so upgrading swegym does not leave a copy of every image behind.
+ */
+async function removeOlderRecipes(docker: Dockerode, instanceId: string): Promise<void> {
+  // Housekeeping: never a reason to fail the build that just succeeded.
+  const imgs = await docker.listImages({ filters: { label: [`${LABELS.instance}=${instanceId}`] } }).catch(() => []);
+  for (const img of imgs) {
+    const recipe = img.Labels?.[LABELS.recipe];
+    if (!img.Labels?.[LABELS.layerHash] || recipe === String(RECIPE_VERSION)) continue;
+    for (const t of img.RepoTags ?? []) {
+      if (t === '<none>:<none>' || t.endsWith(':latest')) continue;
+      try {
+        await imageHandle(docker, t).remove();
+      } catch {
+        /* in use by a container, or already gone */
+      }
+    }
+  }
 }
 
 /** `<name>:latest` follows the newest build, so tools that know only the plain name find it. */
@@ -312,10 +334,6 @@ async function buildInstanceImage(
       {
         name: 'checkout at the base commit',
         script: [
-          'git config --global --add safe.directory /testbed',
-          'git config --global user.email swegym@localhost',
-          'git config --global user.name swegym',
-          'git config --global advice.detachedHead false',
           `bash /tmp/swegym-src/checkout.sh ${shq(base)} ${shq(layer.branch)} ${extra ? '/tmp/swegym-src/extra.pack' : "''"}`,
           // Directories world-writable (tests run as another user may write there); file modes stay as git has them
           // (a chmod would show in `git diff`), and the packs are left alone (touching them would copy them up).
@@ -324,12 +342,12 @@ async function buildInstanceImage(
           `ln -sfn /testbed ${shq(workspaceLink)}`,
         ].join('\n'),
       },
-      ...setupSteps(spec, offline, opts.say),
-      {
-        name: 'final history strip and cleanup',
-        script: `bash /tmp/swegym-src/light-strip.sh /testbed ${shq(base)}\nrm -rf /tmp/swegym-src\ncd /testbed && git status --short | head -n 20`,
-      },
     ];
+    const setup = setupSteps(spec, offline, opts.say);
+    const finish = `bash /tmp/swegym-src/light-strip.sh /testbed ${shq(base)}\nrm -rf /tmp/swegym-src\ncd /testbed && git status --short | head -n 20`;
+    // Nothing to install: the final strip runs in the checkout's step (one exec fewer).
+    if (setup.length === 0) steps[0]!.script += `\n${finish}`;
+    else steps.push(...setup, { name: 'final history strip and cleanup', script: finish });
     await buildLayer({
       docker: opts.docker,
       from: layer.image,

@@ -29,11 +29,16 @@ const run = promisify(execFile);
 
 /** Boundaries every this many first-parent commits (more when the history is long: at most ~256 packs). */
 export const CHUNK_COMMITS = 64;
-export const REPO_LAYER_RECIPE = 2;
+export const REPO_LAYER_RECIPE = 3;
 
 /** Builds /testbed/.git from a bundle of one branch. $1 bundle, $2 branch, $3 K. */
 export const REPO_LAYER_SCRIPT = `set -euo pipefail
 bundle=$1; branch=$2; K=$3
+# The same git identity and settings every instance has (set once here, not copied into each instance layer).
+git config --global --add safe.directory /testbed
+git config --global user.email swegym@localhost
+git config --global user.name swegym
+git config --global advice.detachedHead false
 rm -rf /testbed && mkdir -p /testbed && cd /testbed
 git init -q .
 git symbolic-ref HEAD "refs/heads/$branch"
