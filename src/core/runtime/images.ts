@@ -3,7 +3,7 @@ import type { TaskRecord } from '../dataset/schema.js';
 import type { EnvSpec } from './env-spec.js';
 import { ImageError } from './image-error.js';
 import { instanceImageCandidates, localInstanceImageName, type ImageNaming } from './image-names.js';
-import { ensureBaseImage } from './base-image.js';
+import { baseImageTag, ensureBaseImage } from './base-image.js';
 import { buildLayer, EngineUnreachableError, imageExists, inspectImage, splitTag, type BuildStep } from './build-container.js';
 import { withFileLock } from './file-lock.js';
 import { imageHandle } from './docker-ref.js';
@@ -12,7 +12,8 @@ import { ensureRepoLayer, extraPack, INSTANCE_CHECKOUT_SCRIPT, LIGHT_STRIP_SCRIP
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
 import { silentProgress, type Progress } from '../util/progress.js';
 import { BuildLog, defaultBuildLogDir } from './build-log.js';
-import { keyedTag, keyLabels, instanceKey, LABELS, RECIPE_VERSION, shortHash, staleReasons, type KeyInputs } from './image-key.js';
+import { buildSpec, keyedTag, keyLabels, instanceKey, LABELS, RECIPE_VERSION, shortHash, staleReasons, type KeyInputs } from './image-key.js';
+import { canonicalJson } from './spec-registry.js';
 import { describeOfflineGaps, offlineGaps } from './offline-gaps.js';
 import { pullPolicy, tryPull } from './pull.js';
 
@@ -119,6 +120,13 @@ export async function ensureInstanceImage(task: TaskRecord, spec: EnvSpec, opts:
   }
   const partial = gaps.length > 0;
   const progress = opts.progress ?? silentProgress;
+  // An engine without the base image cannot rebuild the layer ids an image recorded (a debootstrap is never
+  // byte-identical), so a build copied or pulled from another engine is judged by the inputs that do not depend on
+  // the engine: recipe, spec build keys, repository, commit, offline and partial mode.
+  if (!opts.rebuild && !(await imageExists(docker, baseImageTag(spec.base_packages)))) {
+    const portable = await findPortableBuild(docker, task, spec, offline, partial);
+    if (portable) return result(portable, 'local', partial);
+  }
   let env: { image: string; id: string; baseId: string };
   try {
     // --rebuild redoes the instance layer only: a new env layer would make every other instance on it stale too.
@@ -185,6 +193,28 @@ async function removeOlderRecipes(docker: Dockerode, instanceId: string): Promis
       }
     }
   }
+}
+
+/** A swegym build of this instance whose engine-independent key inputs equal these (newest first), or undefined. */
+async function findPortableBuild(docker: Dockerode, task: TaskRecord, spec: EnvSpec, offline: boolean, partial: boolean): Promise<string | undefined> {
+  const images = (await docker.listImages({ filters: { label: [`${LABELS.instance}=${task.instance_id}`, `${LABELS.kind}=instance`] } })) as Array<{
+    RepoTags?: string[] | null;
+    Labels?: Record<string, string> | null;
+    Created: number;
+  }>;
+  const want: Record<string, string> = {
+    [LABELS.recipe]: String(RECIPE_VERSION),
+    [LABELS.buildSpec]: canonicalJson(buildSpec(spec)),
+    [LABELS.repo]: task.repo,
+    [LABELS.commit]: task.base_commit,
+    [LABELS.offline]: offline ? '1' : '0',
+    [LABELS.envPartial]: partial ? '1' : '0',
+  };
+  const match = images
+    .filter((i) => Object.entries(want).every(([k, v]) => i.Labels?.[k] === v))
+    .sort((a, b) => b.Created - a.Created)
+    .flatMap((i) => (i.RepoTags ?? []).filter((t) => t.includes(':sg-')));
+  return match[0];
 }
 
 /** `<name>:latest` follows the newest build, so tools that know only the plain name find it. */
