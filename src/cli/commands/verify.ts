@@ -2,10 +2,13 @@ import { LiveLines } from '../shared/live-lines.js';
 import { bar, cliProgress } from '../shared/progress-view.js';
 import { sanitize, type Progress as ProgressSink } from '../../core/util/index.js';
 import { join } from 'node:path';
-import { loadTasks, sampleRepoSource, type TaskRecord } from '../../core/dataset/index.js';
+import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
 import { DockerProvider, installCleanupHandlers, ensureInstanceImage, offlinePreflight, applyImageTemplate, loadSpecRegistry, sweepLeftovers, type ImageNaming, type SpecRegistry } from '../../core/runtime/index.js';
 import type Dockerode from 'dockerode';
-import { loadPredictions, ProfileName, runEvaluation, defaultProfileFor, getProfile, runSummaryFileName, type Verdict } from '../../core/harness/index.js';
+import { imageOptionsFor, namingFor } from '../../core/rollout/index.js';
+/** Official image names by dataset (the rollout pipeline's rule), for the tests and commands that import it from here. */
+export { namingFor };
+import { loadPredictions, ProfileName, runEvaluation, getProfile, runSummaryFileName, type Verdict } from '../../core/harness/index.js';
 
 /** The image options verify, validate and run share (`--image-template`, `--image-naming`, `--no-pull`). */
 export interface ImageCliOptions {
@@ -27,10 +30,6 @@ export function checkImageOptions(o: ImageCliOptions): { template?: string; nami
   return { template: o.imageTemplate, naming: o.imageNaming as ImageNaming | undefined };
 }
 
-/** Official image names by dataset, like the profile: SWE-bench records look for SWE-bench's, the rest for SWE-Gym's. */
-export function namingFor(task: TaskRecord): ImageNaming {
-  return defaultProfileFor(task) === 'swebench' ? 'swebench' : 'swegym';
-}
 
 export interface VerifyCommandOptions extends ImageCliOptions {
   dataset: string;
@@ -87,12 +86,8 @@ export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptio
   const specFor = (t: TaskRecord) => registry.lookup(t.repo, t.version);
   const imageInfoFor = async (t: TaskRecord) =>
     ensureInstanceImage(t, specFor(t), {
-      repoSource: opts.repoSource ?? sampleRepoSource(t.repo),
-      offline: opts.offline ?? true,
-      pull: !opts.noPull && !opts.offline,
-      template,
-      naming: naming ?? namingFor(t),
-      onLog: (l) => opts.log(l),
+      // The rollout pipeline's image resolution (pull unless offline / --no-pull, naming by dataset, repo source).
+      ...imageOptionsFor(t, { agent: 'verify', offline: opts.offline, ...(opts.noPull ? { pull_images: false } : {}), image_template: template, image_naming: naming, repo_source: opts.repoSource }, { onLog: (l) => opts.log(l) }),
       rebuild: opts.rebuild,
       allowPartialEnv: opts.allowPartialEnv,
       ...(opts.dataset ? { dataset: opts.dataset } : {}),
