@@ -17,13 +17,15 @@ function arg(name: string, dflt: string): string {
 
 const CAP = 64 * 1024 * 1024; // MAX_OUTPUT_CHARS of src/core/harness/verify.ts
 
+/** The baseline as the review ran it: `docker run ... | wc -c` (the output counted by a shell pipe, not by this process). */
 async function plainRun(image: string, cmd: string): Promise<{ ms: number; bytes: number }> {
   const t0 = performance.now();
-  const p = spawn('docker', ['run', '--rm', '--network', 'none', image, 'bash', '-c', cmd], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let bytes = 0;
-  p.stdout.on('data', (c: Buffer) => (bytes += c.length));
+  const q = (x: string) => `'${x.replace(/'/g, `'\\''`)}'`;
+  const p = spawn('bash', ['-c', `docker run --rm --network none ${q(image)} bash -c ${q(cmd)} | wc -c`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (c: Buffer) => (out += c.toString()));
   await new Promise((r) => p.on('close', r));
-  return { ms: performance.now() - t0, bytes };
+  return { ms: performance.now() - t0, bytes: Number(out.trim()) };
 }
 
 async function main(): Promise<void> {
