@@ -13,7 +13,7 @@ import { canonicalJson } from './spec-registry.js';
  */
 
 /** Bump when the instance build recipe changes what an image holds (steps, strip script, layout). */
-export const RECIPE_VERSION = 8;
+export const RECIPE_VERSION = 9;
 
 /** Spec keys that decide the contents of the base, env or instance layer (the others are read at eval time). */
 export const BUILD_KEYS = [

@@ -27,9 +27,12 @@ const run = promisify(execFile);
  * instance no bytes. Without this, the history strip's `repack -a` rewrote the whole history into every instance.
  */
 
-/** Boundaries every this many first-parent commits (more when the history is long: at most ~256 packs). */
+/**
+ * Boundaries every ceil(n/256) first-parent commits (a short history gets one per commit), and at least every this
+ * many: the pack an instance writes then holds at most this many commits' worth of objects.
+ */
 export const CHUNK_COMMITS = 64;
-export const REPO_LAYER_RECIPE = 3;
+export const REPO_LAYER_RECIPE = 4;
 
 /** Builds /testbed/.git from a bundle of one branch. $1 bundle, $2 branch, $3 K. */
 export const REPO_LAYER_SCRIPT = `set -euo pipefail
@@ -48,8 +51,10 @@ tip=$(git rev-parse --verify "refs/heads/$branch^{commit}")
 gd=.git
 mapfile -t chain < <(git rev-list --first-parent --reverse "$tip")
 n=\${#chain[@]}
-k=$K
-if [ $(( (n + 255) / 256 )) -gt "$k" ]; then k=$(( (n + 255) / 256 )); fi
+# A boundary every ceil(n/256) first-parent commits (about 256 packs), but at least every K commits.
+k=$(( (n + 255) / 256 ))
+if [ "$k" -gt "$K" ]; then k=$K; fi
+if [ "$k" -lt 1 ]; then k=1; fi
 old=$(ls $gd/objects/pack/pack-*.pack 2>/dev/null || true)
 : > $gd/swegym-chunks
 prev=""
@@ -96,7 +101,8 @@ done
 keep=("\${hs[@]:0:$lo}")
 if [ "$lo" -gt 0 ]; then last=\${cs[$((lo - 1))]}; new=$(printf '%s\\n^%s\\n' "$base" "$last" | git pack-objects --revs -q $gd/objects/pack/pack)
 else new=$(printf '%s\\n' "$base" | git pack-objects --revs -q $gd/objects/pack/pack); fi
-keep+=("$new")
+# Nothing beyond the kept packs (base is a boundary): no pack of its own.
+if [ -n "$(git show-index < $gd/objects/pack/pack-$new.idx | head -n 1)" ]; then keep+=("$new"); fi
 for p in $gd/objects/pack/pack-*.pack; do
   h=\${p##*/pack-}; h=\${h%.pack}; k=0
   for x in "\${keep[@]}"; do if [ "$h" = "$x" ]; then k=1; fi; done
