@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { auc, bestAtKExact, exactCurves, passAtKUnbiased, swegymTrialsCurve, type Scored } from '../../src/core/verifier/best-of-n.js';
+import { auc, bestAtKExact, exactCurves, passAtKUnbiased, swegymTrialsCurve, type Scored } from '../../src/core/metrics/best-of-n.js';
 import { seededRandom } from '../../src/core/util/rng.js';
 
 function instance(resolved: boolean[], scores: number[]): Scored[] {

@@ -8,7 +8,7 @@ import { scoreSession } from '../../src/core/verifier/score-session.js';
 import { TestsVerifier } from '../../src/core/verifier/oracle.js';
 import { RandomVerifier } from '../../src/core/verifier/random.js';
 import { loadCandidates } from '../../src/core/verifier/candidates.js';
-import { exactCurves } from '../../src/core/verifier/best-of-n.js';
+import { exactCurves } from '../../src/core/metrics/best-of-n.js';
 import { scoreCommand, sessionSelectionReport } from '../../src/cli/commands/score.js';
 import { selectCommand } from '../../src/cli/commands/select.js';
 import { verifierByName } from '../../src/core/verifier/registry.js';

@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolveSessionDir, openSession } from '../../core/session/index.js';
 import { installCleanupHandlers } from '../../core/runtime/index.js';
-import { scoreSession, selectBest, loadCandidates, type VerifierDeps } from '../../core/verifier/index.js';
+import { scoreSession, loadCandidates, type VerifierDeps } from '../../core/verifier/index.js';
+import { selectBest } from '../../core/metrics/index.js';
 import { seededRandom, sanitize } from '../../core/util/index.js';
 import { toPredictionLines } from '../../core/export/index.js';
 import { openVerifier } from './score.js';

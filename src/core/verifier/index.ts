@@ -1,5 +1,4 @@
 /** The verifier area: scoring and selecting among candidate rollouts (llm, regression, agreement, hybrid) and reports. Everything cli and tui use from here; deeper paths are the area's own. */
-export { exactCurves, selectBest } from './best-of-n.js';
 export { loadCandidates } from './candidates.js';
 export { renderChart } from './chart.js';
 export { defaultRunnerDeps, verifierByName, type VerifierDeps } from './registry.js';

@@ -1,5 +1,5 @@
 import type { RolloutSummary } from '../session/types.js';
-import { auc, exactCurves, swegymTrialsCurve, type CurvePoint, type Scored } from './best-of-n.js';
+import { auc, exactCurves, swegymTrialsCurve, type CurvePoint, type Scored } from '../metrics/best-of-n.js';
 
 export interface SelectionReport {
   verifier: string;

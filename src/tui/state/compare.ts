@@ -1,5 +1,5 @@
 import type { RolloutSummary } from '../../core/session/index.js';
-import { exactCurves } from '../../core/verifier/index.js';
+import { exactCurves } from '../../core/metrics/index.js';
 
 /** View-side arithmetic for the compare screens: ranking, equivalence, pass@k / best@k, run matrices. */
 

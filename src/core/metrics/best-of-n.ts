@@ -1,5 +1,5 @@
 import { seededRandom, shuffled } from '../util/rng.js';
-import { passAtKUnbiased } from '../metrics/pass-at-k.js';
+import { passAtKUnbiased } from './pass-at-k.js';
 
 /** One candidate of an instance for selection metrics: its verifier score and (for measuring) the oracle verdict. */
 export interface Scored {
