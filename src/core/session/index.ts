@@ -9,5 +9,3 @@ export * from './list.js';
 export * from './jsonl.js';
 export * from './lock.js';
 export * from './winners.js';
-export * from './tasks.js';
-export * from './trajectory.js';
