@@ -10,8 +10,15 @@ import { ImageError } from '../../src/core/runtime/image-error.js';
 import { makeTinyRepo } from '../helpers/docker.js';
 
 const repo = makeTinyRepo();
-const other = makeTinyRepo();
 const root = mkdtempSync(join(tmpdir(), 'repo-source-'));
+/** Another repository (its own history: two tiny repos made in the same second would have the same commits). */
+const other = (() => {
+  const dir = join(root, 'other-src');
+  const env = { ...process.env, GIT_AUTHOR_NAME: 'o', GIT_AUTHOR_EMAIL: 'o@o', GIT_COMMITTER_NAME: 'o', GIT_COMMITTER_EMAIL: 'o@o' };
+  execFileSync('git', ['init', '-q', '-b', 'main', dir]);
+  execFileSync('git', ['-C', dir, 'commit', '-q', '--allow-empty', '-m', 'another repository'], { env });
+  return { dir, cleanup: () => undefined };
+})();
 process.env.SWEGYM_REPO_CACHE = join(root, 'cache');
 after(() => {
   repo.cleanup();
