@@ -125,6 +125,8 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     ...(images.template ? { image_template: images.template } : {}),
     ...(images.naming ? { image_naming: images.naming } : {}),
     ...(opts.repoSource ? { repo_source: resolve(opts.repoSource) } : {}),
+    ...(opts.rebuild ? { rebuild_images: true } : {}),
+    ...(opts.allowPartialEnv ? { allow_partial_env: true } : {}),
   };
   const seed = opts.seed ?? 0;
   // The profile each instance is verified with (the default depends on the dataset the instance comes from).

@@ -37,6 +37,8 @@ export function workbenchSettings(o: RolloutCliOptions): Partial<BatchSettings> 
     ...(images.template ? { image_template: images.template } : {}),
     ...(images.naming ? { image_naming: images.naming } : {}),
     ...(o.repoSource ? { repo_source: resolve(o.repoSource) } : {}),
+    ...(o.rebuild ? { rebuild_images: true } : {}),
+    ...(o.allowPartialEnv ? { allow_partial_env: true } : {}),
     ...(o.rolloutTimeout !== undefined ? { rollout_timeout_sec: o.rolloutTimeout } : {}),
     ...(o.endpointMaxInflight !== undefined ? { endpoint_max_inflight: o.endpointMaxInflight } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
