@@ -107,11 +107,13 @@ export const KEY_DEFS: KeyDef[] = [
   { id: 'bestofn.scrollDown', screen: 'bestofn', keys: ['pagedown', 'J'], description: 'Scroll both diffs down' },
   { id: 'bestofn.scrollUp', screen: 'bestofn', keys: ['pageup', 'K'], description: 'Scroll both diffs up' },
   { id: 'bestofn.open', screen: 'bestofn', keys: ['return'], description: 'Open the selected candidate' },
+  { id: 'bestofn.versus', screen: 'bestofn', keys: ['d'], description: 'Right pane: candidate a against candidate b (the lines that differ)', hint: 'a vs b' },
 
   { id: 'compare.down', screen: 'compare', keys: ['j', 'down'], description: 'Next instance' },
   { id: 'compare.up', screen: 'compare', keys: ['k', 'up'], description: 'Previous instance' },
   { id: 'compare.openA', screen: 'compare', keys: ['a', 'return'], description: "Open the left session's rollout", hint: 'open A' },
   { id: 'compare.openB', screen: 'compare', keys: ['b'], description: "Open the right session's rollout", hint: 'open B' },
+  { id: 'compare.filter', screen: 'compare', keys: ['f'], description: 'Show only the instances whose resolve rate differs', hint: 'differing' },
 ];
 
 export type Bindings = Map<string, string[]>;

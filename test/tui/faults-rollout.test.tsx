@@ -178,3 +178,53 @@ for (const size of SIZES) {
     assert.equal(rows(f).length, size.rows);
   });
 }
+
+/** Fault 10: best-of-n and run compare at 80x24 / 60x20 say what they measure and show the change, not git headers. */
+import { BestOfN } from '../../src/tui/screens/best-of-n.js';
+import { RunCompare } from '../../src/tui/screens/run-compare.js';
+import { foldEvents } from '../../src/core/session/summary-fold.js';
+import { renderChart } from '../../src/core/verifier/chart.js';
+import { GOLD_PATCH } from './scripted-rollout.js';
+
+for (const size of SIZES) {
+  test(`fault 10: best-of-n shows hunks before headers, F2P/P2P and the failing test per candidate, a vs b, session-wide curves (${size.columns}x${size.rows})`, async () => {
+    const wrong = GOLD_PATCH.replace('+    return a / b', '+    return float(a // b)');
+    const cands = [0, 1, 2].map((i) => ({ ...foldEvents(`c${i}`, stamp(`c${i}`, scriptedBodies({ steps: 1, resolved: i !== 1 }))), sample: i, resolved: i !== 1, verdict: i !== 1 ? ('resolved' as const) : ('unresolved' as const) }));
+    const r = renderWith(
+      <BestOfN instanceId="swegym-samples__durations-12" candidates={cands} loadPatch={async (id) => (id === 'c1' ? wrong : GOLD_PATCH)} testsOf={(id) => (id === 'c1' ? { f2p: '0/1', p2p: '2/2', failing: 'tests/test_ops.py::test_divide_float' } : { f2p: '1/1', p2p: '2/2' })}
+        curves={{ passAtK: [0.65, 0.93, 1], bestAtK: [0.65, 0.65, 0.65] }} width={size.columns} height={size.rows - 1} onMarkWinner={() => {}} onOpen={() => {}} onBack={() => {}} />,
+    );
+    let f = stripAnsi(await waitFrame(r, (p) => p.includes('return a / b') || p.includes('return float')));
+    assert.ok(!f.includes('diff --git'), `no git header lines in the boxes:\n${f}`);
+    assert.match(f, /▸ calc\/ops\.py \+1 −1/);
+    assert.match(f, /@@ -10,7 \+10,7 @@/);
+    assert.match(f, /0\/1 +2\/2/, 'per-candidate F2P / P2P');
+    assert.match(f, /session/, 'the curves say they are session-wide');
+    assert.match(f, /no verifier scores|ranked by critic/);
+    // a vs b: the lines that differ between the two candidates' patches.
+    await press(r, 'j', 'j', 'b', 'd');
+    f = stripAnsi(await waitFrame(r, (p) => p.includes('a vs b')));
+    assert.match(f, /< \+ +return a \/ b/);
+    assert.match(f, /> \+ +return float\(a \/\/ b\)/);
+  });
+
+  test(`fault 10: run compare counts k/n per instance and mean rates, not "any sample"; f keeps the differing rows (${size.columns}x${size.rows})`, async () => {
+    const mk = (id: string, inst: string, sample: number, resolved: boolean) => ({ ...foldEvents(id, stamp(id, scriptedBodies({ steps: 1, resolved }))), instance_id: inst, sample, resolved, verdict: resolved ? ('resolved' as const) : ('unresolved' as const) });
+    const gold = ['acme__a-1', 'acme__b-2'].map((inst, i) => mk(`g${i}`, inst, 0, true));
+    const bon = [mk('x0', 'acme__a-1', 0, true), mk('x1', 'acme__a-1', 1, false), mk('x2', 'acme__a-1', 2, true), mk('x3', 'acme__a-1', 3, false), ...[0, 1, 2, 3].map((s) => mk(`y${s}`, 'acme__b-2', s, true))];
+    const r = renderWith(<RunCompare a={{ name: 'goldrun', summaries: gold }} b={{ name: 'bon4', summaries: bon }} width={size.columns} height={size.rows - 1} onOpen={() => {}} onBack={() => {}} />);
+    let f = stripAnsi(await waitFrame(r, (p) => p.includes('compare')));
+    assert.match(f, /bon4: 6\/8 rollouts 75%/);
+    assert.match(f, /1 differ/);
+    assert.match(f, /acme__a-1 +1\/1 resolved +2\/4 resolved/);
+    await press(r, 'f');
+    f = stripAnsi(await waitFrame(r, (p) => p.includes('≠ only')));
+    assert.ok(!f.includes('acme__b-2'));
+  });
+}
+
+test('fault 10: the k axis of a pass@k chart labels every k (1 2 3 4, no gaps)', () => {
+  const c = renderChart([{ name: 'pass@k', points: [1, 2, 3, 4].map((x) => ({ x, y: x / 4 })) }], { width: 40, height: 4, yMin: 0, yMax: 1 });
+  const axis = c.lines.find((l) => /^\s+1\s/.test(l) && l.includes('4'))!;
+  assert.deepEqual(axis.trim().split(/\s+/), ['1', '2', '3', '4']);
+});

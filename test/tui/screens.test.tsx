@@ -198,9 +198,9 @@ test('run compare: instance x session matrix, differing instances first, drill-d
   const r = renderWith(<RunCompare a={{ name: 'model-a', summaries: a }} b={{ name: 'model-b', summaries: b }} width={80} height={8} onOpen={(s, id) => opened.push(`${s}:${id}`)} onBack={() => {}} />);
   const f = await waitFrame(r, (p) => p.includes('i-1'));
   const plain = stripAnsi(f);
-  assert.match(plain, /A model-a \(2\/2\) {2}vs {2}B model-b \(1\/2\) · 1 differ/);
+  assert.match(plain, /A model-a: 2\/2 rollouts 100%[^]*B model-b: 1\/2 rollouts 50% · any 1\/2 · 1 differ/);
   assert.ok(plain.indexOf('≠ i-2') < plain.indexOf('  i-1'), 'differing first');
-  assert.ok(sgrBefore(f, 'unresolved').includes('31'));
+  assert.ok(sgrBefore(f, '0/1 unresolved').includes('31'));
   await press(r, KEYS.enter, 'b', KEYS.down, 'a');
   assert.deepEqual(opened, ['a:a2', 'b:b2', 'a:a1']);
 });

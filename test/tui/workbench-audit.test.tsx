@@ -168,7 +168,7 @@ test('best-of-n: curves as a coloured braille chart when there is room, bars whe
     <BestOfN instanceId="acme__calc-1" candidates={[sum('a', 0, 0.9), sum('b', 1, 0.5)]} loadPatch={async () => long} curves={{ passAtK: [0.5, 1], bestAtK: [0.5, 1] }} width={70} height={height} onMarkWinner={() => {}} onOpen={() => {}} onBack={() => {}} />
   );
   const short = renderWith(el(22));
-  let g = await waitFrame(short, (p) => p.includes('diff --git'));
+  let g = await waitFrame(short, (p) => p.includes('▸ calc/ops.py'));
   assert.match(stripAnsi(g), /1 +█+·* 0\.50 /, 'bars when the screen is short');
   assert.ok(!stripAnsi(g).includes('line 29'));
   for (let i = 0; i < 12; i++) await press(short, 'J');
@@ -206,7 +206,7 @@ test('run compare at 80 columns: both cells fit the row', async () => {
   );
   const f = stripAnsi(await waitFrame(r, (p) => p.includes('durations-12')));
   const row = f.split('\n').find((l) => l.includes('durations-12'))!;
-  assert.match(row, /resolved 0\.55 +unresolved 0\.55/);
+  assert.match(row, /1\/1 resolved +0\/1 unresolved/);
   assert.ok(!row.includes('…'), row);
 });
 

@@ -137,7 +137,8 @@ test('line chart: braille dots and ASCII markers at the right places', () => {
   assert.equal(ascii[1], ' 67 │    ..  ');
   assert.equal(ascii[3], '  0 │*.      ');
   assert.equal(ascii[4], '    └────────');
-  assert.equal(ascii[5], "     1      4", "x labels under the first and last plot columns");
+  // Every integer k is labelled (1 2 3 4), at its column; a chart of pass@k must not skip k=2 (issue 13, fault 10).
+  assert.equal(ascii[5], "     1 2  3 4", "x labels under their plot columns, every integer x");
   const b = renderChart([{ name: 'flat', points: [{ x: 0, y: 1 }, { x: 1, y: 1 }] }], { width: 4, height: 2, yMin: 0, yMax: 1 });
   // y=1 is the top dot row of the top cell: dots 1 and 4 of every cell (U+2809).
   assert.deepEqual(b.cells[0]!.map((c) => c.ch).join(''), '\u2809\u2809\u2809\u2809');

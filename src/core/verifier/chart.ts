@@ -119,7 +119,8 @@ export function renderChart(series: readonly ChartSeries[], opts: ChartOptions =
   if (opts.title) lines.push(opts.title);
   cells.forEach((row, r) => lines.push(`${labels[r]!.padStart(lw)} │${row.map((c) => c.ch).join('')}`));
   lines.push(`${' '.repeat(lw)} └${'─'.repeat(width)}`);
-  // x labels: the first and last x, and the middle one when there is room.
+  // x labels: every integer x (k = 1, 2, 3, ...) when they fit, else every step-th, always the first and the last;
+  // non-integer axes get the first, the middle and the last.
   const xl = new Array<string>(width).fill(' ');
   const put = (x: number) => {
     const label = Number.isInteger(x) ? String(x) : x.toFixed(1);
@@ -127,10 +128,19 @@ export function renderChart(series: readonly ChartSeries[], opts: ChartOptions =
     for (let i = 0; i < label.length; i++) xl[col + i] = label[i]!;
   };
   if (all.length) {
-    put(xMin);
-    put(xMax);
-    const mid = Math.round((xMin + xMax) / 2);
-    if (width >= 16 && mid !== xMin && mid !== xMax) put(mid);
+    const integers = Number.isInteger(xMin) && Number.isInteger(xMax) && xMax - xMin <= 1000;
+    if (integers && xMax > xMin) {
+      const n = xMax - xMin + 1;
+      const room = String(xMax).length + 1;
+      const step = Math.max(1, Math.ceil((n * room) / Math.max(1, width)));
+      for (let x = xMin; x < xMax; x += step) if (xMax - x >= step || x === xMin) put(x);
+      put(xMax);
+    } else {
+      put(xMin);
+      put(xMax);
+      const mid = Math.round((xMin + xMax) / 2);
+      if (width >= 16 && mid !== xMin && mid !== xMax) put(mid);
+    }
   }
   lines.push(`${' '.repeat(lw + 2)}${xl.join('')}`);
   const legend = series.map((s, i) => `${mode === 'braille' ? '⣿' : (s.marker ?? MARKERS[i % MARKERS.length])} ${s.name}`).join('   ');

@@ -261,3 +261,71 @@ export function scoreLines(vm: RolloutViewModel, width: number): Line[] {
   }
   return out;
 }
+
+/**
+ * A patch for a narrow box: each file as one line (`▸ path +a −d`), then its hunks; the git header lines (diff --git,
+ * index, ---, +++) are dropped, since at 80x24 they would fill the box before the change shows.
+ */
+export function hunkFirstLines(patch: string, width: number): Line[] {
+  if (!patch.trim()) return [line('(empty patch)', 'muted')];
+  const parsed = parseDiff(safe(patch));
+  const out: Line[] = [];
+  let file: { line: Line; add: number; del: number } | undefined;
+  const close = () => {
+    // The counts go right after the path, before a hunk header that shares the line.
+    if (file) file.line.splice(2, 0, seg(` +${file.add}`, 'diff.add'), seg(` −${file.del}`, 'diff.del'));
+  };
+  // Leading context of a hunk beyond one line is held back until a change shows it is needed: the change comes first.
+  let lead: Line[] = [];
+  let inLead = false;
+  for (const d of parsed) {
+    if (inLead && d.kind === 'ctx') {
+      lead.push(line(d.text));
+      continue;
+    }
+    if (inLead) {
+      // The hunk header says where; the leading context is dropped so the change itself is on screen.
+      lead = [];
+      inLead = false;
+    }
+    if (d.kind === 'file') {
+      const m = /^diff --git a\/(\S+) b\/(\S+)/.exec(d.text);
+      if (!m) continue;
+      close();
+      file = { line: [seg('▸ ', 'diff.file'), seg(m[2]!, 'diff.file')], add: 0, del: 0 };
+      out.push(file.line);
+      continue;
+    }
+    if (d.kind === 'meta' && /^(index |new file|deleted file|similarity|rename )/.test(d.text)) continue;
+    if (d.kind === 'hunk') {
+      // The first hunk of a file shares the file's line (one row more for the change in a 3-row box).
+      if (file && out[out.length - 1] === file.line && !file.line.some((x) => x.role === 'diff.hunk')) file.line.push(seg('  '), seg(d.text, 'diff.hunk'));
+      else out.push(line(d.text, 'diff.hunk'));
+      inLead = true;
+    } else if (d.kind === 'add') {
+      if (file) file.add++;
+      out.push(line(d.text, 'diff.add'));
+    } else if (d.kind === 'del') {
+      if (file) file.del++;
+      out.push(line(d.text, 'diff.del'));
+    } else out.push(line(d.text, d.kind === 'meta' ? 'muted' : undefined));
+  }
+  close();
+  return out.map((l) => l.map((sg) => ({ ...sg, text: sg.text.length > width * 4 ? `${sg.text.slice(0, width * 4)}…` : sg.text })));
+}
+
+/** Candidate a against candidate b: the lines of their patches that differ (`<` only in a, `>` only in b). */
+export function patchVsPatch(a: string, b: string, changes: Array<{ value: string; added?: boolean; removed?: boolean }>): Line[] {
+  if (normalizeForCompare(a) === normalizeForCompare(b)) return [line('the two patches make the same change', 'muted')];
+  const out: Line[] = [];
+  for (const c of changes) {
+    if (!c.added && !c.removed) continue;
+    for (const l of c.value.replace(/\n$/, '').split('\n')) {
+      if (/^(index |diff --git )/.test(l)) continue;
+      out.push([seg(c.removed ? '< ' : '> ', c.removed ? 'diff.del' : 'diff.add'), seg(safe(l), c.removed ? 'diff.del' : 'diff.add')]);
+    }
+  }
+  return out.length ? out : [line('the patches differ only in git header lines', 'muted')];
+}
+
+const normalizeForCompare = (p: string): string => p.split('\n').filter((l) => !l.startsWith('index ')).map((l) => l.trimEnd()).join('\n');

@@ -5,7 +5,9 @@ import { T } from '../components/theme-context.js';
 import { Pane } from '../components/pane.js';
 import { useBoundInput } from '../components/keys-context.js';
 import { windowStart, clampIndex } from '../components/list-window.js';
-import { diffLines } from '../panes/lines.js';
+import { hunkFirstLines, patchVsPatch } from '../panes/lines.js';
+import { diffLines as textDiff } from 'diff';
+import { middleCut } from '../fit.js';
 import { equivalenceGroups, meanScore, rankCandidates } from '../state/compare.js';
 import { scoreRole, verdictRole, type Role } from '../theme.js';
 import { renderChart } from '../../core/verifier/index.js';
@@ -16,6 +18,8 @@ export interface BestOfNProps {
   candidates: RolloutSummary[];
   /** Loads a candidate's final patch (from its events). */
   loadPatch(rolloutId: string): Promise<string>;
+  /** Per candidate: its F2P / P2P passes and its first failing test (from its verdict; undefined until loaded). */
+  testsOf?(rolloutId: string): { f2p: string; p2p: string; failing?: string } | undefined;
   /** pass@k and best@k of the whole session, k = 1..n (undefined where not enough samples). */
   curves: { passAtK: Array<number | undefined>; bestAtK: Array<number | undefined> };
   width: number;
@@ -86,6 +90,8 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
   const [left, setLeft] = useState<string | undefined>(ranked[0]?.rollout_id);
   const [right, setRight] = useState<string | undefined>(ranked[1]?.rollout_id);
   const [patches, setPatches] = useState<Map<string, string>>(new Map());
+  /** The right pane shows a against b instead of b's own patch. */
+  const [versus, setVersus] = useState(false);
   /** Both diffs scroll together (PgUp / PgDn, J / K): j / k move through the candidates. */
   const [diffOffset, setDiffOffset] = useState(0);
   const startRef = useRef(0);
@@ -120,6 +126,7 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
       else if (action === 'bestofn.scrollUp') setDiffOffset((o) => Math.max(0, o - diffPage));
       else if (action === 'bestofn.winner' && cur) props.onMarkWinner(cur);
       else if (action === 'bestofn.open' && cur) props.onOpen(cur);
+      else if (action === 'bestofn.versus') (setVersus((v) => !v), setDiffOffset(0));
     },
     props.active ?? true,
   );
@@ -139,31 +146,37 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
     const s = meanScore(c);
     return `${label}: #${c.sample} ${c.verdict ?? c.status} ${s !== undefined ? s.toFixed(2) : ''}${props.winner === c.rollout_id ? ' ★ winner' : ''}`;
   };
+  const verifiers = [...new Set(ranked.flatMap((c) => Object.keys(c.scores)))];
+  const rankedBy = verifiers.length ? `ranked by ${verifiers.join('+')} score` : 'no verifier scores: ranked by verdict, then the smaller patch';
   const paneW = sideBySide ? Math.floor(width / 2) : width;
   const paneH = sideBySide ? diffH : Math.floor(diffH / 2);
-  const lw = (id: string | undefined, w: number) => diffLines(id ? patches.get(id) ?? '' : '', w - 2);
+  const lw = (id: string | undefined, w: number) => hunkFirstLines(id ? patches.get(id) ?? '' : '', w - 2);
   const leftLines = lw(left, paneW);
-  const rightLines = lw(right, sideBySide ? width - paneW : width);
+  const pa = left ? patches.get(left) ?? '' : '';
+  const pb = right ? patches.get(right) ?? '' : '';
+  const rightLines = versus ? patchVsPatch(pa, pb, textDiff(pa, pb)) : lw(right, sideBySide ? width - paneW : width);
   const diffRows = Math.max(1, paneH - 2);
   const diffPage = Math.max(1, diffRows - 1);
   const maxDiffOffset = Math.max(0, Math.max(leftLines.length, rightLines.length) - diffRows);
 
   return (
     <Box flexDirection="column" width={width} height={height}>
-      <Box height={1}><Text wrap="truncate-end"><T role="header">best-of-{ranked.length} {safe(props.instanceId)}</T><T role="muted">  ranked by verifier score · a/b put a candidate left/right · w winner</T></Text></Box>
-      <Box height={1}><Text wrap="truncate-end"><T role="muted">{`   ${padEnd('sample', 7)} ${padEnd('verdict', 12)} ${padStart('score', 5)} ${padStart('lines', 5)} ${padStart('cost', 8)}  eq`}</T></Text></Box>
+      <Box height={1}><Text wrap="truncate-end"><T role="header">best-of-{ranked.length} {safe(middleCut(props.instanceId, Math.max(12, width - 60)))}</T><T role="muted">{`  ${rankedBy} · a/b left/right · d a vs b · w winner`}</T></Text></Box>
+      <Box height={1}><Text wrap="truncate-end"><T role="muted">{`   ${padEnd('sample', 7)} ${padEnd('verdict', 12)} ${padStart('score', 5)} ${padStart('F2P', 5)} ${padStart('P2P', 6)} ${padStart('lines', 5)} ${padStart('cost', 8)}  eq  failing`}</T></Text></Box>
       <Box height={listRows} flexDirection="column" overflow="hidden">
         {ranked.slice(startRef.current, startRef.current + listRows).map((c, i) => {
           const isSel = startRef.current + i === index;
           const s = meanScore(c);
           const g = groups.get(c.rollout_id);
+          const t = props.testsOf?.(c.rollout_id);
           return (
             <Box key={c.rollout_id} height={1}>
               <Text wrap="truncate-end">
                 <T role={isSel ? 'selected' : undefined}>{`${props.winner === c.rollout_id ? '★' : ' '}${c.rollout_id === left ? 'a' : c.rollout_id === right ? 'b' : ' '} ${padEnd(`#${c.sample}`, 7)} `}</T>
                 <T role={verdictRole(c.verdict)}>{padEnd(c.verdict ?? c.status, 12)}</T>
                 <T role={s !== undefined ? scoreRole(s) : 'muted'}>{` ${padStart(s !== undefined ? s.toFixed(2) : '-', 5)}`}</T>
-                <T role="muted">{` ${padStart(String(c.patch_lines ?? '-'), 5)} ${padStart(fmtCost(c.cost_usd), 8)}  ${g && (groupSizes.get(g) ?? 0) > 1 ? `≡${g}` : ''}`}</T>
+                <T role="muted">{` ${padStart(t?.f2p ?? '-', 5)} ${padStart(t?.p2p ?? '-', 6)} ${padStart(String(c.patch_lines ?? '-'), 5)} ${padStart(fmtCost(c.cost_usd), 8)}  ${padEnd(g && (groupSizes.get(g) ?? 0) > 1 ? `≡${g}` : '', 3)} `}</T>
+                <T role="status.error">{t?.failing ? safe(t.failing) : ''}</T>
               </Text>
             </Box>
           );
@@ -171,14 +184,14 @@ export function BestOfN(props: BestOfNProps): React.JSX.Element {
       </Box>
       <Box flexDirection={sideBySide ? 'row' : 'column'} height={diffH}>
         <Pane title={title(left, 'a')} width={paneW} height={paneH} lines={leftLines} offset={diffOffset} />
-        <Pane title={title(right, 'b')} width={sideBySide ? width - paneW : width} height={sideBySide ? diffH : diffH - paneH} lines={rightLines} offset={diffOffset} />
+        <Pane title={versus ? `a vs b: < only in #${cand(left)?.sample ?? '?'}, > only in #${cand(right)?.sample ?? '?'}` : title(right, 'b')} width={sideBySide ? width - paneW : width} height={sideBySide ? diffH : diffH - paneH} lines={rightLines} offset={diffOffset} />
       </Box>
       <Box height={curveH} flexDirection="column" overflow="hidden">
         {asChart ? (
           <CurveChart curves={props.curves} width={width} height={curveH} />
         ) : (
           <>
-            <Text wrap="truncate-end"><T role="muted">{`  k  ${padEnd('pass@k', Math.floor((width - 24) / 2) + 6)}best@k`}</T></Text>
+            <Text wrap="truncate-end"><T role="muted">{`  k  ${padEnd('pass@k (session)', Math.floor((width - 24) / 2) + 6)}best@k (session, all instances)`}</T></Text>
             {curves.slice(0, Math.max(0, curveH - 1)).map((r) => (
               <Text key={r.k} wrap="truncate-end">
                 <T role="muted">{padStart(String(r.k), 3)}  </T>

@@ -76,17 +76,42 @@ export function bestOf(cands: RolloutSummary[] | undefined): RolloutSummary | un
   return [...cands].sort((a, b) => (ORDER[b.verdict ?? ''] ?? -1) - (ORDER[a.verdict ?? ''] ?? -1) || (meanScore(b) ?? 0) - (meanScore(a) ?? 0) || (b.ended_at ?? 0) - (a.ended_at ?? 0))[0];
 }
 
-export interface MatrixRow { instanceId: string; a?: RolloutSummary; b?: RolloutSummary; differs: boolean }
+export interface MatrixRow {
+  instanceId: string;
+  a?: RolloutSummary;
+  b?: RolloutSummary;
+  /** Resolved of finished rollouts, per side (k of n samples). */
+  ka: number;
+  na: number;
+  kb: number;
+  nb: number;
+  differs: boolean;
+}
+
+const finishedOf = (l: RolloutSummary[] | undefined) => (l ?? []).filter((r) => r.status !== 'queued' && r.status !== 'running');
+
+/** A session's mean resolve rate over its finished rollouts, and its any-sample (pass@n) count over instances. */
+export function sessionRates(s: RolloutSummary[]): { resolved: number; rollouts: number; anyResolved: number; instances: number } {
+  const done = finishedOf(s);
+  const bi = byInstance(done);
+  return { resolved: done.filter((r) => r.resolved).length, rollouts: done.length, anyResolved: [...bi.values()].filter((l) => l.some((r) => r.resolved)).length, instances: bi.size };
+}
 
 /** Instances x two sessions, the instances where the outcome differs first. */
 export function compareMatrix(a: RolloutSummary[], b: RolloutSummary[]): MatrixRow[] {
   const ma = byInstance(a);
   const mb = byInstance(b);
-  const ids = [...new Set([...ma.keys(), ...mb.keys()])].sort();
+  const ids = [...new Set([...ma.keys(), ...mb.keys()])].sort((x, y) => x.localeCompare(y, 'en', { numeric: true }));
   const rows = ids.map((id) => {
+    const fa = finishedOf(ma.get(id));
+    const fb = finishedOf(mb.get(id));
+    const ka = fa.filter((r) => r.resolved).length;
+    const kb = fb.filter((r) => r.resolved).length;
     const ba = bestOf(ma.get(id));
     const bb = bestOf(mb.get(id));
-    return { instanceId: id, a: ba, b: bb, differs: (ba?.verdict ?? 'none') !== (bb?.verdict ?? 'none') };
+    // Two sessions differ on an instance when their resolve rates differ (2/4 vs 4/4 is a difference; any-sample would hide it).
+    const rate = (k: number, n: number) => (n ? k / n : -1);
+    return { instanceId: id, a: ba, b: bb, ka, na: fa.length, kb, nb: fb.length, differs: rate(ka, fa.length) !== rate(kb, fb.length) };
   });
   return [...rows.filter((r) => r.differs), ...rows.filter((r) => !r.differs)];
 }

@@ -25,6 +25,15 @@ export function BestOfNRoute({ screen, onWinners }: { screen: Extract<Screen, { 
         return registry.store(id).get().patch;
       }}
       curves={sessionCurves(bi)}
+      testsOf={(id) => {
+        if (!registry.has(id)) return undefined;
+        const vm = registry.store(id).get();
+        if (!vm.verdict) return undefined;
+        const of = (k: string) => vm.tests.filter((t) => t.kind === k);
+        const ok = (k: string) => `${of(k).filter((t) => t.passed).length}/${of(k).length}`;
+        const failing = vm.tests.filter((t) => !t.passed).sort((a, b) => (a.kind === 'F2P' ? -1 : 0) - (b.kind === 'F2P' ? -1 : 0))[0]?.name;
+        return { f2p: ok('F2P'), p2p: ok('P2P'), failing };
+      }}
       width={w.width}
       height={w.height}
       active={w.active}
