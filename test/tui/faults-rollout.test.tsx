@@ -228,3 +228,22 @@ test('fault 10: the k axis of a pass@k chart labels every k (1 2 3 4, no gaps)',
   const axis = c.lines.find((l) => /^\s+1\s/.test(l) && l.includes('4'))!;
   assert.deepEqual(axis.trim().split(/\s+/), ['1', '2', '3', '4']);
 });
+
+test('verdict fields others add are shown when present: tamper, env_partial, the harness version, the Moatless retrieval backend', async () => {
+  const bodies = scriptedBodies({ steps: 1 }).map((b) => {
+    if (b.type !== 'verification_verdict') return b;
+    return { ...b, verdict: { ...b.verdict, env_partial: true as const, harness: { profile: 'swegym' as const, official: 'SWE-Gym fork 242429c' }, tamper: { flagged: true as const, files: [{ path: 'tests/conftest.py', reason: 'conftest.py' as const }] } } };
+  });
+  bodies.splice(1, 0, { type: 'moatless_setup', retrieval_backend: 'bm25', quirks: {} } as EventBody);
+  const store = new RolloutStore('v1', 0);
+  store.pushAll(stamp('v1', bodies));
+  const r = renderWith(<RolloutView store={store} task={TASK} width={100} height={30} onBack={() => {}} />);
+  await waitFrame(r, (p) => p.includes('RESOLVED'));
+  await press(r, KEYS.tab, KEYS.tab, KEYS.tab, 'z');
+  const f = stripAnsi(await waitFrame(r, (p) => p.includes('tamper')));
+  assert.match(header(f), /RESOLVED · TAMPER/);
+  assert.match(f, /tamper +the patch touches what grades it: tests\/conftest\.py \(conftest\.py\)/);
+  assert.match(f, /env +partial: built without install steps/);
+  assert.match(f, /harness +swegym = SWE-Gym fork 242429c/);
+  assert.match(f, /retrieval bm25/);
+});

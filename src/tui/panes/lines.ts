@@ -219,6 +219,12 @@ export function scoreLines(vm: RolloutViewModel, width: number): Line[] {
   const failed = failureOf(vm);
   const out: Line[] = [[seg('verdict  '), seg(v.text, v.role), seg(v.text === 'ERROR' && vm.verdict ? `  (${vm.verdict.status.replace(/_/g, ' ')})` : '', 'muted')]];
   if (vm.verdict?.reason) out.push(...wrapped('         ', safe(vm.verdict.reason), width, 'muted'));
+  // Fields other parts of the engine add to a verdict, shown when present.
+  const tamper = vm.verdict?.tamper;
+  if (tamper) out.push(...wrapped('tamper   ', `the patch touches what grades it: ${tamper.files.map((f) => `${safe(f.path)} (${f.reason})`).join(', ')}`, width, 'status.error', 'status.error'));
+  if (vm.verdict?.env_partial) out.push(...wrapped('env      ', 'partial: built without install steps it needed; this verdict may differ from the official one', width, 'warn', 'warn'));
+  if (vm.verdict?.harness) out.push([seg('harness  '), seg(`${vm.verdict.harness.profile} = ${safe(vm.verdict.harness.official)}`, 'muted')]);
+  if (vm.retrieval) out.push([seg('retrieval'), seg(` ${vm.retrieval}`, 'muted')]);
   if (failed) out.push(...wrapped('error    ', failed, width, 'status.error', 'status.error'));
   const failing = failingTests(vm);
   for (const t of failing) out.push(...wrapped(`✗ ${t.kind} `, t.name + (t.status ? `  ${t.status}` : ''), width, 'status.error', 'status.error'));

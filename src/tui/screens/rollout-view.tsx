@@ -332,6 +332,8 @@ function HeaderLine(props: {
   const parts: Array<Part & { role?: Role; id?: boolean }> = [
     { text: props.verdict.text, rank: 100, role: props.verdict.role },
     { text: stalled ? `STALLED ♥ ${fmtDuration(age)}` : age !== undefined && age >= QUIET_MS ? `♥ ${fmtDuration(age)}` : '', rank: stalled ? 99 : 40, role: stalled ? 'status.stalled' : 'muted' },
+    { text: vm.verdict?.tamper ? 'TAMPER' : '', rank: 96, role: 'status.error' },
+    { text: vm.verdict?.env_partial ? 'ENV PARTIAL' : '', rank: 60, role: 'warn' },
     { text: props.step, rank: 90 },
     { text: fmtDuration(props.elapsed), rank: 85 },
     { text: fmtCost(vm.costUsd), rank: 80 },

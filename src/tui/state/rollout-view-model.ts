@@ -95,6 +95,8 @@ export interface RolloutViewModel {
   startedTs?: number;
   endedTs?: number;
   lastEventTs?: number;
+  /** Moatless rollouts: the retrieval backend of semantic search (bm25, embeddings:<model>). */
+  retrieval?: string;
   eventCount: number;
 }
 
@@ -293,7 +295,7 @@ const handlers: Handlers = {
   }),
   rollout_ended: (s, e) => ({ ...s, phase: e.status, endedTs: e.ts, error: e.error ? sanitize(e.error) : undefined }),
   log: (s, e) => ({ ...s, logs: [...s.logs, `${e.level}: ${sanitize(e.message)}`].slice(-LOG_CAP) }),
-  moatless_setup: moatlessLog,
+  moatless_setup: (s, e) => ({ ...moatlessLog(s, e), retrieval: sanitize(e.retrieval_backend) }),
   moatless_transition: moatlessLog,
   moatless_action: moatlessLog,
   moatless_search: moatlessLog,
