@@ -230,7 +230,7 @@ test('fault 10: the k axis of a pass@k chart labels every k (1 2 3 4, no gaps)',
 });
 
 test('verdict fields others add are shown when present: tamper, env_partial, the harness version, the Moatless retrieval backend', async () => {
-  const bodies = scriptedBodies({ steps: 1 }).map((b) => {
+  const bodies: EventBody[] = scriptedBodies({ steps: 1 }).map((b): EventBody => {
     if (b.type !== 'verification_verdict') return b;
     return { ...b, verdict: { ...b.verdict, env_partial: true as const, harness: { profile: 'swegym' as const, official: 'SWE-Gym fork 242429c' }, tamper: { flagged: true as const, files: [{ path: 'tests/conftest.py', reason: 'conftest.py' as const }] } } };
   });
