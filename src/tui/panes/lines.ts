@@ -134,7 +134,9 @@ export function actionLines(vm: RolloutViewModel, width: number, selected: numbe
   if (vm.streaming || vm.streamingTool) {
     if (selected >= vm.steps.length) selectedStart = lines.length;
     lines.push([seg('… ', 'status.running'), seg(`#${vm.steps.length + 1} `, 'title'), seg(vm.streamingTool ? `${vm.streamingTool} (streaming)` : 'streaming', 'header')]);
-    for (const l of wordWrap(vm.streaming, width - 2).slice(-20)) lines.push([seg('  '), seg(l)]);
+    // Only the tail is shown (20 rows): wrap just enough of it, not the whole 16 kB stream, on every frame.
+    const tail = vm.streaming.length > width * 60 ? vm.streaming.slice(-width * 60) : vm.streaming;
+    for (const l of wordWrap(tail, width - 2).slice(-20)) lines.push([seg('  '), seg(l)]);
   }
   if (lines.length === 0) lines.push(line(isLive(vm) ? 'waiting for the first step…' : 'no steps', 'muted'));
   return { lines, selectedStart };
