@@ -75,7 +75,10 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
 
   const patch = patchKind === 'gold' ? task?.patch ?? '' : patchKind === 'test' ? task?.test_patch ?? '' : following ? vm.patch : patchAtStep(vm, selected);
   const runningStep = vm.steps.some((st) => st.status === 'running');
-  const acts = useMemo(() => actionLines(vm, innerW('actions'), selected, now), [vm.steps, vm.streaming, vm.streamingTool, vm.phase, innerW('actions'), selected, runningStep ? now : 0]);
+  // The running step's timer shows whole seconds: its lines (and the agent pane) are laid out again once a second, not
+  // on every frame of streaming shell output.
+  const tickSec = runningStep ? Math.floor(now / 1000) : 0;
+  const acts = useMemo(() => actionLines(vm, innerW('actions'), selected, tickSec ? tickSec * 1000 : now), [vm.steps, vm.streaming, vm.streamingTool, vm.phase, innerW('actions'), selected, tickSec]);
   const content: Record<PaneId, Line[]> = {
     task: useMemo(() => taskLines(task, innerW('task')), [task, innerW('task')]),
     actions: acts.lines,
