@@ -75,11 +75,13 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     let s = await waitScreen(name, (x) => x.includes('New run'), 'home');
     assert.match(s, /OPENAI_API_KEY/, 'home says how to point at a model');
     await press(name, 'Enter');
-    await waitScreen(name, (x) => x.includes('filter:') && x.includes('/5 instances'), 'picker');
+    await waitScreen(name, (x) => x.includes('filter:') && x.includes('of 5 instances'), 'picker');
+    // k9s style: / opens the filter, so letters typed without it are keys, not filter text.
+    await press(name, '/');
     typeText(name, 'ledger-15');
-    s = await waitScreen(name, (x) => x.includes('1/5 instances'), 'filtered picker');
-    assert.match(s.trimEnd().split('\n').at(-1)!, / Esc back /, 'the picker status bar offers the key that goes back there');
-    await press(name, 'Enter');
+    s = await waitScreen(name, (x) => x.includes('1 of 1 (of 5) instances'), 'filtered picker');
+    assert.match(s.trimEnd().split('\n').at(-1)!, / q back /, 'the picker status bar offers the key that goes back there');
+    await press(name, 'Enter', 'Enter'); // keep the filter, then open the instance
     s = await waitScreen(name, (x) => x.includes(`Run ${INSTANCE} with`), 'agent chooser');
     assert.match(s, /gold/);
     await press(name, 'Enter');
@@ -108,10 +110,11 @@ test('swegym tui: pick a sample, run gold, see diff and verdict, quit, reopen th
     await waitScreen(name, (x) => x.includes(session), 'the session listed on home');
     await press(name, 'Down', 'Down', 'Enter');
     await waitScreen(name, (x) => x.includes(`session ${session}`), 'the session picker');
+    await press(name, '/');
     typeText(name, 'ledger-15');
-    s = await waitScreen(name, (x) => x.includes('1/5 instances'), 'filtered session picker');
+    s = await waitScreen(name, (x) => x.includes('1 of 1 (of 5) instances'), 'filtered session picker');
     assert.match(s, /resolved/);
-    await press(name, 'Enter');
+    await press(name, 'Enter', 'Enter');
     const replayed = await waitScreen(name, (x) => x.includes('verdict  RESOLVED'), 'the saved rollout');
     assert.deepEqual(replayed.split('\n').slice(1), live.split('\n').slice(1), 'the same rollout, pane for pane');
     // Redraws to the new size when the terminal is resized: the layout fills exactly the new rows.
