@@ -1,6 +1,6 @@
+import { onPath } from '../util/process.js';
 import { mkdirSync, readdirSync, lstatSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import Dockerode from 'dockerode';
 import { dockerOptionsFor, type EngineSpec } from '../scheduler/engines.js';
 import { loadTasks } from '../dataset/load.js';
@@ -25,14 +25,6 @@ function engineFix(spec: EngineSpec): string {
   return DOCKER_INSTALL_FIX;
 }
 
-function onPath(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 type Partial_ = Omit<CheckResult, 'ms'>;
 

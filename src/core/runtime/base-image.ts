@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { ownStartTime, processAlive } from '../util/process.js';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { onPath, ownStartTime, processAlive } from '../util/process.js';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import type Dockerode from 'dockerode';
 import { ImageError } from './image-error.js';
 import { imageExists } from './build-container.js';
@@ -26,17 +26,6 @@ export function baseImageTag(specPackages?: string[]): string {
   return `swegym.base:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
-function onPath(cmd: string): boolean {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
-  return dirs.some((d) => {
-    try {
-      accessSync(join(d, cmd), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** debootstrap of a minimal Debian takes a minute or two; a stalled mirror must not hold the process forever. */
 const DEBOOTSTRAP_TIMEOUT_MS = 30 * 60_000;

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 
 /** Is a process with this pid alive on this host? (EPERM: it exists but belongs to someone else.) */
 export function pidAlive(pid: number): boolean {
@@ -42,4 +43,17 @@ export function processAlive(pid: number, start?: string): boolean {
   if (!start) return true;
   const now = processStartTime(pid);
   return now === undefined || now === start;
+}
+
+/** Is `cmd` an executable on PATH (or in /usr/sbin, /sbin, where root's daemons and debootstrap live)? */
+export function onPath(cmd: string): boolean {
+  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin']);
+  return dirs.some((d) => {
+    try {
+      accessSync(join(d, cmd), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
