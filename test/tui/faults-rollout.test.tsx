@@ -240,7 +240,8 @@ test('verdict fields others add are shown when present: tamper, env_partial, the
   const r = renderWith(<RolloutView store={store} task={TASK} width={100} height={30} onBack={() => {}} />);
   await waitFrame(r, (p) => p.includes('RESOLVED'));
   await press(r, KEYS.tab, KEYS.tab, KEYS.tab, 'z');
-  const f = stripAnsi(await waitFrame(r, (p) => p.includes('tamper')));
+  // Wait for the zoomed pane itself: the unzoomed one already shows "tamper", wrapped, so waiting on that word races the zoom.
+  const f = stripAnsi(await waitFrame(r, (p) => /tamper +the patch touches what grades it: tests\/conftest\.py/.test(p)));
   assert.match(header(f), /RESOLVED · TAMPER/);
   assert.match(f, /tamper +the patch touches what grades it: tests\/conftest\.py \(conftest\.py\)/);
   assert.match(f, /env +partial: built without install steps/);
