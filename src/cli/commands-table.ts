@@ -1,11 +1,19 @@
 /** Every CLI command: its module, exported function, options and help. The help text is generated from this. */
 export interface OptSpec {
   type: 'string' | 'boolean' | 'number' | 'list';
+  /**
+   * What a number option accepts, checked in one place (parse-args) for every command: bad input is exit 2 with a
+   * message naming the flag. Every number option declares its range (a unit test holds the table to that).
+   */
+  range?: NumberRange;
   short?: string;
   required?: boolean;
   default?: unknown;
   help: string;
 }
+/** count: a whole number >= 1; index: a whole number >= 0; positive: a number > 0; nonnegative: >= 0; port: 0..65535. */
+export type NumberRange = 'count' | 'index' | 'positive' | 'nonnegative' | 'port';
+
 /** A command's entry point; its options arrive camelCased, as parse-args produces them. */
 export type CommandFn = (opts: any) => Promise<number>;
 
@@ -49,17 +57,17 @@ const llm = {
 
 /** How rollouts run: the same options for run, batch and the workbench (one rollout pipeline behind all three). */
 const trajectory: OptSpec = { type: 'string', help: 'recorded trajectory for --agent replay (a file, or a folder of <instance_id>.jsonl)' };
-const rolloutTimeout: OptSpec = { type: 'number', help: 'seconds per rollout' };
-const endpointMaxInflight: OptSpec = { type: 'number', help: 'max concurrent requests per LLM endpoint' };
-const seed: OptSpec = { type: 'number', help: 'base seed' };
+const rolloutTimeout: OptSpec = { type: 'number', range: 'positive', help: 'seconds per rollout' };
+const endpointMaxInflight: OptSpec = { type: 'number', range: 'count', help: 'max concurrent requests per LLM endpoint' };
+const seed: OptSpec = { type: 'number', range: 'index', help: 'base seed' };
 
 export const COMMANDS: Record<string, CommandSpec> = {
   tui: {
     load: () => import('./commands/tui.js').then((m) => m.tuiCommand),
     summary: 'open the workbench (the default when no command is given)',
     options: { dataset, session: { type: 'string', help: 'open this session' }, theme: { type: 'string', help: 'theme name (themes/*.json)' }, plain: { type: 'boolean', help: 'plain lines instead of the full-screen UI' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec, ...llm, trajectory, profile, offline, 'repo-source': repoSource, ...imageOptions,
-      concurrency: { type: 'number', help: 'workers for batches started in the workbench (default 2)' }, 'rollout-timeout': rolloutTimeout, 'endpoint-max-inflight': endpointMaxInflight, seed,
-      'budget-usd': { type: 'number', help: 'hard stop of a batch at this spend' } },
+      concurrency: { type: 'number', range: 'count', help: 'workers for batches started in the workbench (default 2)' }, 'rollout-timeout': rolloutTimeout, 'endpoint-max-inflight': endpointMaxInflight, seed,
+      'budget-usd': { type: 'number', range: 'positive', help: 'hard stop of a batch at this spend' } },
   },
   doctor: {
     load: () => import('./commands/doctor.js').then((m) => m.doctorCommand),
@@ -71,7 +79,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       model: { type: 'string', help: 'model that must be listed and answer' },
       'env-spec': envSpec,
       quick: { type: 'boolean', help: 'skip the container start (scripts/start.sh runs this first)' },
-      timeout: { type: 'number', help: 'seconds per network call (default 5)' },
+      timeout: { type: 'number', range: 'positive', help: 'seconds per network call (default 5)' },
       json,
     },
     notes: ['Exit 0 when nothing failed (warnings are things swegym does itself on first use), 1 otherwise.'],
@@ -84,28 +92,28 @@ export const COMMANDS: Record<string, CommandSpec> = {
   verify: {
     load: () => import('./commands/verify.js').then((m) => m.verifyCommand),
     summary: 'verify predictions (or the gold / empty patches) exactly as the SWE-bench harness does',
-    options: { dataset, 'skip-invalid': skipInvalid, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
+    options: { dataset, 'skip-invalid': skipInvalid, predictions: { type: 'string', default: 'gold', help: "predictions.jsonl, 'gold' or 'empty'" }, instances, workers: { type: 'number', range: 'count', default: 1, help: 'parallel verifications' }, report: { type: 'string', help: 'write the run summary JSON here' }, profile, 'run-id': { type: 'string', help: 'run id for logs/run_evaluation/<run_id>' }, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions },
   },
   validate: {
     load: () => import('./commands/validate.js').then((m) => m.validateCommand),
     summary: 'run gold and empty patches N times, derive FAIL_TO_PASS/PASS_TO_PASS, flag flaky tests',
-    options: { dataset, 'skip-invalid': skipInvalid, instances, runs: { type: 'number', default: 1, help: 'runs per instance' }, workers: { type: 'number', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': repoSource, ...imageOptions },
+    options: { dataset, 'skip-invalid': skipInvalid, instances, runs: { type: 'number', range: 'count', default: 1, help: 'runs per instance' }, workers: { type: 'number', range: 'count', default: 1, help: 'parallel verifications' }, profile, offline, 'env-spec': envSpec, out: { type: 'string', help: 'write per-instance results here' }, 'run-id': { type: 'string', help: 'run id for the logs' }, 'repo-source': repoSource, ...imageOptions },
   },
   run: {
     load: () => import('./commands/run.js').then((m) => m.runCommand),
     summary: 'run one rollout: environment, agent, patch, verification',
-    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm | moatless' }, ...llm, trajectory, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions, 'rollout-timeout': rolloutTimeout, seed: { type: 'number', help: 'seed sent with every model request' } },
+    options: { dataset, instance: { type: 'string', required: true, help: 'instance id' }, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm | moatless' }, ...llm, trajectory, json: { type: 'boolean', help: 'print events as JSON lines' }, profile, offline, 'env-spec': envSpec, 'repo-source': repoSource, ...imageOptions, 'rollout-timeout': rolloutTimeout, seed: { type: 'number', range: 'index', help: 'seed sent with every model request' } },
   },
   batch: {
     load: () => import('./commands/batch.js').then((m) => m.batchCommand),
     summary: 'run every (instance, sample) pair with a pool of workers, saved as a session',
     options: {
       dataset, instances, agent: { type: 'string', default: 'gold', help: 'gold | replay | llm | moatless' }, ...llm, trajectory,
-      samples: { type: 'number', default: 1, help: 'samples per instance' }, concurrency: { type: 'number', default: 2, help: 'workers' },
+      samples: { type: 'number', range: 'count', default: 1, help: 'samples per instance' }, concurrency: { type: 'number', range: 'count', default: 2, help: 'workers' },
       temperatures: { type: 'list', help: 'sample 0 at the first, the rest at the second (e.g. 0,0.5)' },
-      'budget-usd': { type: 'number', help: 'hard stop at this spend' }, 'budget-tokens': { type: 'number', help: 'hard stop at this many tokens' },
+      'budget-usd': { type: 'number', range: 'positive', help: 'hard stop at this spend' }, 'budget-tokens': { type: 'number', range: 'count', help: 'hard stop at this many tokens' },
       'endpoint-max-inflight': endpointMaxInflight, 'rollout-timeout': rolloutTimeout,
-      'stall-after': { type: 'number', help: 'seconds without events before a rollout counts as stalled' }, session: { type: 'string', help: 'session name' },
+      'stall-after': { type: 'number', range: 'positive', help: 'seconds without events before a rollout counts as stalled' }, session: { type: 'string', help: 'session name' },
       'sessions-dir': sessionsDir, profile, offline, 'env-spec': envSpec, seed, 'repo-source': repoSource, ...imageOptions,
       'no-remote-control': noRemoteControl,
     },
@@ -129,7 +137,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/resume.js').then((m) => m.resumeCommand),
     summary: 'continue a session: finished rollouts are kept, interrupted ones start over',
     positionals: ['session'],
-    options: { 'retry-failed': { type: 'boolean', help: 're-run infrastructure failures' }, concurrency: { type: 'number', help: 'workers' }, 'sessions-dir': sessionsDir, 'no-remote-control': noRemoteControl },
+    options: { 'retry-failed': { type: 'boolean', help: 're-run infrastructure failures' }, concurrency: { type: 'number', range: 'count', help: 'workers' }, 'sessions-dir': sessionsDir, 'no-remote-control': noRemoteControl },
     notes: [
       'Finished rollouts (a final verdict) are never re-run and their tallies are kept; interrupted ones start over in a',
       'fresh environment; containers left by a crashed run of the session are removed first. Engines: as for batch.',
@@ -139,7 +147,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/control.js').then((m) => m.controlCommand),
     summary: 'pause, resume, stop or kill/retry a rollout of a batch another process is running',
     positionals: ['session', 'action', 'rollout?'],
-    options: { timeout: { type: 'number', default: 10, help: 'seconds to wait for the answer' }, json, 'sessions-dir': sessionsDir },
+    options: { timeout: { type: 'number', range: 'positive', default: 10, help: 'seconds to wait for the answer' }, json, 'sessions-dir': sessionsDir },
     notes: [
       'Actions: pause | resume | stop (no new work, running rollouts finish) | stop-now | kill <rollout> | retry <rollout>.',
       "The command is appended to <session>/control.jsonl; the batch process applies it once and answers in",
@@ -168,7 +176,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/show.js').then((m) => m.showCommand),
     summary: 'print a rollout of a session (--follow to watch it live)',
     positionals: ['session'],
-    options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events (with --instance: until that rollout ends; otherwise until Ctrl-C)' }, json, 'sessions-dir': sessionsDir },
+    options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', range: 'index', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events (with --instance: until that rollout ends; otherwise until Ctrl-C)' }, json, 'sessions-dir': sessionsDir },
   },
   report: { load: () => import('./commands/report.js').then((m) => m.reportCommand), summary: 'resolve rate, per-repo table, stop reasons, pass@k', positionals: ['session'], options: { json, 'sessions-dir': sessionsDir } },
   compare: { load: () => import('./commands/compare.js').then((m) => m.compareCommand), summary: 'compare two sessions instance by instance', positionals: ['a', 'b'], options: { json, 'sessions-dir': sessionsDir } },
@@ -177,18 +185,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
     summary: 'serve swegym environments over HTTP for RL trainers (reset / step / close)',
     options: {
       host: { type: 'string', default: '127.0.0.1', help: 'bind address (anything but loopback needs --token)' },
-      port: { type: 'number', help: 'port (default: a free one, printed)' },
-      'max-envs': { type: 'number', help: 'environments at once' },
+      port: { type: 'number', range: 'port', help: 'port (default: a free one, printed)' },
+      'max-envs': { type: 'number', range: 'count', help: 'environments at once' },
       session: { type: 'string', help: 'session that records every episode' },
       dataset,
       token: { type: 'string', help: 'bearer token clients must send' },
       'over-cap': { type: 'string', help: "'wait' or '429' when --max-envs is reached" },
-      'idle-timeout': { type: 'number', help: 'seconds before an idle environment is reaped' },
-      'pool-size': { type: 'number', help: 'warm environments per instance' },
-      'pool-total': { type: 'number', help: 'warm environments in total' },
+      'idle-timeout': { type: 'number', range: 'positive', help: 'seconds before an idle environment is reaped' },
+      'pool-size': { type: 'number', range: 'index', help: 'warm environments per instance' },
+      'pool-total': { type: 'number', range: 'index', help: 'warm environments in total' },
       'sessions-dir': sessionsDir, profile, 'env-spec': envSpec,
-      'max-steps': { type: 'number', help: 'steps before an episode is truncated' },
-      'time-limit': { type: 'number', help: 'seconds before an episode is truncated' },
+      'max-steps': { type: 'number', range: 'count', help: 'steps before an episode is truncated' },
+      'time-limit': { type: 'number', range: 'positive', help: 'seconds before an episode is truncated' },
       reward: { type: 'string', help: "'binary' (default) or 'f2p_fraction'" },
       'reward-guard': { type: 'string', help: "'off' (default) or 'strict': reward 0 for a patch that touches test files, conftest.py or test configuration (verdict.tamper)" },
     },
@@ -201,7 +209,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       verifier: { type: 'string', required: true, help: 'llm | moatless-orm | regression | agreement | hybrid | tests | random' },
       config: { type: 'string', help: 'verifier config file (JSON)' }, json, rescore: { type: 'boolean', help: 'score again instances already scored' },
       dataset: { type: 'string', help: 'task records (needed for imported sessions)' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec,
-      chart: { type: 'string', help: 'braille | ascii | none' }, seed: { type: 'number', help: 'tie-break seed' }, trials: { type: 'number', help: "trials of SWE-Gym's estimate" },
+      chart: { type: 'string', help: 'braille | ascii | none' }, seed: { type: 'number', range: 'index', help: 'tie-break seed' }, trials: { type: 'number', range: 'count', help: "trials of SWE-Gym's estimate" },
     },
   },
   select: {
@@ -210,7 +218,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: ['session'],
     options: {
       verifier: { type: 'string', required: true, help: 'llm | moatless-orm | regression | agreement | hybrid | random' }, out: { type: 'string', required: true, help: 'predictions.jsonl' },
-      config: { type: 'string', help: 'verifier config file (JSON)' }, seed: { type: 'number', default: 42, help: 'tie-break seed' }, model: { type: 'string', help: 'model_name_or_path' },
+      config: { type: 'string', help: 'verifier config file (JSON)' }, seed: { type: 'number', range: 'index', default: 42, help: 'tie-break seed' }, model: { type: 'string', help: 'model_name_or_path' },
       json, dataset: { type: 'string', help: 'task records (needed for imported sessions)' }, 'sessions-dir': sessionsDir, 'env-spec': envSpec,
     },
   },
@@ -220,9 +228,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     positionals: ['kind', 'session'],
     options: {
       out: { type: 'string', required: true, help: 'output JSONL' }, format: { type: 'string', help: 'sft: swegym-text (default) | openai-tools | moatless (one example per LLM call of a Moatless rollout; --max-per-instance 2, --max-tokens 10240 by default); verifier: swegym (default) | moatless' },
-      'max-per-instance': { type: 'number', help: 'sft: at most N per instance' }, 'max-turns': { type: 'number', help: 'sft: drop longer trajectories' },
-      'max-tokens': { type: 'number', help: 'drop trajectories over this many tokens' }, ratio: { type: 'number', help: 'verifier: negatives per positive' },
-      seed: { type: 'number', help: 'sampling seed' }, template: { type: 'string', help: 'verifier: chatml | llama3' }, sample: { type: 'number', help: 'predictions: which sample' },
+      'max-per-instance': { type: 'number', range: 'index', help: 'sft: at most N per instance' }, 'max-turns': { type: 'number', range: 'index', help: 'sft: drop longer trajectories' },
+      'max-tokens': { type: 'number', range: 'index', help: 'drop trajectories over this many tokens' }, ratio: { type: 'number', range: 'nonnegative', help: 'verifier: negatives per positive' },
+      seed: { type: 'number', range: 'index', help: 'sampling seed' }, template: { type: 'string', help: 'verifier: chatml | llama3' }, sample: { type: 'number', range: 'index', help: 'predictions: which sample' },
       model: { type: 'string', help: 'model_name_or_path' }, json, 'sessions-dir': sessionsDir,
     },
   },

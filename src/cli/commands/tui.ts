@@ -36,7 +36,8 @@ export async function tuiCommand(opts: TuiCommandOptions): Promise<number> {
     const cfg = loadTuiConfig();
     theme = loadTheme({ name: opts.theme ?? cfg.theme, noColor: colorDisabled(env, isTTY) });
     bindings = applyOverrides(defaultBindings(), cfg.keys, configPath());
-    if (opts.session) session = resolveSessionDir(opts.session, opts.sessionsDir);
+    // `--session ''` is bad input like any other invalid name, not "no session".
+    if (opts.session !== undefined) session = resolveSessionDir(opts.session, opts.sessionsDir);
   } catch (e) {
     process.stderr.write(`swegym tui: ${sanitize((e as Error).message)}\n`);
     return 2;

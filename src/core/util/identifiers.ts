@@ -53,6 +53,7 @@ export function instanceIdProblem(id: string): string | undefined {
 /** Why `name` is not a valid session name, or undefined when it is. */
 export function sessionNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
+  if (name.trim() === '') return `${quoted(name)} is blank: a session name starts with a letter or digit`;
   if (name.length > MAX_ID_LENGTH) return `is longer than ${MAX_ID_LENGTH} characters`;
   if (!SESSION_NAME_PATTERN.test(name)) {
     return `${quoted(name)} is not a valid session name: a letter or digit, then letters, digits, '_', '.' or '-' (no '/', no spaces)`;
