@@ -56,9 +56,11 @@ export function scanJsonl(
     let pending: Buffer[] = [];
     let pendingBytes = 0;
     let skipping = false;
-    const block = Buffer.allocUnsafe(BLOCK);
+    // Sized to what is left to read: a fresh 4 MiB block per file made rebuilding a 39,008-log index allocate
+    // 156 GB (4 to 9 times slower than reading whole files); most logs are a few KB.
+    const block = Buffer.allocUnsafe(Math.max(1, Math.min(BLOCK, size - start)));
     while (pos < size && end < stopAt) {
-      const n = readSync(fd, block, 0, Math.min(BLOCK, size - pos), pos);
+      const n = readSync(fd, block, 0, Math.min(block.length, size - pos), pos);
       if (n === 0) break;
       let from = 0;
       for (;;) {
