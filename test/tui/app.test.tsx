@@ -41,8 +41,8 @@ test('no API key: home says how to point at a model, a new run reaches a live ro
   f = await waitFrame(r, (p) => p.includes('filter:'));
   assert.match(stripAnsi(f), /filter: calc/, 'the filter survives the trip to the rollout and back');
   assert.match(stripAnsi(f), /acme__calc-1 .* resolved 0\.91/, 'the picker shows the new verdict');
-  await press(r, KEYS.esc);
-  await tick(30);
+  await press(r, KEYS.esc); // drops the filter
+  await waitFrame(r, (p) => p.includes('filter: / to filter'));
   await press(r, KEYS.esc);
   f = await waitFrame(r, (p) => p.includes('sessions/tui-1'));
   assert.match(stripAnsi(f), /sessions\/tui-1 +done +1\/1 +1 +100%/);
@@ -76,7 +76,8 @@ test('? shows the help of the current screen; Esc closes it', async () => {
   let f = await waitFrame(r, (p) => p.includes('keys · home'));
   assert.match(stripAnsi(f), /New batch: mark instances, then start/);
   await press(r, KEYS.esc);
-  f = await waitFrame(r, (p) => p.includes('New run'));
+  // Home shows "New run" behind the overlay too: wait for the overlay to go, or `n` would reach the help.
+  f = await waitFrame(r, (p) => p.includes('New run') && !p.includes('keys · home'));
   // In the picker `?` is always help (as the status bar says), even with text in the filter.
   await press(r, 'n');
   await waitFrame(r, (p) => p.includes('filter:'));
@@ -146,7 +147,7 @@ test('user key overrides change behaviour, help and status bar', async () => {
   let f = await waitFrame(r, (p) => p.includes('New run'));
   assert.match(stripAnsi(f), / r new run /);
   await press(r, 'n');
-  await tick(50);
+  await tick(50); // a grace period for a negative check: nothing may open
   assert.ok(!stripAnsi(r.lastFrame()!).includes('filter:'));
   await press(r, 'r');
   f = await waitFrame(r, (p) => p.includes('filter:'));
@@ -172,7 +173,8 @@ test('leaving while a batch runs asks: stop it or keep it running headless', asy
   const { r, exits } = app(backend);
   await waitFrame(r, (p) => p.includes('New run'));
   await press(r, 'b');
-  await waitFrame(r, (p) => p.includes('mark instances'));
+  // Home's own menu says "mark instances" too: wait for the picker's title.
+  await waitFrame(r, (p) => p.includes('mark instances for a batch'));
   await press(r, ' ');
   await waitFrame(r, (p) => p.includes('1 marked'));
   await press(r, ' ');

@@ -23,7 +23,7 @@ import { scriptedBodies, scriptedRollout, stamp } from './scripted-rollout.js';
 
 /** Issue 13, faults 5 (Home live and honest), 6 (dashboard tables) and 8 (safe steering). */
 
-const { renderWith, press, waitFrame, rows, KEYS, stripAnsi, tick } = helpers;
+const { renderWith, press, waitFrame, rows, KEYS, stripAnsi } = helpers;
 afterEach(() => cleanup());
 
 const SIZES = [
@@ -114,7 +114,8 @@ for (const size of SIZES) {
     assert.match(f, /127\.0\.0\.1:36925\/v1 1\/∞/);
     assert.ok(!f.includes('9007199254740991'));
     await press(r, KEYS.tab);
-    f = stripAnsi(await waitFrame(r, (p) => p.includes('[finished 5')));
+    // "[finished 5" is on the tab bar of the running table too: wait for the finished table's own header.
+    f = stripAnsi(await waitFrame(r, (p) => p.includes('[finished 5') && /rollout +verdict +score +cost/.test(p)));
     assert.match(f, /rollout +verdict +score +cost/, 'the finished table has a header');
     assert.match(f, /1-5 of 5/);
     const order = (frame: string) => rows(frame).filter((l) => /#0/.test(l)).map((l) => /(durations|ledger)-(\d+)/.exec(l)![0]);
@@ -128,8 +129,10 @@ for (const size of SIZES) {
     // Leaving and coming back keeps the sort and the filter of this session.
     cleanup();
     const again = renderWith(el());
+    await waitFrame(again, (p) => p.includes('endpoints'));
     await press(again, KEYS.tab);
-    await waitFrame(again, (p) => p.includes('sort instance ↑') && p.includes('resolved of 5'));
+    f = stripAnsi(await waitFrame(again, (p) => p.includes('sort instance ↑') && p.includes('resolved of 5') && /rollout +verdict +score +cost/.test(p)));
+    assert.deepEqual(order(f), ['ledger-21', 'ledger-8', 'durations-19'], 'the resolved rows, reversed, as left');
   });
 
   test(`fault 6: a dead batch: counts agree with the tables, no fresh heartbeats on dead rows (${size.columns}x${size.rows})`, async () => {
@@ -155,7 +158,7 @@ for (const size of SIZES) {
     await press(r, 'X');
     await waitFrame(r, (p) => p.includes('y to confirm'));
     await press(r, 'n');
-    await tick(50);
+    await waitFrame(r, (p) => p.includes('cancelled')); // X cleared the earlier "cancelled"; this one is n's
     assert.deepEqual(control.calls, [], 'nothing happened without y');
     await press(r, 'K');
     await waitFrame(r, (p) => p.includes('y to confirm'));
@@ -190,7 +193,7 @@ for (const size of SIZES) {
     const r = render(<App backend={backend} theme={theme} bindings={defaultBindings()} size={size} sessionsPollMs={0} />);
     await waitFrame(r, (p) => p.includes('New run'));
     await press(r, 'b');
-    await waitFrame(r, (p) => p.includes('mark instances'));
+    await waitFrame(r, (p) => p.includes('mark instances for a batch'));
     await press(r, ' ', ' ');
     await waitFrame(r, (p) => p.includes('2 marked'));
     await press(r, '\x02');

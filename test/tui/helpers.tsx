@@ -50,11 +50,16 @@ export async function waitFrame(r: { lastFrame(): string | undefined }, pred: (p
   }
 }
 
+/** Ink holds a lone ESC this long (it may begin an escape sequence) before it hands it to the app as Esc. */
+const INK_ESC_FLUSH_MS = 20;
+
 /** Types keys one by one, letting Ink process each. */
 export async function press(r: { stdin: { write(s: string): void } }, ...keys: string[]): Promise<void> {
   for (const k of keys) {
     r.stdin.write(k);
-    await tick(15);
+    // After a lone ESC, wait past Ink's flush timer (timers fire in expiry order, so this one fires after it, however
+    // loaded the machine): a key written earlier would join the ESC into one sequence (ESC q = Alt-q, not Esc then q).
+    await tick(k === KEYS.esc ? INK_ESC_FLUSH_MS + 10 : 15);
   }
 }
 

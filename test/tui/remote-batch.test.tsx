@@ -50,7 +50,7 @@ function writeLive(dir: string, over: Partial<LiveStatus> = {}, snap = liveSnap(
 const commands = (dir: string): Array<Record<string, unknown>> =>
   existsSync(join(dir, CONTROL_FILE)) ? readFileSync(join(dir, CONTROL_FILE), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
 
-async function until<T>(f: () => T | undefined, ms = 3000): Promise<T> {
+async function until<T>(f: () => T | undefined, ms = 15000): Promise<T> {
   const t0 = Date.now();
   for (;;) {
     const v = f();

@@ -145,7 +145,8 @@ test('batch dashboard: progress, spend vs budget, workers, endpoints, stalled ro
   assert.deepEqual(opened, ['x-2']);
   // Finished table, sortable.
   await press(r, KEYS.tab);
-  f = await waitFrame(r, (p) => p.includes('[finished 2 · sort instance]'));
+  // The tab bar names the finished table while the running one shows: wait for its rows.
+  f = await waitFrame(r, (p) => p.includes('[finished 2 · sort instance]') && p.includes('a-inst') && p.includes('b-inst'));
   assert.ok(stripAnsi(f).indexOf('a-inst') < stripAnsi(f).indexOf('b-inst'));
   await press(r, 'o', 'o', 'o');
   f = await waitFrame(r, (p) => p.includes('sort cost'));

@@ -28,7 +28,7 @@ import { MemorySession, RecordingControl, ScriptedBackend, snapshot } from './sc
 import { EVIL, GOLD_PATCH, TASK, scriptedRollout, stamp } from './scripted-rollout.js';
 import { onlySgr, sgrBefore } from './ansi.js';
 
-const { renderWith, press, waitFrame, rows, KEYS, stripAnsi, tick } = helpers;
+const { renderWith, press, waitFrame, rows, KEYS, stripAnsi } = helpers;
 afterEach(() => cleanup());
 
 /** A rollout the way the gold / replay / LLM agents really call tools: the editor, the shell, finish. */
@@ -249,11 +249,15 @@ test('a batch over instances without recordings does not offer replay; a finishe
     backend.session('sessions/batch-1');
     return { sessionDir: 'sessions/batch-1', control: backend.control, done: new Promise<void>((res) => (finish = res)) };
   };
+  // The workbench re-reads the session list when its batch ends: the one sign of the end a test can wait for.
+  let listed = 0;
+  const list = backend.listSessions.bind(backend);
+  backend.listSessions = () => (listed++, list());
   const exits: string[] = [];
-  const r = render(<App backend={backend} theme={loadTheme({ name: 'dark' })} bindings={defaultBindings()} size={{ columns: 100, rows: 20 }} onExit={(m) => exits.push(m)} />);
+  const r = render(<App backend={backend} theme={loadTheme({ name: 'dark' })} bindings={defaultBindings()} size={{ columns: 100, rows: 20 }} sessionsPollMs={0} onExit={(m) => exits.push(m)} />);
   await waitFrame(r, (p) => p.includes('New run'));
   await press(r, 'b');
-  await waitFrame(r, (p) => p.includes('mark instances'));
+  await waitFrame(r, (p) => p.includes('mark instances for a batch'));
   await press(r, ' ', ' ');
   await waitFrame(r, (p) => p.includes('2 marked'));
   await press(r, '\x02');
@@ -263,8 +267,9 @@ test('a batch over instances without recordings does not offer replay; a finishe
   await waitFrame(r, (p) => p.includes('options (as swegym batch)'));
   await press(r, KEYS.enter);
   await waitFrame(r, (p) => p.includes('batch batch-1'));
+  const before = listed;
   finish();
-  await tick(30);
+  await helpers.until(() => listed > before, 'the batch end to reach the workbench');
   await press(r, 'q');
   f = await waitFrame(r, (p) => p.includes('Batch dashboard (finished)'));
   await press(r, 'q');
