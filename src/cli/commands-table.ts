@@ -124,6 +124,8 @@ export const COMMANDS: Record<string, CommandSpec> = {
       '  [{"name": "local"}, {"name": "gpu1", "host": "ssh://me@gpu1"}], "image_disk_budget_gb": 200}; no "host": the',
       '  default engine. SWEGYM_ENGINES wins over the file; neither: the local engine only. Worker i uses engine',
       '  i mod n (use --concurrency >= number of engines); each engine prepares its own images.',
+      'A model endpoint that refuses the key or the model (HTTP 401, 403, 404) stops the batch at the first rollout: exit 1,',
+      "  nothing recorded as a result; fix the key or --model, then 'swegym resume <session>' runs it again.",
       'Ctrl-C: take no new rollouts, let running ones finish; a second Ctrl-C stops them at once. No container is left.',
       'Progress goes to stdout: one plain line per change when stdout is not a terminal, a live status line when it is.',
       'A closed stdout (`swegym batch ... | head -1`, a dead log collector) does not stop the batch: it keeps running to the',

@@ -51,6 +51,8 @@ export const StopReason = z.enum([
   'stuck',
   'error',
   'interrupted',
+  /** The model endpoint refused the key, the access or the model name (HTTP 401/403/404): no result, the batch stops. */
+  'endpoint_rejected',
 ]);
 export type StopReason = z.infer<typeof StopReason>;
 

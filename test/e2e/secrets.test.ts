@@ -79,16 +79,16 @@ test('run, batch and score against a key-echoing endpoint: the key is nowhere in
   const fix = scriptedFixReplies(task);
   const servers: ScriptedServer[] = [];
   try {
-    // run: the first call is a 401 that echoes the key; the agent stops with an error.
+    // run: the first call is a 401 that echoes the key; the agent stops: the endpoint rejected the key.
     const runServer = await startScriptedServer([echo401()]);
     servers.push(runServer);
     const r1 = await swegym(['run', '--dataset', 'samples', '--instance', SCRIPTED_INSTANCE, '--agent', 'llm', '--config', await agentConfig('run.json', runServer.url), '--offline']);
     assert.ok(r1.code !== null, r1.stderr);
-    assert.match(r1.stdout, /agent stopped: error/, r1.stdout + r1.stderr);
+    assert.match(r1.stdout, /agent stopped: endpoint_rejected/, r1.stdout + r1.stderr);
     assert.equal(runServer.requests[0]?.headers.authorization, `Bearer ${KEY}`, 'the key reached the endpoint');
 
     // batch: sample 0 gets a 500 echoing the key (retried, a model_retry event), then solves the task; sample 1 gets
-    // the echoing 401 and stops with an error.
+    // the echoing 401, which stops the batch (exit 1, the message naming the rejected key, never the key itself).
     const batchScript: Step[] = [echo500(), ...fix, echo401()];
     const batchServer = await startScriptedServer(batchScript);
     servers.push(batchServer);

@@ -487,8 +487,9 @@ test('an API key echoed back by the endpoint in an error never reaches the event
     { tools: swegymTestTools(), env: { SWEGYM_ECHO_KEY: key } },
   );
   assert.equal(run.server.requests[0].headers.authorization, `Bearer ${key}`);
-  assert.equal(run.result.reason, 'error');
-  assert.match(run.result.message, /Incorrect API key provided: \[REDACTED\]/);
+  // A 401 is the endpoint refusing the key: its own stop reason (no result; the scheduler stops the batch).
+  assert.equal(run.result.reason, 'endpoint_rejected');
+  assert.match(run.result.message, /rejected the API key \(HTTP 401: .*Incorrect API key provided: \[REDACTED\]/);
   assert.match(run.of('model_retry')[0].error, /\[REDACTED\]/);
   assert.equal(JSON.stringify(run.events).includes(key), false);
   assert.equal(run.result.message.includes(key), false);

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startScriptedServer, vllmError, VLLM_CONTEXT_MESSAGES, type Script } from '../helpers/scripted-openai-server.js';
-import { ContextWindowError, ModelCallError, OpenAiChatModel, type RetryInfo } from '../../src/core/model/index.js';
+import { ContextWindowError, EndpointRejectedError, ModelCallError, OpenAiChatModel, type RetryInfo } from '../../src/core/model/index.js';
 
 const KEY = 'sk-test-9f8e7d6c5b4a';
 const fast = { max_attempts: 3, base_delay_ms: 5, max_delay_ms: 20 };
@@ -162,6 +162,30 @@ test('an error inside the stream, in both body forms, is an error (retried when 
       assert.equal(err.status, 400, form);
       assert.match(err.message, /bad token id \[REDACTED\]/, form);
       assert.equal(server.requests.length, 3, form);
+    });
+  }
+});
+
+test('401 / 403 / 404 (bad key, no access, unknown model): EndpointRejectedError at once, never retried, a message that says what to check', async () => {
+  const cases: Array<{ status: number; message: string; expect: RegExp }> = [
+    { status: 401, message: `Incorrect API key provided: ${KEY}`, expect: /rejected the API key \(HTTP 401: .*Incorrect API key provided: \[REDACTED\]\); check OPENAI_API_KEY/ },
+    { status: 403, message: 'You do not have access to this model', expect: /denied access \(HTTP 403: .*do not have access.*\); check the API key's permissions for model "judge-7b"/ },
+    { status: 404, message: 'The model `judge-7b` does not exist.', expect: /model "judge-7b" not found at http:\/\/127\.0\.0\.1:\d+\/v1 \(HTTP 404: .*does not exist.*\); check --model and --base-url/ },
+  ];
+  for (const c of cases) {
+    await withModel([{ status: c.status, body: { error: { message: c.message, type: 'invalid_request_error', code: c.status } } }, { content: 'never reached' }], async (m, server) => {
+      const retries: RetryInfo[] = [];
+      const e = await m.complete({ messages: [{ role: 'user', content: 'hi' }] }, { onRetry: (r) => retries.push(r) }).then(
+        () => assert.fail(`HTTP ${c.status} must fail`),
+        (err: unknown) => err,
+      );
+      assert.ok(e instanceof EndpointRejectedError, `HTTP ${c.status}: ${String(e)}`);
+      assert.ok(e instanceof ModelCallError, 'still a ModelCallError for callers that only know that');
+      assert.equal(e.status, c.status);
+      assert.match(e.message, c.expect);
+      assert.equal(e.message.includes(KEY), false, 'the key is masked');
+      assert.equal(server.requests.length, 1, `HTTP ${c.status} is not retried`);
+      assert.equal(retries.length, 0);
     });
   }
 });

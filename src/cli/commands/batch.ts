@@ -43,7 +43,10 @@ export interface BatchOptions extends ImageCliOptions {
   io?: Partial<ExecuteIO>;
 }
 
-/** Exit codes: 0 all done, 1 error, 2 bad usage, 3 stopped before the end (Ctrl-C, budget); resume continues. */
+/**
+ * Exit codes: 0 all done, 1 error (the model endpoint refused the key or the model: the batch stops at the first such
+ * rollout), 2 bad usage, 3 stopped before the end (Ctrl-C, budget); resume continues.
+ */
 export async function batchCommand(opts: BatchOptions): Promise<number> {
   const out = opts.io?.out ?? ((l: string) => console.log(sanitize(l)));
   const err = opts.io?.err ?? ((l: string) => console.error(sanitize(l)));
@@ -163,6 +166,11 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
   try {
     const items = planWork(loaded.tasks, samples, temperatures, seed);
     const res = await executeSession(writer, items, settings, { out, err, signals: true, remoteControl: !opts.noRemoteControl, ...opts.io });
+    if (res.fatal) {
+      err(`swegym batch: stopped: ${res.fatal}`);
+      err(`Nothing was recorded as a result for it. Fix that, then continue with: swegym resume ${name}`);
+      return 1;
+    }
     out(res.state === 'done' ? `Done. Report: swegym report ${name}` : `Stopped${res.reason ? ` (${res.reason})` : ''}. Continue with: swegym resume ${name}`);
     return res.state === 'done' ? 0 : 3;
   } finally {

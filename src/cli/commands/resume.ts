@@ -39,6 +39,11 @@ export async function resumeCommand(opts: ResumeOptions): Promise<number> {
         (opts.retryFailed ? `${plan.failed_retried} failed (re-run).` : `${plan.failed_kept} failed (kept; --retry-failed re-runs them).`),
     );
     const res = await executeSession(writer, plan.items, settings, { out, err, signals: true, remoteControl: !opts.noRemoteControl, ...opts.io }, plan.previous);
+    if (res.fatal) {
+      err(`swegym resume: stopped: ${res.fatal}`);
+      err(`Nothing was recorded as a result for it. Fix that, then continue with: swegym resume ${m.name}`);
+      return 1;
+    }
     out(res.state === 'done' ? `Done. Report: swegym report ${m.name}` : `Stopped${res.reason ? ` (${res.reason})` : ''}. Continue with: swegym resume ${m.name}`);
     return res.state === 'done' ? 0 : 3;
   } finally {

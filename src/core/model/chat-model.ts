@@ -162,3 +162,17 @@ export class ModelCallError extends Error {
     this.name = 'ModelCallError';
   }
 }
+
+/**
+ * The endpoint refuses this configuration itself (HTTP 401 bad key, 403 no access, 404 no such model or path): every
+ * later call would fail the same way, so it is no result of the rollout and no reason to go on with a batch.
+ */
+export class EndpointRejectedError extends ModelCallError {
+  constructor(message: string, status: number, attempts = 1) {
+    super(message, status, attempts);
+    this.name = 'EndpointRejectedError';
+  }
+}
+
+/** HTTP statuses that say the endpoint, key or model name is wrong (not this request). */
+export const ENDPOINT_REJECTED_STATUSES: readonly number[] = [401, 403, 404];

@@ -4,7 +4,7 @@
  * the caller (never looked up here) and masked out of every error text this model throws or reports.
  */
 import OpenAI, { APIError } from 'openai';
-import { ContextWindowError, ModelCallError } from './chat-model.js';
+import { ContextWindowError, ENDPOINT_REJECTED_STATUSES, EndpointRejectedError, ModelCallError } from './chat-model.js';
 import type { CallHooks, ChatModel, ChatReply, ChatRequest, PromptLogprobs, PromptReply, PromptRequest, TokenLogprob, Usage } from './chat-model.js';
 import { errorStatus, isContextLengthError, isRetryable, retryDelay, sleep, type RetryPolicy } from './retry.js';
 
@@ -54,6 +54,15 @@ export class OpenAiChatModel implements ChatModel {
     return maskSecret(err instanceof Error ? err.message : String(err), this.apiKey);
   }
 
+  /** What a 401/403/404 means for the user, naming the endpoint (without credentials) and what to check. */
+  private rejection(status: number, err: unknown): string {
+    const where = displayUrl(this.info.base_url);
+    const said = this.describe(err);
+    if (status === 401) return `the endpoint ${where} rejected the API key (HTTP 401: ${said}); check OPENAI_API_KEY (or the agent config's apiKeyEnv)`;
+    if (status === 403) return `the endpoint ${where} denied access (HTTP 403: ${said}); check the API key's permissions for model "${this.info.model}"`;
+    return `model "${this.info.model}" not found at ${where} (HTTP 404: ${said}); check --model and --base-url (it usually ends in /v1)`;
+  }
+
   /** Our retry loop around one request; context overflows and final failures become typed, masked errors. */
   private async withRetries<T>(hooks: CallHooks, once: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
@@ -64,6 +73,8 @@ export class OpenAiChatModel implements ChatModel {
         const err = withStreamStatus(caught);
         if (err instanceof ModelCallError) throw err;
         if (isContextLengthError(err)) throw new ContextWindowError(this.describe(err));
+        const status = errorStatus(err);
+        if (status !== undefined && ENDPOINT_REJECTED_STATUSES.includes(status)) throw new EndpointRejectedError(this.rejection(status, err), status, attempt);
         if (!isRetryable(err) || attempt >= this.retry.max_attempts) throw new ModelCallError(this.describe(err), errorStatus(err), attempt);
         const delayMs = retryDelay(attempt, this.retry, err);
         hooks.onRetry?.({ attempt, status: errorStatus(err), delayMs, error: this.describe(err) });
@@ -174,6 +185,19 @@ export class OpenAiChatModel implements ChatModel {
           : undefined;
       return { text: c.text ?? '', finishReason: c.finish_reason ?? null, usage: usageOf(res.usage), ...(logprobs ? { logprobs } : {}), latencyMs: Date.now() - started };
     });
+  }
+}
+
+/** A base URL as shown in messages: no user, password or query (keys hide there). */
+function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return '(the configured endpoint)';
   }
 }
 

@@ -116,6 +116,9 @@ export async function runRollout(opts: RunRolloutOptions): Promise<RolloutOutcom
 
   if (opts.signal?.aborted) return ended('interrupted', { result });
 
+  // The endpoint refused the key or the model: the agent never worked on the task, so there is nothing to grade.
+  if (result.reason === 'endpoint_rejected') return ended('infra_error', { result, error: result.message });
+
   let verdict: Verdict | undefined;
   if (opts.verify) {
     emitter.emit({ type: 'verification_started', profile: opts.verifyProfile ?? 'swegym' });

@@ -51,7 +51,9 @@ export function planResume(reader: FileSessionReader, tasks: TaskRecord[], opts:
         continue;
       }
       const last = list[list.length - 1];
-      const failed = last && (last.status === 'infra_error' || last.status === 'no_image');
+      // Refused by the model endpoint (bad key or model name): the batch stopped there, nothing was tried; it runs
+      // again like an interrupted pair once the configuration is fixed.
+      const failed = last && (last.status === 'infra_error' || last.status === 'no_image') && last.stop_reason !== 'endpoint_rejected';
       if (failed && !opts.retryFailed) {
         plan.failed_kept++;
         plan.previous.done++;

@@ -82,5 +82,7 @@ export interface SchedulerOptions {
 export interface SchedulerResult {
   state: 'done' | 'stopped';
   reason?: string;
+  /** Set when the batch stopped because it cannot go on as configured (the model endpoint refused the key or model). */
+  fatal?: string;
   snapshot: SchedulerSnapshot;
 }

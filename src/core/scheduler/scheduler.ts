@@ -48,6 +48,8 @@ export class Scheduler implements SchedulerControl {
   private paused = false;
   private stopMode: 'graceful' | 'now' | undefined;
   private stopReason: string | undefined;
+  /** Why the batch cannot go on (the endpoint refused the key or the model); set once, ends the run. */
+  private fatal: string | undefined;
   private wake: Array<() => void> = [];
   private readonly limiter: EndpointLimiter;
   private total: number;
@@ -269,7 +271,7 @@ export class Scheduler implements SchedulerControl {
     this.state = this.stopMode || this.queue.length > 0 ? 'stopped' : 'done';
     this.publish(true);
     this.publisher.cancelPending();
-    return { state: this.state === 'done' ? 'done' : 'stopped', reason: this.stopReason, snapshot: this.snapshot() };
+    return { state: this.state === 'done' ? 'done' : 'stopped', reason: this.stopReason, ...(this.fatal ? { fatal: this.fatal } : {}), snapshot: this.snapshot() };
   }
 
   private async sweepSession(): Promise<void> {
@@ -319,6 +321,17 @@ export class Scheduler implements SchedulerControl {
     this.stopMode = 'now';
     this.state = 'stopping';
     for (const a of this.active.values()) this.abortActive(a, 'budget');
+    this.notify();
+  }
+
+  private stopFatal(why: string): void {
+    if (this.fatal) return;
+    this.fatal = why;
+    this.stopReason = why;
+    this.log('error', `${why}: stopping the batch`);
+    this.stopMode = 'now';
+    this.state = 'stopping';
+    for (const a of this.active.values()) this.abortActive(a, 'stop');
     this.notify();
   }
 
@@ -468,6 +481,13 @@ export class Scheduler implements SchedulerControl {
       this.retries++;
       this.queue.unshift({ ...item, attempt: item.attempt + 1, not_before: 0 });
       this.log('warn', `${a.id}: the engine was unreachable (${outcome.error ?? 'unknown'}); running it again`);
+      return;
+    }
+    if (outcome.status === 'infra_error' && a.log.summary.stop_reason === 'endpoint_rejected') {
+      // A bad key or model name fails every rollout the same way: stop at the first one instead of burning through
+      // the batch (Inspect AI stops an eval on such an error too). The pair is re-run by `resume` once it is fixed.
+      this.infraFailures++;
+      this.stopFatal(outcome.error ?? a.stopMessage ?? 'the model endpoint rejected the request');
       return;
     }
     if (a.killed === 'retry') {

@@ -9,7 +9,7 @@ import type { Tool } from '../tool-types.js';
 import { defaultTools } from '../tools/index.js';
 import { mayChangeFiles, runToolCall, type ToolCallOutcome } from '../tools/run-tool.js';
 import { parseLlmAgentConfig, type LlmAgentConfig, type LlmAgentConfigInput } from './config.js';
-import { ContextWindowError, ModelCallError, ModelStop, OpenAiChatModel, isAbort, maskSecret, type CallHooks, type ChatModel, type ChatReply, type ChatRequest } from '../../model/index.js';
+import { ContextWindowError, EndpointRejectedError, ModelCallError, ModelStop, OpenAiChatModel, isAbort, maskSecret, type CallHooks, type ChatModel, type ChatReply, type ChatRequest } from '../../model/index.js';
 import { costOf, loadPriceTable, priceFor } from './prices.js';
 import { estimateCompletionTokens, estimatePromptTokens } from './tokens.js';
 import { renderObservation } from './observation.js';
@@ -140,6 +140,7 @@ class Run {
     if (e instanceof Stop || e instanceof ModelStop) return { reason: e.reason, message: e.message };
     if (this.wall.signal.aborted && !this.ctx.signal.aborted) return { reason: 'wall_clock', message: 'wall-clock limit reached' };
     if (this.ctx.signal.aborted || isAbort(e)) return { reason: 'interrupted', message: 'interrupted' };
+    if (e instanceof EndpointRejectedError) return { reason: 'endpoint_rejected', message: e.message };
     if (e instanceof ModelCallError) return { reason: 'error', message: `model call failed after ${e.attempts} attempt(s): ${e.message}` };
     return { reason: 'error', message: e instanceof Error ? e.message : String(e) };
   }

@@ -11,6 +11,7 @@
 import type { ChatMessage, StopReason } from '../../events.js';
 import type { Agent, AgentContext, AgentResult } from '../types.js';
 import { extractPatch } from '../patch.js';
+import { EndpointRejectedError } from '../../model/index.js';
 import { estimateCompletionTokens, estimatePromptTokens } from '../llm/tokens.js';
 import type { MoatlessWorkspace } from './code-env.js';
 import { moatlessCost, MOATLESS_COST_MODEL, type MoatlessConfig } from './config.js';
@@ -147,6 +148,10 @@ export class MoatlessAgent implements Agent {
       if (signal.aborted) {
         reason = 'interrupted';
         message = errText(signal.reason ?? e);
+      } else if (e instanceof EndpointRejectedError) {
+        // A bad key or model name: no result of this rollout (the scheduler stops the batch).
+        reason = 'endpoint_rejected';
+        message = e.message;
       } else if (e instanceof CostExceededError) {
         reason = 'cost_cap';
         message = e.message;
