@@ -146,7 +146,7 @@ test('a hanging rollout is flagged stalled while the others finish; kill ends it
   s.onSnapshot((x) => snaps.push(x));
   const done = s.run();
   // Wait until the others are done and 'h' is flagged.
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !(s.snapshot().done === 3 && s.snapshot().stalled.includes('h.s0.a0'))) await sleep(20);
   const mid = s.snapshot();
   assert.equal(mid.done, 3, 'the other rollouts finished while h hung');
@@ -171,11 +171,14 @@ test('the user retries a stalled rollout: a fresh attempt runs; pause holds new 
   const runner: RolloutRunner = (ctx) => scripted(ctx, ctx.task.instance_id === 'h' && ctx.attempt === 0 ? { hang: true } : { delayMs: 10 });
   const s = new Scheduler({ session: w, items: planWork(ids.map(task), 1, [], 1), runner, engines: [{ name: 'e', provider: new FakeProvider() }], concurrency: 1, stallAfterMs: 100 });
   const done = s.run();
-  const deadline = Date.now() + 5000;
+  const deadline = Date.now() + 15_000;
   while (Date.now() < deadline && !s.snapshot().stalled.includes('h.s0.a0')) await sleep(20);
   s.pause();
   s.retry('h.s0.a0');
-  await sleep(300);
+  // The retried attempt ends (its hang is aborted) and nothing new starts: wait for that, not for a fixed time.
+  const settled = Date.now() + 15_000;
+  while (Date.now() < settled && !(s.snapshot().running === 0 && s.snapshot().queued === 3)) await sleep(20);
+  await sleep(50); // and still nothing starts while paused
   const paused = s.snapshot();
   assert.equal(paused.state, 'paused');
   assert.equal(paused.running, 0, 'the retried rollout ended; nothing new started while paused');
@@ -236,7 +239,9 @@ test('graceful stop lets running rollouts finish and takes no new work', async (
   const { dir, w } = session(ids, 1);
   const s = new Scheduler({ session: w, items: planWork(ids.map(task), 1, [], 1), runner: (ctx) => scripted(ctx, { delayMs: 150 }), engines: [{ name: 'e', provider: new FakeProvider() }], concurrency: 2 });
   const p = s.run();
-  await sleep(40);
+  // Stop once both workers run a rollout (150 ms each): not after a fixed time, which a loaded machine may overrun.
+  const started = Date.now() + 15_000;
+  while (Date.now() < started && s.snapshot().running < 2) await sleep(5);
   await s.stop('graceful');
   const res = await p;
   w.close();
