@@ -51,8 +51,9 @@ for (const size of SIZES) {
     await tick(1300);
     // Both must move: a render for another reason (Date.now() differs) may change the header before the clock ticks.
     const b = await waitFrame(r, (p) => header(p) !== header(a) && runningStep(p) !== runningStep(stripAnsi(a)));
-    assert.match(header(a), /RUNNING · step 1\/1 · [\d.]+s · \$0\.0012/);
-    assert.match(header(b), /RUNNING · step 1\/1 · [\d.]+s · \$0\.0012/);
+    // The silence began 2 s before the view: on a loaded machine it may pass the quiet threshold and show its ♥ age.
+    assert.match(header(a), /RUNNING · (♥ [\d.]+s · )?step 1\/1 · [\d.]+s · \$0\.0012/);
+    assert.match(header(b), /RUNNING · (♥ [\d.]+s · )?step 1\/1 · [\d.]+s · \$0\.0012/);
     assert.notEqual(runningStep(stripAnsi(b)), runningStep(stripAnsi(a)), 'the running step timer moved');
     assert.match(runningStep(stripAnsi(b)), /execute_bash [\d.]+s/);
     assert.equal(rows(b).length, height);
