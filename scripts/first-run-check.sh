@@ -15,7 +15,7 @@ cleanup() {
 trap cleanup EXIT
 dockerd --bridge=none --iptables=false --ip-forward=false --host "unix://$sock" --data-root "$work/data" \
   --exec-root "$work/exec" --pidfile "$work/docker.pid" >"$work/dockerd.log" 2>&1 &
-for _ in $(seq 1 60); do DOCKER_HOST="unix://$sock" docker info >/dev/null 2>&1 && break; sleep 1; done
+for _ in $(seq 1 120); do DOCKER_HOST="unix://$sock" docker info >/dev/null 2>&1 && break; sleep 1; done
 DOCKER_HOST="unix://$sock" docker info >/dev/null 2>&1 || { echo "first-run: the private dockerd did not start:"; tail -20 "$work/dockerd.log"; exit 1; }
 start=$SECONDS
 rc=0

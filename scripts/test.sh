@@ -9,7 +9,8 @@ cd "$ROOT"
 if [ "${SWEGYM_STRICT_LEFTOVERS:-0}" = 1 ]; then
   # CI owns the engine: stopped containers left on a reused machine by processes of an earlier session are not ours.
   stale=$(docker ps -aq --filter label=io.swegym.managed)
-  if [ -n "$stale" ]; then docker rm -f $stale >/dev/null; echo "ci: removed $(echo "$stale" | wc -l) stale container(s) from before this run"; fi
+  # `|| true`: a container the engine is already removing ("removal in progress") must not end the run here.
+  if [ -n "$stale" ]; then docker rm -f $stale >/dev/null || true; echo "ci: removed $(echo "$stale" | wc -l) stale container(s) from before this run"; fi
 fi
 # The Docker-backed tests start from swegym-base:dev: built from Debian packages when missing (a fresh CI machine).
 node --import tsx scripts/ensure-test-image.ts
