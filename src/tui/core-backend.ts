@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import type { RolloutEvent } from '../core/events.js';
 import { loadTasks, type TaskRecord } from '../core/dataset/index.js';
 import { DEFAULT_SESSIONS_DIR, openSession, SessionWriter, newSessionName, scrubSecrets, appendWinner, readWinners, type SessionReader } from '../core/session/index.js';
-import { planWork, createSessionScheduler, startRemoteControl, RemoteBatchControl, snapshotFromSummaries, type Scheduler, type RolloutRunner } from '../core/scheduler/index.js';
+import { planWork, createSessionScheduler, sessionPreflight, startRemoteControl, RemoteBatchControl, snapshotFromSummaries, type Scheduler, type RolloutRunner } from '../core/scheduler/index.js';
 import { AGENTS, TRAJECTORIES_DIR, agentEntry, trajectoryFor, type BatchSettings } from '../core/rollout/index.js';
 import { harnessStampsFor } from '../core/harness/index.js';
 import { VERSION } from '../core/version.js';
@@ -220,6 +220,7 @@ export class CoreBackend implements Backend {
   async startRollout(task: TaskInfo, agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout> {
     const record = task as TaskRecord;
     this.checkAgent(agent, [record]);
+    await this.checkEnvironments(agent, [record]);
     const all = (await this.tasks()) as TaskRecord[];
     this.runSession ??= this.createSession('tui', all, agent);
     const session = this.runSession;
@@ -241,9 +242,16 @@ export class CoreBackend implements Backend {
     return { rolloutId: id, sessionDir: session.dir, interrupt: () => sched.kill(id), done };
   }
 
+  /** An offline build that would leave an environment broken: an error before a session is created, as in `swegym batch`. */
+  private async checkEnvironments(agent: AgentId, tasks: TaskRecord[], opts: BatchOptions = {}): Promise<void> {
+    const gaps = await sessionPreflight(tasks, this.settingsFor(agent, opts), { env: this.env });
+    if (gaps) throw new Error(gaps);
+  }
+
   async startBatch(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void, opts: BatchOptions = {}): Promise<LiveBatch> {
     const records = tasks as TaskRecord[];
     this.checkAgent(agent, records);
+    await this.checkEnvironments(agent, records, opts);
     const session = this.createSession('batch', records, agent, opts);
     const sched = await this.schedule(session, records, agent, onEvent, 0, opts);
     this.batchDirs.set(sched, session.dir);

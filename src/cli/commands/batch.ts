@@ -5,7 +5,7 @@ import { loadSpecRegistry } from '../../core/runtime/index.js';
 import { ProfileName, defaultProfileFor, harnessStampsFor } from '../../core/harness/index.js';
 import { VERSION } from '../../core/version.js';
 import { SessionWriter, acquireSessionLock, DEFAULT_SESSIONS_DIR, newSessionName, scrubSecrets } from '../../core/session/index.js';
-import { planWork, executeSession, envSpecHashes, promptTemplateHashes, loadBatchConfig, type BatchSettings, type ExecuteIO } from '../../core/scheduler/index.js';
+import { planWork, executeSession, sessionPreflight, envSpecHashes, promptTemplateHashes, loadBatchConfig, type BatchSettings, type ExecuteIO } from '../../core/scheduler/index.js';
 import { bundledPrompts, quirkSet, type LlmAgentConfigInput, type MoatlessConfigInput } from '../../core/agent/index.js';
 import { agentEntry, checkAgent, modelSettingsFrom } from '../../core/rollout/index.js';
 import { checkImageOptions, type ImageCliOptions } from './verify.js';
@@ -131,6 +131,13 @@ export async function batchCommand(opts: BatchOptions): Promise<number> {
     ...(opts.rebuild ? { rebuild_images: true } : {}),
     ...(opts.allowPartialEnv ? { allow_partial_env: true } : {}),
   };
+  try {
+    // Before the session is created: an offline build that would leave an environment broken is bad input (exit 2).
+    const gaps = await sessionPreflight(loaded.tasks, settings, { say: err });
+    if (gaps) return usage(err, gaps);
+  } catch (e) {
+    return usage(err, (e as Error).message);
+  }
   const seed = opts.seed ?? 0;
   // The profile each instance is verified with (the default depends on the dataset the instance comes from).
   const profiles = [...new Set(loaded.tasks.map((t) => profile ?? defaultProfileFor(t)))];

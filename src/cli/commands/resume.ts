@@ -1,6 +1,6 @@
 import { loadTasks } from '../../core/dataset/index.js';
 import { SessionWriter, openSession, acquireSessionLock, resolveSessionDir } from '../../core/session/index.js';
-import { planResume, executeSession, loadBatchConfig, type BatchSettings, type ExecuteIO } from '../../core/scheduler/index.js';
+import { planResume, executeSession, sessionPreflight, loadBatchConfig, type BatchSettings, type ExecuteIO } from '../../core/scheduler/index.js';
 import { sanitize } from '../../core/util/index.js';
 
 export interface ResumeOptions {
@@ -33,6 +33,12 @@ export async function resumeCommand(opts: ResumeOptions): Promise<number> {
       err(`warning: dataset '${m.dataset.ref}' changed since the session was created (sha256 ${loaded.source.sha256.slice(0, 12)} != ${m.dataset.sha256.slice(0, 12)})`);
     }
     const plan = planResume(openSession(dir), loaded.tasks, { retryFailed: opts.retryFailed });
+    // The environments still needed are checked as a new batch's are (exit 2 before anything runs).
+    const gaps = await sessionPreflight(plan.items.map((i) => i.task), settings, { say: err });
+    if (gaps) {
+      err(`swegym resume: ${gaps}`);
+      return 2;
+    }
     out(
       `Session ${m.name}: ${plan.finished} finished (kept), ${plan.restarted} interrupted (start over in a fresh environment), ` +
         `${plan.items.length - plan.restarted - plan.failed_retried} not started, ` +

@@ -2,8 +2,8 @@ import { cliProgress } from '../shared/progress-view.js';
 import { randomBytes } from 'node:crypto';
 import { RolloutEmitter, type RolloutEvent } from '../../core/events.js';
 import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
-import { loadSpecRegistry, DockerProvider, installCleanupHandlers, offlinePreflight, type SpecRegistry } from '../../core/runtime/index.js';
-import { formatEvent, checkAgent, modelSettingsFrom, namingFor, resolveInstanceImage, runPipelineRollout, type ResolvedInstanceImage, type RolloutSettings } from '../../core/rollout/index.js';
+import { loadSpecRegistry, DockerProvider, installCleanupHandlers, type SpecRegistry } from '../../core/runtime/index.js';
+import { formatEvent, checkAgent, environmentPreflight, modelSettingsFrom, resolveInstanceImage, runPipelineRollout, type ResolvedInstanceImage, type RolloutSettings } from '../../core/rollout/index.js';
 import { sanitize, terminalSafeJson } from '../../core/util/index.js';
 import { loadBatchConfig, makeEngines } from '../../core/scheduler/index.js';
 import { checkImageOptions, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
@@ -91,13 +91,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     out.err(`swegym run: ${sanitize(errText(e))}`);
     return 2;
   }
-  const gaps = await offlinePreflight([task], (t) => specs.lookup(t.repo, String(t.version)), {
-    offline: settings.offline ?? true,
-    allowPartialEnv: settings.allow_partial_env,
-    template: settings.image_template,
-    naming: (t) => settings.image_naming ?? namingFor(t),
-    docker: provider.docker,
-  });
+  const gaps = await environmentPreflight([task], specs, settings, provider.docker, (l) => out.err(sanitize(l)));
   if (gaps) {
     out.err(`swegym run: ${sanitize(gaps)}`);
     return 2;

@@ -3,9 +3,9 @@ import { bar, cliProgress } from '../shared/progress-view.js';
 import { sanitize, type Progress as ProgressSink } from '../../core/util/index.js';
 import { join } from 'node:path';
 import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
-import { DockerProvider, installCleanupHandlers, ensureInstanceImage, offlinePreflight, applyImageTemplate, loadSpecRegistry, sweepLeftovers, type ImageNaming, type SpecRegistry } from '../../core/runtime/index.js';
+import { DockerProvider, installCleanupHandlers, ensureInstanceImage, applyImageTemplate, loadSpecRegistry, sweepLeftovers, type ImageNaming, type SpecRegistry } from '../../core/runtime/index.js';
 import type Dockerode from 'dockerode';
-import { imageOptionsFor, namingFor } from '../../core/rollout/index.js';
+import { environmentPreflight, imageOptionsFor, namingFor, type RolloutSettings } from '../../core/rollout/index.js';
 /** Official image names by dataset (the rollout pipeline's rule), for the tests and commands that import it from here. */
 export { namingFor };
 import { loadPredictions, ProfileName, runEvaluation, getProfile, runSummaryFileName, type Verdict } from '../../core/harness/index.js';
@@ -84,10 +84,20 @@ export function parseProfile(p: string | undefined): ProfileName | undefined {
 export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptions & { offline?: boolean; repoSource?: string; dataset?: string; log: (l: string) => void; progress?: ProgressSink }) {
   const { template, naming } = checkImageOptions(opts);
   const specFor = (t: TaskRecord) => registry.lookup(t.repo, t.version);
+  // The rollout pipeline's image resolution (pull unless offline / --no-pull, naming by dataset, repo source).
+  const settings: RolloutSettings = {
+    agent: 'verify',
+    offline: opts.offline,
+    ...(opts.noPull ? { pull_images: false } : {}),
+    image_template: template,
+    image_naming: naming,
+    repo_source: opts.repoSource,
+    ...(opts.rebuild ? { rebuild_images: true } : {}),
+    ...(opts.allowPartialEnv ? { allow_partial_env: true } : {}),
+  };
   const imageInfoFor = async (t: TaskRecord) =>
     ensureInstanceImage(t, specFor(t), {
-      // The rollout pipeline's image resolution (pull unless offline / --no-pull, naming by dataset, repo source).
-      ...imageOptionsFor(t, { agent: 'verify', offline: opts.offline, ...(opts.noPull ? { pull_images: false } : {}), image_template: template, image_naming: naming, repo_source: opts.repoSource }, { onLog: (l) => opts.log(l) }),
+      ...imageOptionsFor(t, settings, { onLog: (l) => opts.log(l) }),
       rebuild: opts.rebuild,
       allowPartialEnv: opts.allowPartialEnv,
       ...(opts.dataset ? { dataset: opts.dataset } : {}),
@@ -95,8 +105,7 @@ export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptio
     });
   const imageFor = async (t: TaskRecord) => (await imageInfoFor(t)).image;
   /** Exit-2 text when an offline build could not complete some task's environment (checked before any container). */
-  const preflight = (tasks: TaskRecord[], docker: Dockerode) =>
-    offlinePreflight(tasks, specFor, { offline: opts.offline ?? true, allowPartialEnv: opts.allowPartialEnv, template, naming: (t) => naming ?? namingFor(t), docker });
+  const preflight = (tasks: TaskRecord[], docker: Dockerode) => environmentPreflight(tasks, registry, settings, docker, opts.log);
   return { specFor, imageFor, imageInfoFor, preflight };
 }
 

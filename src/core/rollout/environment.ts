@@ -3,6 +3,8 @@ import type { TaskRecord } from '../dataset/schema.js';
 import { sampleRepoSource } from '../dataset/samples.js';
 import { defaultProfileFor } from '../harness/profiles.js';
 import { ensureInstanceImage, type ImageOptions, type ImageSource } from '../runtime/images.js';
+import { offlinePreflight } from '../runtime/offline-gaps.js';
+import { pullPolicy } from '../runtime/pull.js';
 import type { ImageNaming } from '../runtime/image-names.js';
 import type { SpecRegistry } from '../runtime/spec-registry.js';
 import type { RolloutSettings } from './settings.js';
@@ -54,4 +56,28 @@ export function resolveInstanceImage(
   extra: ImageExtras = {},
 ): Promise<ResolvedInstanceImage> {
   return ensureInstanceImage(task, specs.lookup(task.repo, String(task.version)), imageOptionsFor(task, settings, extra));
+}
+
+/**
+ * Exit-2 text before anything runs when an offline build could not complete some task's environment (its spec's
+ * install steps need the network, no usable image is on any engine, and no pull works); undefined when every task can
+ * go ahead. The same check for run, verify, batch, resume and the workbench, with the options the run would use.
+ */
+export function environmentPreflight(
+  tasks: TaskRecord[],
+  specs: Pick<SpecRegistry, 'lookup'>,
+  settings: RolloutSettings,
+  dockers: Dockerode | Dockerode[],
+  say?: (line: string) => void,
+): Promise<string | undefined> {
+  return offlinePreflight(tasks, (t) => specs.lookup(t.repo, String(t.version)), {
+    offline: settings.offline ?? true,
+    allowPartialEnv: settings.allow_partial_env,
+    template: settings.image_template,
+    naming: (t) => settings.image_naming ?? namingFor(t),
+    docker: dockers,
+    pull: (t, spec) => pullPolicy(t, spec, imageOptionsFor(t, settings)).pull,
+    ...(settings.rebuild_images ? { rebuild: true } : {}),
+    ...(say ? { say } : {}),
+  });
 }

@@ -6,6 +6,7 @@ import { instanceImageCandidates, localInstanceImageName, type ImageNaming } fro
 import { LABELS } from './image-key.js';
 import { installsDebianPackages, needsNetwork, splitCommands } from './network-steps.js';
 import { DEBIAN_SUITE } from './base-image.js';
+import { tryPull } from './pull.js';
 
 /**
  * What an offline build cannot do. swegym builds environments from Debian packages (a debootstrap base, then the
@@ -74,17 +75,35 @@ export function describeOfflineGaps(groups: Array<{ repo: string; version: strin
 
 /**
  * Before any container runs: the tasks whose environment an offline build cannot complete and for which no usable
- * image is present (the record's image_name, a template name, the official name, or a local image swegym did not
- * build). Returns the error text (for exit 2), or undefined when every task can go ahead. An engine that does not
- * answer counts as "no image" here; the run reports the outage itself.
+ * image is present on any of the engines (the record's image_name, a template name, the official name, or a local
+ * image swegym did not build) nor can be pulled. Returns the error text (for exit 2), or undefined when every task can
+ * go ahead. An engine that does not answer counts as "no image" here; the run reports the outage itself.
+ *
+ * Pulls: when `pull(task)` allows one, the first such task's image is pulled here (it is needed anyway). A pull that
+ * works shows the registry answers, and the other tasks are left to pull in the run; a registry that cannot be
+ * reached (or has no image for the task) makes the task a gap, so a run without a network fails here, not per
+ * instance after the batch started.
  */
 export async function offlinePreflight(
   tasks: TaskRecord[],
   specFor: (t: TaskRecord) => EnvSpec,
-  opts: { offline?: boolean; allowPartialEnv?: boolean; template?: string; naming?: (t: TaskRecord) => ImageNaming | undefined; docker: Dockerode },
+  opts: {
+    offline?: boolean;
+    allowPartialEnv?: boolean;
+    template?: string;
+    naming?: (t: TaskRecord) => ImageNaming | undefined;
+    docker: Dockerode | Dockerode[];
+    /** Whether the run would try `docker pull` for this task (pullPolicy with the run's options); default never. */
+    pull?: (t: TaskRecord, spec: EnvSpec) => boolean;
+    /** --rebuild: every image is built, whatever is present. */
+    rebuild?: boolean;
+    say?: (line: string) => void;
+  },
 ): Promise<string | undefined> {
   if (opts.offline === false || opts.allowPartialEnv) return undefined;
+  const dockers = Array.isArray(opts.docker) ? opts.docker : [opts.docker];
   const groups = new Map<string, { repo: string; version: string; instances: string[]; gaps: OfflineGap[] }>();
+  let pulledOne = false;
   for (const t of tasks) {
     let spec: EnvSpec;
     try {
@@ -94,7 +113,14 @@ export async function offlinePreflight(
     }
     const gaps = offlineGaps(spec);
     if (gaps.length === 0) continue;
-    if (await hasUsableImage(t, opts)) continue;
+    if (!opts.rebuild && (await hasUsableImage(t, dockers, opts))) continue;
+    if (!opts.rebuild && dockers[0] && opts.pull?.(t, spec)) {
+      if (pulledOne) continue;
+      if (await pullOne(t, dockers[0], opts)) {
+        pulledOne = true;
+        continue;
+      }
+    }
     const key = `${t.repo}\0${t.version}`;
     const g = groups.get(key) ?? { repo: t.repo, version: String(t.version), instances: [], gaps };
     g.instances.push(t.instance_id);
@@ -103,13 +129,24 @@ export async function offlinePreflight(
   return groups.size ? describeOfflineGaps([...groups.values()]) : undefined;
 }
 
-async function hasUsableImage(t: TaskRecord, opts: { template?: string; naming?: (t: TaskRecord) => ImageNaming | undefined; docker: Dockerode }): Promise<boolean> {
+async function pullOne(t: TaskRecord, docker: Dockerode, opts: { template?: string; naming?: (t: TaskRecord) => ImageNaming | undefined; say?: (line: string) => void }): Promise<boolean> {
   const local = localInstanceImageName(t.instance_id);
   for (const name of instanceImageCandidates(t, { template: opts.template, naming: opts.naming?.(t) })) {
-    const info = await inspectImage(opts.docker, name).catch(() => undefined);
-    if (!info) continue;
-    if (name !== local) return true;
-    if (!info.Config?.Labels?.[LABELS.layerHash]) return true;
+    if (name === local) continue;
+    if (await tryPull(docker, name, { idleSec: 20, say: opts.say ?? (() => undefined) })) return true;
+  }
+  return false;
+}
+
+async function hasUsableImage(t: TaskRecord, dockers: Dockerode[], opts: { template?: string; naming?: (t: TaskRecord) => ImageNaming | undefined }): Promise<boolean> {
+  const local = localInstanceImageName(t.instance_id);
+  for (const docker of dockers) {
+    for (const name of instanceImageCandidates(t, { template: opts.template, naming: opts.naming?.(t) })) {
+      const info = await inspectImage(docker, name).catch(() => undefined);
+      if (!info) continue;
+      if (name !== local) return true;
+      if (!info.Config?.Labels?.[LABELS.layerHash]) return true;
+    }
   }
   return false;
 }

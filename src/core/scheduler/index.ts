@@ -2,6 +2,7 @@
 export { loadBatchConfig, makeEngines } from './engines.js';
 export { createSessionScheduler, envSpecHashes, executeSession, promptTemplateHashes, type BatchSettings, type ExecuteIO } from './execute.js';
 export { planWork } from './queue.js';
+export { sessionPreflight } from './preflight.js';
 export { RemoteBatchControl, controlSession, snapshotFromSummaries } from './remote-client.js';
 export { checkLive, judgeLiveness, readLiveStatus, startRemoteControl, type ControlAction } from './remote-control.js';
 export { planResume } from './resume-plan.js';
