@@ -275,7 +275,10 @@ test('a client that drops its connection and goes away: its environments are rea
   const inflight = http.request({ host: url.hostname, port: url.port, path: `/v1/envs/${a.json.env_id}/step`, method: 'POST', headers: { 'content-type': 'application/json' } });
   inflight.on('error', () => undefined);
   inflight.end(JSON.stringify({ action: bash('sleep 120') }));
-  await new Promise((r) => setTimeout(r, 800));
+  // Cut it once the server runs the step (env a busy), not after a fixed time a loaded machine may not have reached it in.
+  const busyBy = Date.now() + 30_000;
+  while (!(await call('GET', `/v1/envs/${a.json.env_id}`)).json.busy && Date.now() < busyBy) await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await call('GET', `/v1/envs/${a.json.env_id}`)).json.busy, true, 'the step never started');
   inflight.destroy();
   agent.destroy();
 
@@ -330,9 +333,12 @@ test('over the cap: 429 when configured, else the reset waits for a free slot; a
       done = true;
       return { status: r.status, json: (await r.json()) as any };
     });
-    await new Promise((r) => setTimeout(r, 700));
-    assert.equal(done, false, 'the second reset waits while the cap is reached');
+    // Until the server holds the request (a loaded machine may take longer than any fixed wait to deliver it).
+    const heldBy = Date.now() + 30_000;
+    while (((await (await fetch(s2 + '/v1/health')).json()) as any).waiting !== 1 && Date.now() < heldBy) await new Promise((r) => setTimeout(r, 50));
     assert.equal(((await (await fetch(s2 + '/v1/health')).json()) as any).waiting, 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(done, false, 'the second reset waits while the cap is reached');
     await fetch(`${s2}/v1/envs/${w1.env_id}`, { method: 'DELETE' });
     const w2 = await w2p;
     assert.equal(w2.status, 201);
