@@ -271,7 +271,7 @@ test('RemoteBatchControl: snapshots from live.json, commands through the channel
     assert.equal(ack?.ok, true);
     assert.deepEqual(sched.calls, ['pause']);
     assert.match(msgs.at(-1)![0], /^pause: ok — paused/);
-    const deadline = Date.now() + 3000;
+    const deadline = Date.now() + 15_000;
     while (!seen.includes('paused') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     assert.ok(seen.includes('paused'), 'the follower saw the batch paused through live.json');
     const lines = readFileSync(join(dir, CONTROL_FILE), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -30,7 +30,7 @@ function rollout(w: SessionWriter, inst: string, sample: number, attempt: number
 const bash = (em: RolloutEmitter, cmd: string) => em.emit({ type: 'tool_start', step: 0, call_id: 'c', tool: 'execute_bash', args: { command: cmd } });
 
 /** Runs show --follow; `cap` aborts it so a broken command fails the test instead of hanging it. */
-function follow(base: string, instance: string, sample: number, cap = 8000) {
+function follow(base: string, instance: string, sample: number, cap = 20_000) {
   const lines: string[] = [];
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), cap);
@@ -38,7 +38,7 @@ function follow(base: string, instance: string, sample: number, cap = 8000) {
   return { lines, run, aborted: () => ac.signal.aborted };
 }
 
-async function until(cond: () => boolean, ms = 5000): Promise<void> {
+async function until(cond: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out waiting');
