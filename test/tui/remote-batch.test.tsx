@@ -2,7 +2,7 @@ import { helpers } from './imports.js';
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,9 +42,31 @@ function liveSnap(over: Partial<SchedulerSnapshot> = {}): SchedulerSnapshot {
   };
 }
 
-function writeLive(dir: string, over: Partial<LiveStatus> = {}, snap = liveSnap()): void {
+function writeLiveNow(dir: string, over: Partial<LiveStatus>, snap: SchedulerSnapshot): void {
   const s: LiveStatus = { format: 1, pid: process.pid, host: hostname(), started_at: new Date().toISOString(), updated_at: Date.now(), control: true, ended: false, snapshot: snap, ...over };
-  writeFileSync(join(dir, LIVE_FILE), JSON.stringify(s));
+  // Atomic, as the batch process writes it: a follower polling every 30 ms must never read half a file.
+  writeFileSync(join(dir, `${LIVE_FILE}.tmp`), JSON.stringify(s));
+  renameSync(join(dir, `${LIVE_FILE}.tmp`), join(dir, LIVE_FILE));
+}
+
+/**
+ * The batch process rewrites live.json every heartbeat, and a follower calls one not updated for 10 s gone (read-only).
+ * A test on a loaded machine can outlast that: the last state written is kept fresh once a second, as the process would.
+ */
+const fresh = new Map<string, [Partial<LiveStatus>, SchedulerSnapshot]>();
+setInterval(() => {
+  for (const [dir, [over, snap]] of fresh) {
+    try {
+      writeLiveNow(dir, over, snap);
+    } catch {
+      fresh.delete(dir); // the test removed its folder
+    }
+  }
+}, 1000).unref();
+
+function writeLive(dir: string, over: Partial<LiveStatus> = {}, snap = liveSnap()): void {
+  fresh.set(dir, [over, snap]);
+  writeLiveNow(dir, over, snap);
 }
 
 const commands = (dir: string): Array<Record<string, unknown>> =>
@@ -145,8 +167,6 @@ test('the workbench lists a live session as live, opens it on the dashboard from
   const writer = SessionWriter.create(dir, { name: 'headless-batch', swegym_version: 'test', dataset: { ref: 'samples', instance_ids: ['acme__hung-1', 'acme__fine-2'] }, images: {}, agent: { kind: 'gold' }, sampling: { samples: 1, temperatures: [0], seed: 0 } });
   writer.close();
   writeLive(dir);
-  // Kept fresh while the test runs, as the batch process would.
-  const keepFresh = setInterval(() => writeLive(dir, {}, liveSnap()), 1000);
   const backend = new CoreBackend({ dataset: 'samples', sessionsDir: base, env: {} });
   const r = render(<App backend={backend} theme={loadTheme({ name: 'dark' })} bindings={defaultBindings()} size={{ columns: 100, rows: 24 }} />);
   try {
@@ -164,7 +184,6 @@ test('the workbench lists a live session as live, opens it on the dashboard from
     await press(r, 'q');
     await waitFrame(r, (p) => p.includes('New run'));
   } finally {
-    clearInterval(keepFresh);
     r.unmount();
     rmSync(base, { recursive: true, force: true });
   }
