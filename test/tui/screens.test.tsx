@@ -40,13 +40,18 @@ test('home: sessions with status, resolve rate and cost; actions; Enter opens; s
   assert.match(plain, /run-b .* partial +2\/4 +1 +50% +\$0\.2500/);
   assert.match(plain, /set OPENAI_API_KEY/);
   assert.equal(rows(f).length, 12);
+  // Keys are handled one per render: wait for each key's effect (the call it makes), never assert right after pressing.
   await press(r, KEYS.down, KEYS.down, KEYS.enter);
+  await helpers.until(() => calls.length >= 1, 'Enter opens');
   assert.deepEqual(calls, ['open:s/a']);
   await press(r, 'n', 'b');
+  await helpers.until(() => calls.length >= 3, 'n and b');
   assert.deepEqual(calls.slice(1), ['run', 'batch']);
   await press(r, ' ');
+  await helpers.until(() => calls.length >= 4, 'space marks');
   r.rerender(<helpers.Wrap><Home {...props} marked="s/a" /></helpers.Wrap>);
   await press(r, KEYS.down, 'c');
+  await helpers.until(() => calls.length >= 5, 'c compares');
   assert.deepEqual(calls.slice(3), ['mark:s/a', 'cmp:s/a:s/b']);
 });
 
