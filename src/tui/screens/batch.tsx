@@ -6,15 +6,16 @@ import { T } from '../components/theme-context.js';
 import { ProgressBar } from '../components/help-overlay.js';
 import { useBoundInput } from '../components/keys-context.js';
 import { windowStart, clampIndex } from '../components/list-window.js';
-import { Throttled } from '../state/throttle.js';
+import { LIVE_PUBLISH_MS, Throttled } from '../state/throttle.js';
 import { meanScore } from '../state/compare.js';
 import { scoreRole, verdictRole } from '../theme.js';
 import { fmtCost, fmtDuration, naturalCompare, padEnd, padStart, safe } from '../text.js';
 import { idFitter } from '../fit.js';
 import { useClock } from '../state/clock.js';
+import { fitLine, LineSegs, seg, type Line } from '../components/line.js';
 
-/** Snapshot published by the scheduler, re-published to React at most ~10 times a second. */
-export function useSnapshot(control: SchedulerControl, intervalMs = 100): SchedulerSnapshot {
+/** Snapshot published by the scheduler, re-published to React at most 5 times a second. */
+export function useSnapshot(control: SchedulerControl, intervalMs = LIVE_PUBLISH_MS): SchedulerSnapshot {
   const ref = useRef<{ snap: SchedulerSnapshot; t: Throttled } | null>(null);
   if (!ref.current) ref.current = { snap: control.snapshot(), t: new Throttled(intervalMs) };
   const box = ref.current;
@@ -232,6 +233,32 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
   const activeHeader = `${padEnd('rollout', idW)} ${padStart('turn', 4)} ${padStart('elapsed', 7)} ${padEnd('step', stepW)} heartbeat  cost`;
   const finishedHeader = `${padEnd('rollout', idW)} ${padEnd('verdict', 12)}${padStart('score', 5)} ${padStart('cost', 8)} turns duration stop`;
 
+  // The table is one Text node of pre-cut lines (as in Pane), not a Box and a Text per row: Yoga lays out and measures
+  // one node instead of one per row on every snapshot (bench/tui).
+  const tableLines: Line[] =
+    table === 'active'
+      ? active.slice(startRef.current, startRef.current + tableRows).map((a, i) => {
+          const isSel = startRef.current + i === index;
+          const isStalled = stalled.has(a.rollout_id) || (props.stallMs !== undefined && a.heartbeat_age_ms > props.stallMs);
+          const elapsed = a.started_at ? now - a.started_at : undefined;
+          return [
+            seg(`${rowId(a.instance_id, a.sample)} ${padStart(`t${a.turns}`, 4)} ${padStart(fmtDuration(elapsed), 7)} ${padEnd(safe(a.current_step ?? a.status), stepW)} `, isSel ? 'selected' : undefined),
+            seg(`${isStalled ? 'STALLED ' : ''}♥ ${fmtDuration(a.heartbeat_age_ms)}`, isStalled ? 'status.stalled' : 'muted'),
+            seg(` ${fmtCost(a.cost_usd)}`, 'muted'),
+          ];
+        })
+      : finished.slice(startRef.current, startRef.current + tableRows).map((r, i) => {
+          const isSel = startRef.current + i === index;
+          const score = meanScore(r);
+          return [
+            seg(`${rowId(r.instance_id, r.sample)} `, isSel ? 'selected' : undefined),
+            seg(padEnd(r.verdict ?? r.status, 12), verdictRole(r.verdict ?? (r.status === 'completed' ? undefined : 'error'))),
+            seg(padStart(score !== undefined ? score.toFixed(2) : '-', 5), score !== undefined ? scoreRole(score) : 'muted'),
+            seg(` ${padStart(fmtCost(r.cost_usd), 8)} ${padStart(`t${r.turns}`, 5)} ${padStart(fmtDuration((r.ended_at ?? 0) - (r.started_at ?? 0)), 8)} ${r.stop_reason ?? ''}`, 'muted'),
+          ];
+        });
+  const tableBody = tableLines.flatMap((l, i) => [...(i ? ['\n'] : []), <LineSegs key={i} l={fitLine(l, width)} />]);
+
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box height={1}>
@@ -283,36 +310,8 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
         </Text>
       </Box>
       <Box height={1}><Text wrap="truncate-end"><T role="muted">{table === 'active' ? activeHeader : finishedHeader}</T></Text></Box>
-      <Box height={tableRows} flexDirection="column" overflow="hidden">
-        {table === 'active'
-          ? active.slice(startRef.current, startRef.current + tableRows).map((a, i) => {
-              const isSel = startRef.current + i === index;
-              const isStalled = stalled.has(a.rollout_id) || (props.stallMs !== undefined && a.heartbeat_age_ms > props.stallMs);
-              const elapsed = a.started_at ? now - a.started_at : undefined;
-              return (
-                <Box key={a.rollout_id} height={1}>
-                  <Text wrap="truncate-end">
-                    <T role={isSel ? 'selected' : undefined}>{`${rowId(a.instance_id, a.sample)} ${padStart(`t${a.turns}`, 4)} ${padStart(fmtDuration(elapsed), 7)} ${padEnd(safe(a.current_step ?? a.status), stepW)} `}</T>
-                    <T role={isStalled ? 'status.stalled' : 'muted'}>{`${isStalled ? 'STALLED ' : ''}♥ ${fmtDuration(a.heartbeat_age_ms)}`}</T>
-                    <T role="muted">{` ${fmtCost(a.cost_usd)}`}</T>
-                  </Text>
-                </Box>
-              );
-            })
-          : finished.slice(startRef.current, startRef.current + tableRows).map((r, i) => {
-              const isSel = startRef.current + i === index;
-              const score = meanScore(r);
-              return (
-                <Box key={r.rollout_id} height={1}>
-                  <Text wrap="truncate-end">
-                    <T role={isSel ? 'selected' : undefined}>{`${rowId(r.instance_id, r.sample)} `}</T>
-                    <T role={verdictRole(r.verdict ?? (r.status === 'completed' ? undefined : 'error'))}>{padEnd(r.verdict ?? r.status, 12)}</T>
-                    <T role={score !== undefined ? scoreRole(score) : 'muted'}>{padStart(score !== undefined ? score.toFixed(2) : '-', 5)}</T>
-                    <T role="muted">{` ${padStart(fmtCost(r.cost_usd), 8)} ${padStart(`t${r.turns}`, 5)} ${padStart(fmtDuration((r.ended_at ?? 0) - (r.started_at ?? 0)), 8)} ${r.stop_reason ?? ''}`}</T>
-                  </Text>
-                </Box>
-              );
-            })}
+      <Box height={tableRows} width={width} flexDirection="column" overflow="hidden">
+        {rowsOf > 0 && <Text wrap="truncate-end">{tableBody}</Text>}
         {rowsOf === 0 && <Text><T role="muted">{table === 'active' ? (alive ? '  nothing running' : '  no process runs this batch') : filter !== 'all' ? `  no ${filter} rollout (f changes the filter)` : '  nothing finished yet'}</T></Text>}
       </Box>
     </Box>

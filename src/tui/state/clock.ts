@@ -1,48 +1,26 @@
-import { useSyncExternalStore } from 'react';
+import { useEffect, useReducer } from 'react';
+
+/** A live view is drawn again when its last frame is this old. */
+export const CLOCK_PERIOD_MS = 1000;
 
 /**
- * One wall clock for every live view: a single timer, running only while some view that shows something live
- * subscribes, ticking once a second. Views that show nothing live do not subscribe, so an idle workbench has no timer
- * and writes nothing.
+ * Now: the time of this render, and a re-render at least once a second while `live`; no timer at all while not, so an
+ * idle workbench writes nothing.
+ *
+ * The timer is re-armed after every render, so it fires only when a second passed without one. A view that streams
+ * data re-renders anyway (and shows a fresh time), so the clock adds no frame while data flows: a shared 1 Hz tick
+ * would re-render the whole view once more a second for nothing (bench/tui). While the agent is silent it is the
+ * clock that moves elapsed, the step timer and the heartbeat age.
  */
-class Clock {
-  private readonly listeners = new Set<() => void>();
-  private timer: NodeJS.Timeout | undefined;
-  private now = Date.now();
-  constructor(private readonly periodMs = 1000) {}
-
-  subscribe = (l: () => void): (() => void) => {
-    this.listeners.add(l);
-    if (!this.timer) {
-      this.now = Date.now();
-      this.timer = setInterval(() => {
-        this.now = Date.now();
-        for (const x of [...this.listeners]) x();
-      }, this.periodMs);
-      // The clock alone never keeps the process alive.
-      this.timer.unref?.();
-    }
-    return () => {
-      this.listeners.delete(l);
-      if (!this.listeners.size && this.timer) {
-        clearInterval(this.timer);
-        this.timer = undefined;
-      }
-    };
-  };
-
-  get = (): number => this.now;
-  get running(): boolean {
-    return !!this.timer;
-  }
-}
-
-export const clock = new Clock();
-
-const noSubscribe = () => () => {};
-
-/** Now: the time of this render, with a re-render once a second while `live` (no timer at all while not). */
-export function useClock(live: boolean): number {
-  useSyncExternalStore(live ? clock.subscribe : noSubscribe, clock.get);
+export function useClock(live: boolean, periodMs = CLOCK_PERIOD_MS): number {
+  const [, tick] = useReducer((n: number) => n + 1, 0);
+  // No dependency list: every render re-arms the timer.
+  useEffect(() => {
+    if (!live) return;
+    const t = setTimeout(tick, periodMs);
+    // The clock alone never keeps the process alive.
+    t.unref?.();
+    return () => clearTimeout(t);
+  });
   return Date.now();
 }

@@ -1,9 +1,9 @@
 import type { RolloutEvent } from '../../core/events.js';
 import { initialRolloutView, reduceRollout, type RolloutViewModel } from './rollout-view-model.js';
-import { Throttled } from './throttle.js';
+import { LIVE_PUBLISH_MS, Throttled } from './throttle.js';
 import { emptySummary, foldEvent, type IndexedSummary } from '../../core/session/index.js';
 
-/** One rollout's view model outside React, folded per event, published to React at most ~10 times a second. */
+/** One rollout's view model outside React, folded per event, published to React at most 5 times a second. */
 export class RolloutStore {
   private state: RolloutViewModel;
   readonly notify: Throttled;
@@ -13,7 +13,7 @@ export class RolloutStore {
   /** The rollout's summary row, folded by core's one event->summary fold (the same the session index uses). */
   private sum: IndexedSummary;
 
-  constructor(readonly rolloutId: string, intervalMs = 100) {
+  constructor(readonly rolloutId: string, intervalMs = LIVE_PUBLISH_MS) {
     this.state = initialRolloutView(rolloutId);
     this.sum = emptySummary(rolloutId);
     this.notify = new Throttled(intervalMs);
@@ -56,8 +56,8 @@ export class RolloutStore {
 /** All rollouts the workbench knows about, keyed by rollout id; events from any source are routed here. */
 export class RolloutRegistry {
   private readonly stores = new Map<string, RolloutStore>();
-  readonly changed = new Throttled(100);
-  constructor(private readonly intervalMs = 100) {}
+  readonly changed = new Throttled(LIVE_PUBLISH_MS);
+  constructor(private readonly intervalMs = LIVE_PUBLISH_MS) {}
 
   store(id: string): RolloutStore {
     let s = this.stores.get(id);
