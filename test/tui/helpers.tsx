@@ -35,8 +35,11 @@ export function renderWith(el: React.ReactElement, theme?: Theme) {
 
 export const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
 
+/** Generous: a wait returns as soon as its frame is there, and a loaded CI machine can be many times slower. */
+const WAIT_MS = 30_000;
+
 /** Polls the last frame until `pred` holds (no fixed sleeps). */
-export async function waitFrame(r: { lastFrame(): string | undefined }, pred: (plain: string, raw: string) => boolean, timeoutMs = 8000): Promise<string> {
+export async function waitFrame(r: { lastFrame(): string | undefined }, pred: (plain: string, raw: string) => boolean, timeoutMs = WAIT_MS): Promise<string> {
   const t0 = Date.now();
   for (;;) {
     const raw = r.lastFrame() ?? '';
@@ -67,7 +70,7 @@ export async function press(r: { stdin: { write(s: string): void } }, ...keys: s
 export const rows = (frame: string): string[] => stripAnsi(frame).split('\n');
 
 /** Polls until `pred` holds (keys are handled one per render, so their effects may land a few frames later). */
-export async function until(pred: () => boolean, what = 'condition', timeoutMs = 8000): Promise<void> {
+export async function until(pred: () => boolean, what = 'condition', timeoutMs = WAIT_MS): Promise<void> {
   const t0 = Date.now();
   while (!pred()) {
     if (Date.now() - t0 > timeoutMs) throw new Error(`timed out waiting for ${what}`);
