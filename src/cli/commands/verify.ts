@@ -183,7 +183,8 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
     tasks = loaded.tasks;
     for (const e of loaded.errors) io.err(`swegym verify: skipped invalid record: ${sanitize(e.message)}\n`);
     registry = loadSpecRegistry(opts.envSpec ?? []);
-    predictions = loadPredictions(opts.predictions ?? 'gold', tasks);
+    // With --instances or --skip-invalid, `tasks` is not the whole dataset: other ids are filtered out, not errors.
+    predictions = loadPredictions(opts.predictions ?? 'gold', tasks, { requireKnown: !opts.instances?.length && !opts.skipInvalid });
     if (opts.instances?.length) predictions = predictions.filter((p) => opts.instances!.includes(p.instance_id));
   } catch (e) {
     io.err(`swegym verify: ${sanitize((e as Error).message)}\n`);

@@ -17,9 +17,9 @@ export class PredictionsError extends Error {
 /**
  * Predictions as the harness reads them: `gold` (each task's patch, model `gold`), `empty` (no patch, model
  * `empty`), or a JSONL / JSON-list file of `{instance_id, model_patch, model_name_or_path}`. A bad row is an error
- * naming file, line and field.
+ * naming file, line and field. `requireKnown`: `tasks` is the whole dataset, so an id not in it is an error (file:line).
  */
-export function loadPredictions(source: string, tasks: TaskRecord[]): Prediction[] {
+export function loadPredictions(source: string, tasks: TaskRecord[], opts: { requireKnown?: boolean } = {}): Prediction[] {
   if (source === 'gold') return tasks.map((t) => ({ instance_id: t.instance_id, model_patch: t.patch, model_name_or_path: 'gold' }));
   if (source === 'empty') return tasks.map((t) => ({ instance_id: t.instance_id, model_patch: '', model_name_or_path: 'empty' }));
   let text: string;
@@ -50,6 +50,7 @@ export function loadPredictions(source: string, tasks: TaskRecord[]): Prediction
     });
   }
   const seen = new Set<string>();
+  const known = new Set(tasks.map((t) => t.instance_id));
   return rows.map(({ value, line }) => {
     if (!value || typeof value !== 'object') throw new PredictionsError(source, line, undefined, 'expected an object');
     const o = value as Record<string, unknown>;
@@ -61,6 +62,10 @@ export function loadPredictions(source: string, tasks: TaskRecord[]): Prediction
       throw new PredictionsError(source, line, 'model_name_or_path', 'must be a string');
     }
     if (seen.has(o.instance_id)) throw new PredictionsError(source, line, 'instance_id', `duplicate prediction for ${o.instance_id}`);
+    // The harness's own check (run_evaluation: "Some prediction IDs not found in dataset"), here with the line.
+    if (opts.requireKnown && !known.has(o.instance_id)) {
+      throw new PredictionsError(source, line, 'instance_id', `Some prediction IDs not found in dataset: ${JSON.stringify(o.instance_id)}`);
+    }
     seen.add(o.instance_id);
     return {
       instance_id: o.instance_id,
