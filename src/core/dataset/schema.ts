@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { imageRefProblem, instanceIdProblem } from '../util/identifiers.js';
-import { KNOWN_PARSER_NAMES, OFFICIAL_PARSERS_NOT_IMPLEMENTED } from '../harness/parsers.js';
+import { KNOWN_PARSER_NAMES, OFFICIAL_PARSERS_NOT_IMPLEMENTED } from '../parser-names.js';
 
 /** FAIL_TO_PASS / PASS_TO_PASS: SWE-Gym ships arrays, SWE-bench ships JSON-encoded strings; accept both. */
 export const TestList = z.union([

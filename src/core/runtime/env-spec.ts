@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PARSER_NAMES } from '../harness/parsers.js';
+import { PARSER_NAMES } from '../parser-names.js';
 
 /**
  * Per repo/version environment spec, as data. Keys follow the SWE-bench harness's MAP_REPO_VERSION_TO_SPECS
