@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   const provider = new DockerProvider({ sessionId: `bench-gym-${process.pid}` });
   const dir = mkdtempSync(join(tmpdir(), 'swegym-bench-gym-'));
   const recorder = EpisodeRecorder.openOrCreate(join(dir, 'bench'), { name: 'bench', datasetRef: 'samples', tasks });
-  const ctx = await createGymContext({ tasks, provider, specFor, images: defaultImageResolver(specFor, { docker: provider.docker }), recorder, labels: LABEL });
+  const ctx = await createGymContext({ tasks, provider, specFor, images: defaultImageResolver(specFor, { provider }), recorder, labels: LABEL });
   for (const t of tasks) await ctx.images(t);
   const task = tasks[0]!;
   const server = new GymServer({ ctx, maxEnvs: 8 });

@@ -95,7 +95,7 @@ test('a rollout and its verification run on an ssh:// engine', { skip: haveSsh ?
   const task = (await sampleTasks())[0]!;
   const specs = loadSpecRegistry();
   const settings = { agent: 'gold', offline: true, pull_images: false };
-  const image = await resolveInstanceImage(task, specs, settings, { docker: viaKey!.docker });
+  const image = await resolveInstanceImage(task, specs, settings, { provider: viaKey!.provider });
   const events: RolloutEvent[] = [];
   try {
     const out = await runPipelineRollout({

@@ -68,7 +68,7 @@ before(async () => {
   const reg = loadSpecRegistry();
   const specFor = (t: TaskRecord) => reg.lookup(t.repo, String(t.version));
   const recorder = EpisodeRecorder.openOrCreate(sessionDir, { name: 'gym-it', datasetRef: 'samples', tasks });
-  ctx = await createGymContext({ tasks, provider, specFor, images: defaultImageResolver(specFor, { docker: provider.docker }), recorder, labels: LABEL });
+  ctx = await createGymContext({ tasks, provider, specFor, images: defaultImageResolver(specFor, { provider }), recorder, labels: LABEL });
   ctx.pool = new WarmPool({ prepare: (t) => coldPrepare(ctx, t), perInstance: 1, total: 3 });
   // Images first (built once per instance), so the tests below time environments, not image builds.
   for (const t of tasks) await ctx.images(t);

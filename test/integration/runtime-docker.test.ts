@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { DockerRuntime, PID_LABEL } from '../../src/core/runtime/docker.js';
-import { sweepLeftovers } from '../../src/core/runtime/sweep.js';
+import { sweepLeftovers } from '../../src/core/runtime/lifecycle.js';
 import { SWEGYM_LABEL } from '../../src/core/runtime/types.js';
 import { docker, leftoverContainers, testProvider, TEST_IMAGE, uniqueId } from '../helpers/docker.js';
 

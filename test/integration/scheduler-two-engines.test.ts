@@ -16,6 +16,11 @@ import { openSession } from '../../src/core/session/store.js';
 import { loadSpecRegistry } from '../../src/core/runtime/spec-registry.js';
 import { ensureInstanceImage } from '../../src/core/runtime/images.js';
 import { sampleRepoSource } from '../../src/core/dataset/samples.js';
+import { DockerProvider } from '../../src/core/runtime/docker.js';
+import { EngineSet } from '../../src/core/runtime/engine-set.js';
+import { dockerOptionsFor } from '../../src/core/scheduler/engines.js';
+import { makeOrphan } from '../helpers/orphan.js';
+import { sandboxContract } from '../helpers/sandbox-contract.js';
 
 const BIN = join(process.cwd(), 'bin', 'swegym.js');
 const IDS = ['swegym-samples__durations-12', 'swegym-samples__ledger-8'];
@@ -134,14 +139,23 @@ function leftovers(host: string, session: string): string[] {
   return dockerCli(host, ['ps', '-aq', '--filter', `label=io.swegym.session-name=${session}`]).split('\n').filter(Boolean);
 }
 
+/** The instance images: built (or found) on the main engine, then copied into the second one (once per file). */
+let onBoth: Promise<{ tasks: Awaited<ReturnType<typeof loadTasks>>['tasks']; images: string[] }> | undefined;
+function imagesOnBothEngines() {
+  onBoth ??= (async () => {
+    const { tasks } = await loadTasks('samples', { ids: IDS });
+    const specs = loadSpecRegistry([]);
+    const images: string[] = [];
+    for (const t of tasks) images.push((await ensureInstanceImage(t, specs.lookup(t.repo, String(t.version)), { repoSource: sampleRepoSource(t.repo), pull: false })).image);
+    await copyImages(images);
+    for (const img of images) assert.ok(dockerCli(SOCK, ['images', '-q', img]).trim(), `${img} is on the second engine`);
+    return { tasks, images };
+  })();
+  return onBoth;
+}
+
 test('a batch runs on two Docker engines at once, resolves everywhere and leaves no container on either', { skip: !DOCKERD && 'dockerd is not installed', timeout: 120_000 }, async () => {
-  // The instance images: built (or found) on the main engine, then copied into the second one.
-  const { tasks } = await loadTasks('samples', { ids: IDS });
-  const specs = loadSpecRegistry([]);
-  const images: string[] = [];
-  for (const t of tasks) images.push((await ensureInstanceImage(t, specs.lookup(t.repo, String(t.version)), { repoSource: sampleRepoSource(t.repo), pull: false })).image);
-  await copyImages(images);
-  for (const img of images) assert.ok(dockerCli(SOCK, ['images', '-q', img]).trim(), `${img} is on the second engine`);
+  await imagesOnBothEngines();
 
   const base = join(DIR, 'sessions');
   const session = `two-${Date.now().toString(36)}`;
@@ -179,3 +193,26 @@ test('a batch runs on two Docker engines at once, resolves everywhere and leaves
   assert.deepEqual(leftovers(MAIN, session), [], 'no container left on the main engine');
   assert.deepEqual(leftovers(SOCK, session), [], 'no container left on the second engine');
 });
+
+// The engine-set implementation of the sandbox lifecycle, held to the same contract as one Docker engine
+// (test/integration/sandbox-contract.test.ts), over the main engine and the second one.
+sandboxContract(
+  'engine set',
+  async () => {
+    const { tasks, images } = await imagesOnBothEngines();
+    const engines = { main: new Dockerode(dockerOptionsFor(MAIN)), second: new Dockerode(dockerOptionsFor(SOCK)) };
+    const sessionId = `contract-set-${process.pid}`;
+    const set = new EngineSet(Object.entries(engines).map(([engine, docker]) => new DockerProvider({ docker, sessionId, engine })));
+    const task = tasks[0]!;
+    return {
+      provider: set,
+      engines: Object.keys(engines),
+      image: images[0]!,
+      task,
+      spec: loadSpecRegistry([]).lookup(task.repo, String(task.version)),
+      repoSource: sampleRepoSource(task.repo),
+      orphan: (engine, labels) => makeOrphan(engines[engine as keyof typeof engines], images[0]!, labels),
+    };
+  },
+  { skip: !DOCKERD && 'dockerd is not installed' },
+);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { acquireSessionLock, sessionRunning } from '../../src/core/session/lock.js';
 import { withFileLock, LOCK_DIR } from '../../src/core/runtime/file-lock.js';
 import { processAlive, processStartTime } from '../../src/core/util/process.js';
-import { isOrphan } from '../../src/core/runtime/sweep.js';
+import { isOrphan } from '../../src/core/runtime/ownership.js';
 
 // Review bug 9: a session.lock whose pid was reused by another live process blocked `resume` forever. A lock (and a
 // container's owner label) now names a process by pid AND start time.

@@ -2,11 +2,12 @@ import { cliProgress } from '../shared/progress-view.js';
 import { randomBytes } from 'node:crypto';
 import { RolloutEmitter, type RolloutEvent } from '../../core/events.js';
 import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
-import { loadSpecRegistry, DockerProvider, installCleanupHandlers, type SpecRegistry } from '../../core/runtime/index.js';
+import { loadSpecRegistry, DockerProvider, type SpecRegistry } from '../../core/runtime/index.js';
 import { formatEvent, checkAgent, environmentPreflight, modelSettingsFrom, resolveInstanceImage, runPipelineRollout, type ResolvedInstanceImage, type RolloutSettings } from '../../core/rollout/index.js';
 import { sanitize, terminalSafeJson } from '../../core/util/index.js';
 import { loadBatchConfig, makeEngines } from '../../core/scheduler/index.js';
-import { checkImageOptions, parseProfile, reportSweep, type ImageCliOptions } from './verify.js';
+import { checkImageOptions, parseProfile, type ImageCliOptions } from './verify.js';
+import { claimSandboxes } from '../shared/sandboxes.js';
 
 export interface RunCommandOptions extends ImageCliOptions {
   dataset: string;
@@ -86,7 +87,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
   // The first configured engine (SWEGYM_ENGINES / swegym.config.json; default: the local one).
   let provider: DockerProvider;
   try {
-    provider = new DockerProvider({ docker: makeEngines(loadBatchConfig().engines.slice(0, 1), 'run')[0]!.docker });
+    provider = makeEngines(loadBatchConfig().engines.slice(0, 1), 'run')[0]!.provider;
   } catch (e) {
     out.err(`swegym run: ${sanitize(errText(e))}`);
     return 2;
@@ -97,8 +98,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     return 2;
   }
   // Containers are removed on crashes and signals too; a first Ctrl-C interrupts the rollout, which ends cleanly.
-  installCleanupHandlers({ exitOnSignal: false });
-  await reportSweep(provider, 'run', (t) => out.err(t.trimEnd()));
+  await claimSandboxes(provider, 'run', (t) => out.err(t.trimEnd()), { exitOnSignal: false });
   const abort = new AbortController();
   const onSigint = () => abort.abort(new Error('interrupted (SIGINT)'));
   process.once('SIGINT', onSigint);
@@ -106,7 +106,7 @@ export async function runCommand(opts: RunCommandOptions, out: Out = stdio): Pro
     let image: ResolvedInstanceImage;
     try {
       image = await resolveInstanceImage(task, specs, settings, {
-        docker: provider.docker,
+        provider,
         onLog: (m) => {
           if (!opts.json) out.line(`-- ${sanitize(m)}`);
         },

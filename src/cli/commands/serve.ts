@@ -1,9 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ProfileName } from '../../core/harness/index.js';
 import { loadTasks } from '../../core/dataset/index.js';
-import { loadSpecRegistry, DockerProvider, SESSION_LABEL, sweepOrphans, liveContainerIds } from '../../core/runtime/index.js';
+import { loadSpecRegistry, DockerProvider, SESSION_LABEL, removeLiveContainersSync } from '../../core/runtime/index.js';
 
 /** Marks the containers of `swegym serve`. */
 const ORIGIN_LABEL = 'io.swegym.origin';
@@ -100,23 +99,20 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   // whose creator is gone, and the next serve (any session) removes them before it starts.
   const provider = new DockerProvider({ sessionId: recorder.sessionId, labels: { [ORIGIN_LABEL]: 'serve' } });
   try {
-    const swept = await sweepOrphans(provider, { [ORIGIN_LABEL]: 'serve' });
+    const swept = await provider.sweep({ [ORIGIN_LABEL]: 'serve' }, { leftovers: true });
     if (swept > 0) out.line(`-- removed ${swept} leftover container(s) of a server that was killed`);
   } catch (e) {
     out.err(`swegym serve: cannot list containers: ${sanitize(e instanceof Error ? e.message : String(e))}`);
   }
   // Signals are handled below (a graceful close that ends every episode); the generic handlers would race it.
-  const lastResort = () => {
-    const ids = liveContainerIds();
-    if (ids.length > 0) spawnSync('docker', ['rm', '-f', ...ids], { stdio: 'ignore', timeout: 10_000 });
-  };
+  const lastResort = removeLiveContainersSync;
   process.on('exit', lastResort);
   const specFor = (t: (typeof loaded.tasks)[number]) => specs.lookup(t.repo, String(t.version));
   const ctx = await createGymContext({
     tasks: loaded.tasks,
     provider,
     specFor,
-    images: defaultImageResolver(specFor, { docker: provider.docker }),
+    images: defaultImageResolver(specFor, { provider }),
     recorder,
     profile,
     verifyLogRoot: join(dir, 'verify'),
@@ -177,7 +173,7 @@ export async function serveCommand(opts: ServeCommandOptions, out: Out = stdio):
   try {
     await server.close();
     // Anything of this session still there (a verification that outlived its env): never leave containers.
-    await sweepOrphans(provider, { [ORIGIN_LABEL]: 'serve', [SESSION_LABEL]: provider.sessionId }, { includeOwn: true }).catch(() => 0);
+    await provider.sweep({ [ORIGIN_LABEL]: 'serve', [SESSION_LABEL]: provider.sessionId }, { leftovers: true, includeOwn: true }).catch(() => 0);
   } finally {
     unlock();
     process.off('exit', lastResort);

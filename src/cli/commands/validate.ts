@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
-import { DockerProvider, installCleanupHandlers, loadSpecRegistry, type SpecRegistry } from '../../core/runtime/index.js';
+import { DockerProvider, loadSpecRegistry, type SpecRegistry } from '../../core/runtime/index.js';
+import { claimSandboxes } from '../shared/sandboxes.js';
 import { validateDataset, type ProfileName } from '../../core/harness/index.js';
 import { sanitize } from '../../core/util/index.js';
-import { LOG_ROOT, Progress, checkImageOptions, environmentResolvers, parseProfile, reportSweep, type CommandIo, type ImageCliOptions } from './verify.js';
+import { LOG_ROOT, Progress, checkImageOptions, environmentResolvers, parseProfile, type CommandIo, type ImageCliOptions } from './verify.js';
 
 export interface ValidateCommandOptions extends ImageCliOptions {
   dataset: string;
@@ -58,8 +59,7 @@ export async function validateCommand(opts: ValidateCommandOptions, io: CommandI
       return 2;
     }
   }
-  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym validate: ${why}: removed ${n} container(s)\n`) });
-  await reportSweep(provider, 'validate', io.err);
+  await claimSandboxes(provider, 'validate', io.err, { exitOnSignal: true });
   const runId = opts.runId ?? `validate-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const progress = new Progress(io, tasks.length, 'validate');
   const { specFor, imageFor } = environmentResolvers(registry, { ...opts, log: (l) => (io.isTTY ? progress.phase('image', l) : io.err(`${sanitize(l)}\n`)) });

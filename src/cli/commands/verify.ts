@@ -3,7 +3,8 @@ import { bar, cliProgress } from '../shared/progress-view.js';
 import { sanitize, type Progress as ProgressSink } from '../../core/util/index.js';
 import { join } from 'node:path';
 import { loadTasks, type TaskRecord } from '../../core/dataset/index.js';
-import { DockerProvider, installCleanupHandlers, ensureInstanceImage, applyImageTemplate, loadSpecRegistry, sweepLeftovers, type ImageNaming, type SpecRegistry } from '../../core/runtime/index.js';
+import { DockerProvider, ensureInstanceImage, applyImageTemplate, loadSpecRegistry, type ImageNaming, type SpecRegistry } from '../../core/runtime/index.js';
+import { claimSandboxes } from '../shared/sandboxes.js';
 import type Dockerode from 'dockerode';
 import { environmentPreflight, imageOptionsFor, namingFor, type RolloutSettings } from '../../core/rollout/index.js';
 /** Official image names by dataset (the rollout pipeline's rule), for the tests and commands that import it from here. */
@@ -109,21 +110,6 @@ export function environmentResolvers(registry: SpecRegistry, opts: ImageCliOptio
   return { specFor, imageFor, imageInfoFor, preflight };
 }
 
-/**
- * The sweep at start: removes the containers a crashed swegym run left behind and says how many. A Docker engine
- * that does not answer is said here too (the verdicts will say image_error).
- */
-export async function reportSweep(provider: DockerProvider, command: string, err: (t: string) => void): Promise<number> {
-  try {
-    const n = await sweepLeftovers(provider);
-    if (n > 0) err(`swegym ${command}: removed ${n} leftover container${n === 1 ? '' : 's'} of a crashed run\n`);
-    return n;
-  } catch (e) {
-    err(`swegym ${command}: could not sweep leftover containers: ${sanitize((e as Error).message)}\n`);
-    return 0;
-  }
-}
-
 /** The verdict count as a live bar on a TTY (under the image jobs' live lines), plain lines otherwise. */
 export class Progress {
   private counts = new Map<string, number>();
@@ -200,8 +186,7 @@ export async function verifyCommand(opts: VerifyCommandOptions, io: CommandIo = 
       return 2;
     }
   }
-  installCleanupHandlers({ exitOnSignal: true, onCleanup: (n, why) => io.err(`\nswegym verify: ${why}: removed ${n} container(s)\n`) });
-  await reportSweep(provider, 'verify', io.err);
+  await claimSandboxes(provider, 'verify', io.err, { exitOnSignal: true });
 
   const runId = opts.runId ?? `verify-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}`;
   const model = predictions[0]?.model_name_or_path ?? 'None';

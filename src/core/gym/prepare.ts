@@ -1,7 +1,7 @@
-import type Dockerode from 'dockerode';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { EnvSpec } from '../runtime/env-spec.js';
 import type { Runtime, RuntimeProvider } from '../runtime/types.js';
+import type { SandboxProvider } from '../runtime/sandbox.js';
 import { ensureInstanceImage } from '../runtime/images.js';
 import { startEnvironment } from '../rollout/workspace.js';
 import { imageOptionsFor } from '../rollout/environment.js';
@@ -51,11 +51,14 @@ export async function prepareEnvironment(
  */
 export function defaultImageResolver(
   specFor: (task: TaskRecord) => EnvSpec,
-  opts: { offline?: boolean; pull?: boolean; docker?: Dockerode; onLog?: (line: string) => void } = {},
+  opts: { offline?: boolean; pull?: boolean; provider?: Pick<SandboxProvider, 'prepareImage'>; onLog?: (line: string) => void } = {},
 ): ImageResolver {
   // The rollout pipeline's image options; the gym's defaults: offline, no pulls.
   const settings = { agent: 'external', offline: opts.offline ?? true, pull_images: opts.pull ?? false };
-  return cachedResolver((task) => ensureInstanceImage(task, specFor(task), imageOptionsFor(task, settings, { docker: opts.docker, onLog: opts.onLog })));
+  return cachedResolver((task) => {
+    const imageOpts = imageOptionsFor(task, settings, { onLog: opts.onLog });
+    return opts.provider ? opts.provider.prepareImage(task, specFor(task), imageOpts) : ensureInstanceImage(task, specFor(task), imageOpts);
+  });
 }
 
 /** One resolution per instance at a time; successful results are kept. */

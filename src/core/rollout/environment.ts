@@ -6,6 +6,7 @@ import { ensureInstanceImage, type ImageOptions, type ImageSource } from '../run
 import { offlinePreflight } from '../runtime/offline-gaps.js';
 import { pullPolicy } from '../runtime/pull.js';
 import type { ImageNaming } from '../runtime/image-names.js';
+import type { SandboxProvider } from '../runtime/sandbox.js';
 import type { SpecRegistry } from '../runtime/spec-registry.js';
 import type { RolloutSettings } from './settings.js';
 import type { Progress } from '../util/progress.js';
@@ -17,7 +18,8 @@ export function namingFor(task: TaskRecord): ImageNaming {
 
 /** Where image work is reported: raw lines (old callers) and progress jobs (build steps, n of m, log files). */
 export interface ImageExtras {
-  docker?: Dockerode;
+  /** The engine the image is prepared on (default: the local Docker engine). */
+  provider?: Pick<SandboxProvider, 'prepareImage'>;
   onLog?: (line: string) => void;
   progress?: Progress;
 }
@@ -34,7 +36,7 @@ export interface ResolvedInstanceImage {
  * names), else a registry pull unless offline or --no-pull, else an offline build from --repo-source or the bundled
  * samples. The one place these options turn into ensureInstanceImage's.
  */
-export function imageOptionsFor(task: TaskRecord, settings: RolloutSettings, extra: ImageExtras = {}): ImageOptions {
+export function imageOptionsFor(task: TaskRecord, settings: RolloutSettings, extra: Omit<ImageExtras, 'provider'> = {}): ImageOptions {
   return {
     offline: settings.offline,
     pull: settings.pull_images ?? !settings.offline,
@@ -43,7 +45,6 @@ export function imageOptionsFor(task: TaskRecord, settings: RolloutSettings, ext
     repoSource: settings.repo_source ?? sampleRepoSource(task.repo),
     ...(settings.rebuild_images ? { rebuild: true } : {}),
     ...(settings.allow_partial_env ? { allowPartialEnv: true } : {}),
-    ...(extra.docker ? { docker: extra.docker } : {}),
     ...(extra.onLog ? { onLog: extra.onLog } : {}),
     ...(extra.progress ? { progress: extra.progress } : {}),
   };
@@ -55,7 +56,9 @@ export function resolveInstanceImage(
   settings: RolloutSettings,
   extra: ImageExtras = {},
 ): Promise<ResolvedInstanceImage> {
-  return ensureInstanceImage(task, specs.lookup(task.repo, String(task.version)), imageOptionsFor(task, settings, extra));
+  const spec = specs.lookup(task.repo, String(task.version));
+  const opts = imageOptionsFor(task, settings, extra);
+  return extra.provider ? extra.provider.prepareImage(task, spec, opts) : ensureInstanceImage(task, spec, opts);
 }
 
 /**

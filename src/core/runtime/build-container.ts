@@ -6,7 +6,7 @@ import { SWEGYM_LABEL } from './types.js';
 import { trackLive, untrackLive } from './live-containers.js';
 import { ImageError } from './image-error.js';
 import { packFile } from './tar.js';
-import { DEFAULT_LIMITS } from './docker.js';
+import { DEFAULT_LIMITS } from './types.js';
 import { imageHandle, isNotFound } from './docker-ref.js';
 
 export interface BuildStep {

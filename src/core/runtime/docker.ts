@@ -3,26 +3,39 @@ import { hostname } from 'node:os';
 import { posix } from 'node:path';
 import { Writable } from 'node:stream';
 import Dockerode from 'dockerode';
-import { SWEGYM_LABEL, type ExecOptions, type ExecResult, type Runtime, type RuntimeProvider, type StartOptions } from './types.js';
+import type { TaskRecord } from '../dataset/schema.js';
+import {
+  HOST_LABEL,
+  PID_LABEL,
+  PID_START_LABEL,
+  SESSION_LABEL,
+  SWEGYM_LABEL,
+  DEFAULT_LIMITS,
+  type ExecOptions,
+  type ExecResult,
+  type StartOptions,
+  type SweepOptions,
+} from './types.js';
+import type { PreparedImage, Sandbox, SandboxInfo, SandboxProvider } from './sandbox.js';
+import type { EnvSpec } from './env-spec.js';
+import type { ExecChannel } from './exec-channel.js';
 import { ShellSession } from './shell-session.js';
 import { dockerExecTarget } from './exec-channel.js';
+import { ensureInstanceImage, type ImageOptions } from './images.js';
+import { imageHandle } from './docker-ref.js';
+import { isOrphan } from './ownership.js';
 import { packFile, listEntries } from './tar.js';
 import { trackLive, untrackLive } from './live-containers.js';
 import { ownStartTime } from '../util/process.js';
 
 export { removeAllLive, installCleanupHandlers } from './live-containers.js';
+export { DEFAULT_LIMITS, HOST_LABEL, PID_LABEL, PID_START_LABEL, SESSION_LABEL } from './types.js';
 
-export const SESSION_LABEL = 'io.swegym.session';
-/** Which process on which host created a container: lets a sweep tell a crashed run's leftovers from live ones. */
-export const PID_LABEL = 'io.swegym.pid';
-export const HOST_LABEL = 'io.swegym.host';
-/** Start time of the creating process (with the pid: one process, even after the pid is reused). */
-export const PID_START_LABEL = 'io.swegym.pid-start';
-
-export const DEFAULT_LIMITS = { memoryBytes: 4 * 1024 ** 3, nanoCpus: 2e9, pidsLimit: 1024 };
 
 export interface DockerProviderOptions {
   docker?: Dockerode;
+  /** The engine's name in the engine configuration (default `local`). */
+  engine?: string;
   sessionId?: string;
   /** Put on every container this provider starts (e.g. `io.swegym.origin: serve`, so a restarted server finds its own). */
   labels?: Record<string, string>;
@@ -31,24 +44,35 @@ export interface DockerProviderOptions {
   onDiagnostic?: (line: string) => void;
 }
 
-export interface ManagedContainer {
-  id: string;
-  labels: Record<string, string>;
-  state: string;
-}
-
-export class DockerProvider implements RuntimeProvider {
+/** The sandbox lifecycle on one Docker engine: containers with limits, no network, owner labels, the long-lived shell. */
+export class DockerProvider implements SandboxProvider {
   readonly docker: Dockerode;
+  readonly engine: string;
   readonly sessionId: string;
   private readonly limits: typeof DEFAULT_LIMITS;
 
   constructor(private readonly opts: DockerProviderOptions = {}) {
     this.docker = opts.docker ?? new Dockerode();
+    this.engine = opts.engine ?? 'local';
     this.sessionId = opts.sessionId ?? `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     this.limits = { ...DEFAULT_LIMITS, ...stripUndefined(opts.defaults ?? {}) };
   }
 
-  async start(opts: StartOptions): Promise<Runtime> {
+  prepareImage(task: TaskRecord, spec: EnvSpec, opts: Omit<ImageOptions, 'docker'> = {}): Promise<PreparedImage> {
+    return ensureInstanceImage(task, spec, { ...opts, docker: this.docker });
+  }
+
+  imageFacts(image: string): Promise<{ id: string; size: number } | undefined> {
+    return imageHandle(this.docker, image)
+      .inspect()
+      .then((i) => ({ id: i.Id, size: i.Size ?? 0 }), () => undefined);
+  }
+
+  async removeImage(image: string): Promise<void> {
+    await imageHandle(this.docker, image).remove();
+  }
+
+  async start(opts: StartOptions): Promise<Sandbox> {
     const labels: Record<string, string> = {
       ...(this.opts.labels ?? {}),
       ...(opts.labels ?? {}),
@@ -80,7 +104,7 @@ export class DockerProvider implements RuntimeProvider {
     try {
       await container.start();
       const session = await ShellSession.open(dockerExecTarget(container), this.opts.onDiagnostic);
-      return new DockerRuntime(container, opts.image, session);
+      return new DockerRuntime(container, opts.image, session, this.engine);
     } catch (e) {
       await container.remove({ force: true }).catch(() => undefined);
       untrackLive(container.id);
@@ -89,10 +113,10 @@ export class DockerProvider implements RuntimeProvider {
   }
 
   /** Containers carrying the swegym label (and the extra labels given). */
-  async list(labels: Record<string, string> = {}): Promise<ManagedContainer[]> {
+  async list(labels: Record<string, string> = {}): Promise<SandboxInfo[]> {
     const filters = { label: [`${SWEGYM_LABEL}=1`, ...Object.entries(labels).map(([k, v]) => `${k}=${v}`)] };
     const found = await this.docker.listContainers({ all: true, filters });
-    return found.map((c) => ({ id: c.Id, labels: c.Labels ?? {}, state: c.State }));
+    return found.map((c) => ({ id: c.Id, engine: this.engine, labels: c.Labels ?? {}, state: c.State }));
   }
 
   async remove(ids: string[]): Promise<number> {
@@ -106,9 +130,9 @@ export class DockerProvider implements RuntimeProvider {
     return results.filter((r) => r.status === 'fulfilled').length;
   }
 
-  async sweep(labels: Record<string, string> = {}): Promise<number> {
+  async sweep(labels: Record<string, string> = {}, opts: SweepOptions = {}): Promise<number> {
     const found = await this.list(labels);
-    return this.remove(found.map((c) => c.id));
+    return this.remove(found.filter((c) => !opts.leftovers || isOrphan(c, opts)).map((c) => c.id));
   }
 }
 
@@ -121,7 +145,7 @@ export function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export class DockerRuntime implements Runtime {
+export class DockerRuntime implements Sandbox {
   readonly id: string;
   private stopped = false;
   private stopping?: Promise<void>;
@@ -130,8 +154,14 @@ export class DockerRuntime implements Runtime {
     readonly container: Dockerode.Container,
     readonly image: string,
     private readonly session: ShellSession,
+    readonly engine = 'local',
   ) {
     this.id = container.id;
+  }
+
+  spawn(argv: string[], opts?: { stdin?: boolean }): Promise<ExecChannel> {
+    if (this.stopped) return Promise.reject(new Error(`runtime ${this.id.slice(0, 12)} is stopped`));
+    return dockerExecTarget(this.container).exec(argv, opts);
   }
 
   exec(command: string, opts?: ExecOptions): Promise<ExecResult> {

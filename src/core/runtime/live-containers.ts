@@ -36,7 +36,7 @@ export async function removeAllLive(): Promise<number> {
 }
 
 /** Last resort from a synchronous 'exit' handler: the docker CLI, when there is one. */
-function removeAllLiveSync(): void {
+export function removeLiveContainersSync(): void {
   const ids = [...live.keys()];
   if (ids.length === 0) return;
   live.clear();
@@ -71,7 +71,7 @@ export function installCleanupHandlers(opts: CleanupHandlerOptions = {}): void {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  process.on('exit', removeAllLiveSync);
+  process.on('exit', removeLiveContainersSync);
   process.on('uncaughtException', (err) => {
     void removeAllLive().finally(() => {
       console.error(err);

@@ -48,11 +48,32 @@ export interface StartOptions {
   workdir?: string;
 }
 
+/** What a rollout needs of an engine: start a sandbox, sweep sandboxes. The full lifecycle is SandboxProvider. */
 export interface RuntimeProvider {
   start(opts: StartOptions): Promise<Runtime>;
-  /** Remove containers carrying the swegym label (optionally only those matching extra labels). Returns how many. */
-  sweep(labels?: Record<string, string>): Promise<number>;
+  /** Remove sandboxes carrying the swegym label (and the extra labels given; see SweepOptions). Returns how many. */
+  sweep(labels?: Record<string, string>, opts?: SweepOptions): Promise<number>;
 }
+
+export interface SweepOptions {
+  /**
+   * Only leftovers: sandboxes whose creating process (on this host) is gone. Without it, every sandbox carrying the
+   * labels is removed, whoever made it (a rollout's own, an abandoned attempt's).
+   */
+  leftovers?: boolean;
+  /** With `leftovers`: this process's own sandboxes count as leftovers too (the end of a run). */
+  includeOwn?: boolean;
+}
+
+/** Sandbox limits unless a caller sets its own: 4 GiB of memory (no swap beyond it), 2 CPUs, 1024 processes. */
+export const DEFAULT_LIMITS = { memoryBytes: 4 * 1024 ** 3, nanoCpus: 2e9, pidsLimit: 1024 };
 
 /** Label put on everything swegym creates. */
 export const SWEGYM_LABEL = 'io.swegym.managed';
+/** The unique id of the session (or command run) that made a sandbox: what session sweeps select on. */
+export const SESSION_LABEL = 'io.swegym.session';
+/** Which process on which host created a sandbox: lets a sweep tell a crashed run's leftovers from live ones. */
+export const PID_LABEL = 'io.swegym.pid';
+export const HOST_LABEL = 'io.swegym.host';
+/** Start time of the creating process (with the pid: one process, even after the pid is reused). */
+export const PID_START_LABEL = 'io.swegym.pid-start';

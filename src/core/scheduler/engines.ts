@@ -128,11 +128,11 @@ export function dockerOptionsFor(host: string | undefined, env: Record<string, s
   throw new Error(`engine host '${host}': unsupported scheme (unix://, tcp://, ssh://)`);
 }
 
-export function makeEngines(specs: EngineSpec[], sessionId: string): Array<Engine & { docker: Dockerode }> {
+export function makeEngines(specs: EngineSpec[], sessionId: string): Array<Engine & { docker: Dockerode; provider: DockerProvider }> {
   // One DockerProvider per engine; containers carry the session's unique id (not its name) as their session label.
   return specs.map((s) => {
     const docker = new Dockerode(dockerOptionsFor(s.host));
     const ping = () => docker.ping().then(() => true, () => false);
-    return { name: s.name, docker, provider: new DockerProvider({ docker, sessionId }), ping };
+    return { name: s.name, docker, provider: new DockerProvider({ docker, sessionId, engine: s.name }), ping };
   });
 }

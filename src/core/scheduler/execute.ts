@@ -14,9 +14,9 @@ import { makeDefaultRunner, makeImageOps } from './runner.js';
 import { loadBatchConfig, makeEngines } from './engines.js';
 import { formatProgressLine, plainProgress, ttyStatusLine } from './progress.js';
 import type { WorkItem } from './queue.js';
-import { SESSION_LABEL } from './scheduler.js';
 import { startRemoteControl } from './remote-control.js';
-import { sweepOrphans } from '../runtime/sweep.js';
+import { EngineSet } from '../runtime/engine-set.js';
+import { sweepLeftovers } from '../runtime/lifecycle.js';
 
 export type { BatchSettings } from '../rollout/settings.js';
 
@@ -95,21 +95,18 @@ export async function createSessionScheduler(
   const engines = makeEngines(cfg.engines, writer.id);
   let swept = 0;
   if (o.sweep) {
-    for (const e of engines) {
-      try {
-        // This session's containers (by its unique id) whose creating process is gone: a crashed run's leftovers.
-        swept += await sweepOrphans(e.provider, { [SESSION_LABEL]: writer.id });
-      } catch (err) {
-        o.engineError?.(`engine ${e.name}: cannot list containers: ${(err as Error).message}`);
-      }
-    }
+    // This session's containers (by its unique id) whose creating process is gone, on every engine: a crashed run's.
+    const all = new EngineSet(engines.map((e) => e.provider), {
+      onEngineError: (engine, err) => o.engineError?.(`engine ${engine}: cannot list containers: ${err.message}`),
+    });
+    swept = await sweepLeftovers(all, writer.id);
     if (swept > 0) o.onSwept?.(swept);
   }
   const specs = loadSpecRegistry(settings.env_spec_files ?? []);
   const base = o.runner ?? makeDefaultRunner({ settings, specs, logDir: join(writer.dir, 'verify'), env: o.env });
   const runner = o.wrapRunner ? o.wrapRunner(base) : base;
   for (const e of engines) {
-    e.images = new ImagePrefetcher(makeImageOps({ specs, settings, docker: e.docker, progress: o.progress }), {
+    e.images = new ImagePrefetcher(makeImageOps({ specs, settings, provider: e.provider, progress: o.progress }), {
       diskBudgetBytes: cfg.image_disk_budget_gb ? cfg.image_disk_budget_gb * 1024 ** 3 : undefined,
     });
   }

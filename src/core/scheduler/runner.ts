@@ -1,5 +1,4 @@
 import type { Progress } from '../util/progress.js';
-import type Dockerode from 'dockerode';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { SpecRegistry } from '../runtime/spec-registry.js';
 import { runPipelineRollout } from '../rollout/pipeline.js';
@@ -7,7 +6,7 @@ import { resolveInstanceImage } from '../rollout/environment.js';
 import type { RolloutSettings } from '../rollout/settings.js';
 import type { RolloutRunner } from './scheduler.js';
 import type { ImageOps } from './images.js';
-import { imageHandle } from '../runtime/docker-ref.js';
+import type { SandboxProvider } from '../runtime/sandbox.js';
 
 export interface DefaultRunnerOptions {
   settings: RolloutSettings;
@@ -44,21 +43,20 @@ export function makeDefaultRunner(o: DefaultRunnerOptions): RolloutRunner {
   };
 }
 
-/** Image operations on one engine: the pipeline's image resolution (local, pulled or built) and the Docker API. */
-export function makeImageOps(opts: { specs: SpecRegistry; settings: RolloutSettings; docker?: Dockerode; onLog?: (line: string) => void; progress?: Progress }): ImageOps {
+/** Image operations on one engine, through its sandbox provider: the pipeline's image resolution (local, pulled or built). */
+export function makeImageOps(opts: { specs: SpecRegistry; settings: RolloutSettings; provider: SandboxProvider; onLog?: (line: string) => void; progress?: Progress }): ImageOps {
+  const { provider } = opts;
   return {
     async ensure(task: TaskRecord) {
-      const got = await resolveInstanceImage(task, opts.specs, opts.settings, { docker: opts.docker, onLog: opts.onLog, progress: opts.progress });
-      const digest = opts.docker ? await imageHandle(opts.docker, got.image).inspect().then((i) => i.Id, () => undefined) : undefined;
+      const got = await resolveInstanceImage(task, opts.specs, opts.settings, { provider, onLog: opts.onLog, progress: opts.progress });
+      const digest = (await provider.imageFacts(got.image))?.id;
       return { image: got.image, source: got.source, digest, ...(got.partial ? { partial: true } : {}) };
     },
     async size(image: string) {
-      if (!opts.docker) return 0;
-      return imageHandle(opts.docker, image).inspect().then((i) => i.Size ?? 0, () => 0);
+      return (await provider.imageFacts(image))?.size ?? 0;
     },
     async remove(image: string) {
-      if (!opts.docker) return;
-      await imageHandle(opts.docker, image).remove();
+      await provider.removeImage(image);
     },
   };
 }

@@ -11,8 +11,8 @@ import type { WorkItem } from './queue.js';
 
 /** Label on every container of a rollout attempt (unique per attempt), in addition to the session label. */
 export const ROLLOUT_LABEL = 'io.swegym.rollout';
-/** The session's unique id (manifest session_id): what sweeps select on. */
-export const SESSION_LABEL = 'io.swegym.session';
+/** The session's unique id (manifest session_id): what sweeps select on (the runtime's label, one definition). */
+export { SESSION_LABEL } from '../runtime/types.js';
 /** The session's name, for people (`docker ps --filter label=io.swegym.session-name=my-run`); never swept on. */
 export const SESSION_NAME_LABEL = 'io.swegym.session-name';
 

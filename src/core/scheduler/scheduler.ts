@@ -9,7 +9,7 @@ import { ImagePrefetcher, isNoImageError, type ImageInfo } from './images.js';
 import { backoffMs, type WorkItem } from './queue.js';
 import { SnapshotPublisher } from './snapshot-publisher.js';
 import { ROLLOUT_LABEL, SESSION_LABEL, SESSION_NAME_LABEL, type Engine, type RunnerContext, type RunnerOutcome, type SchedulerOptions, type SchedulerResult } from './scheduler-api.js';
-import { sweepOrphans } from '../runtime/sweep.js';
+import { sweepSession } from '../runtime/lifecycle.js';
 
 export { ROLLOUT_LABEL, SESSION_LABEL } from './scheduler-api.js';
 export type { Engine, RunnerContext, RunnerOutcome, RolloutRunner, SchedulerOptions, SchedulerResult } from './scheduler-api.js';
@@ -279,7 +279,7 @@ export class Scheduler implements SchedulerControl {
     for (const e of this.opts.engines) {
       try {
         // By the session's unique id; this process's own containers and crashed runs' ones, never another live one's.
-        const n = await sweepOrphans(e.provider, { [SESSION_LABEL]: this.opts.session.id }, { includeOwn: true });
+        const n = await sweepSession(e.provider, this.opts.session.id);
         if (n > 0) this.log('info', `removed ${n} container(s) of session ${session} on engine ${e.name}`);
       } catch (err) {
         this.log('error', `engine ${e.name}: sweeping containers failed: ${(err as Error).message}`);
