@@ -10,7 +10,7 @@ import {
   BlockSpan, CodeBlock, Module, blockTypeFromTag, blockTypeGroup, blockTypeValue, relationship,
   type BlockType, type Parameter, type Relationship, type RelationshipType, type SpanType,
 } from './codeblock.js';
-import { parsePython, pythonQueries, type SyntaxNode, type TsQuery } from './tree-sitter.js';
+import { parsePython, pythonQueries, type NamedQuery, type SyntaxNode } from './tree-sitter.js';
 
 const tokenCache = new Map<string, number>();
 
@@ -81,11 +81,20 @@ class ParseRun {
   private previousBlock: CodeBlock | null = null;
   private module!: Module;
   private readonly queries = pythonQueries();
+  /** Start offsets (sorted) of every node whose type tops some query pattern, by type. */
+  private readonly startsByType = new Map<string, number[]>();
 
   constructor(private readonly content: string, private readonly opts: ParseOptions) {}
 
   run(): Module {
     const tree = parsePython(this.content);
+    const types = [...new Set(this.queries.flatMap((q) => q.rootTypes ?? []))];
+    for (const n of tree.rootNode.descendantsOfType(types)) {
+      let list = this.startsByType.get(n.type);
+      if (!list) this.startsByType.set(n.type, (list = []));
+      list.push(n.startIndex);
+    }
+    for (const list of this.startsByType.values()) list.sort((a, b) => a - b);
     const [module] = this.parseCode(tree.rootNode, 0, 0, null, null);
     const m = module as Module;
     m.spansById = this.spansById;
@@ -216,7 +225,7 @@ class ParseRun {
     const type = node.type;
     for (const q of this.queries) {
       if (q.nodeType && type !== q.nodeType && q.nodeType !== '_') continue;
-      const m = this.findMatchWith(node, q.query);
+      const m = this.findMatchWith(node, q);
       if (m) {
         if (!m.query) m.query = q.label;
         return m;
@@ -225,8 +234,36 @@ class ParseRun {
     return null;
   }
 
-  private findMatchWith(node: SyntaxNode, query: TsQuery): NodeMatch | null {
-    const captures = query.captures(node);
+  /**
+   * Whether a node's subtree may hold a match of the query other than one rooted at the node itself: some other node
+   * of a pattern's top type starts inside the node's range (or a pattern has a wildcard top). Conservative: a false
+   * "yes" only costs time.
+   */
+  private mayNest(node: SyntaxNode, q: NamedQuery): boolean {
+    if (!q.rootTypes) return true;
+    for (const type of q.rootTypes) {
+      const starts = this.startsByType.get(type);
+      if (!starts) continue;
+      // Nodes of this type starting in [node.startIndex, node.endIndex], the node itself excepted.
+      let lo = 0;
+      let hi = starts.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid] < node.startIndex) lo = mid + 1;
+        else hi = mid;
+      }
+      let n = 0;
+      for (let i = lo; i < starts.length && starts[i] <= node.endIndex; i++) if (++n > (node.type === type ? 1 : 0)) return true;
+    }
+    return false;
+  }
+
+  private findMatchWith(node: SyntaxNode, q: NamedQuery): NodeMatch | null {
+    // `query.captures(node)` as the fork calls it returns the captures of every match in the node's subtree, and the
+    // loop below reads those of matches nested in the node too (e.g. an inner function's parameters are added to the
+    // outer one's). When no nested match can exist, limiting the cursor to matches rooted at the node itself
+    // (maxStartDepth 0) returns the same captures without walking the whole subtree.
+    const captures = this.mayNest(node, q) ? q.query.captures(node) : q.query.captures(node, { maxStartDepth: 0 });
     if (!captures.length) return null;
     const m = nodeMatch();
     let root: SyntaxNode | null = null;

@@ -44,6 +44,37 @@ export interface NamedQuery {
   /** The node type the query starts with (`_` matches any), as `_extract_node_type` derives it. */
   nodeType: string | null;
   query: TsQuery;
+  /**
+   * The node type at the top of each of the query's patterns (`null` when one is a wildcard `_` or an alternation).
+   * A match can only start at a node of one of these types; the parser uses this to know when a node's subtree can
+   * hold matches other than the node's own.
+   */
+  rootTypes: string[] | null;
+}
+
+/** Top-level pattern node types of a query source (strings and `;` comments skipped); null for `_` or `[`. */
+export function patternRootTypes(source: string): string[] | null {
+  const types: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i];
+    if (ch === ';') {
+      while (i < source.length && source[i] !== '\n') i++;
+    } else if (ch === '"') {
+      for (i++; i < source.length && source[i] !== '"'; i++) if (source[i] === '\\') i++;
+    } else if (ch === '(' || ch === '[') {
+      if (depth === 0) {
+        if (ch === '[') return null;
+        const m = /^\(\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(source.slice(i));
+        if (!m || m[1] === '_') return null;
+        types.push(m[1]);
+      }
+      depth++;
+    } else if (ch === ')' || ch === ']') {
+      depth--;
+    }
+  }
+  return [...new Set(types)];
 }
 
 let queries: NamedQuery[] | undefined;
@@ -58,7 +89,10 @@ export function pythonQueries(): NamedQuery[] {
   const text = readFileSync(new URL('./queries/python.scm', import.meta.url), 'utf8');
   queries = text.trim().split('\n\n').map((q, i) => {
     const m = /\(\s*(\w+)/.exec(q);
-    return { label: `python.scm:${i + 1}`, nodeType: m ? m[1] : null, query: new Parser.Query(language as ParserType.Language, q) };
+    return {
+      label: `python.scm:${i + 1}`, nodeType: m ? m[1] : null, query: new Parser.Query(language as ParserType.Language, q),
+      rootTypes: patternRootTypes(q),
+    };
   });
   return queries;
 }
