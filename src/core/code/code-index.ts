@@ -11,11 +11,12 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { CodeBlock, Module } from './codeblock.js';
-import { DEFAULT_CHUNK_SETTINGS, EpicSplitter, type CodeChunk } from './chunker.js';
+import type { CodeChunk } from './chunker.js';
+import { indexFile, type FileIndex } from './file-index.js';
+import { indexFiles } from './index-build.js';
 import { PathSet } from './glob.js';
 import { pyListRepr } from './py.js';
-import { FileRepository, isPythonPath, makeCodeFile, type CodeSource } from './repository.js';
+import { FileRepository, isPythonPath, type CodeSource } from './repository.js';
 import {
   Bm25Retriever, VectorRetriever, chunkEmbeddingText, chunkSearchText, type Embedder, type RetrievalInfo, type Retriever,
 } from './retrieval.js';
@@ -72,7 +73,13 @@ export interface IndexStats {
   files: number;
   pythonFiles: number;
   chunks: number;
+  /** The whole index came from the cache for this (repository, commit). */
   fromCache: boolean;
+  /** Python files parsed in this build, and those whose entries came from the per-file (content-addressed) cache. */
+  parsedFiles: number;
+  reusedFiles: number;
+  /** Threads that parsed (the main thread included). */
+  threads: number;
   buildMs: number;
   cachePath: string | null;
 }
@@ -86,6 +93,8 @@ export interface CodeIndexOptions {
   cacheDir?: string | null;
   /** Vector retrieval through this embedder; without it, BM25. */
   embedder?: Embedder;
+  /** Threads parsing a cold build, the main thread included; default min(2, cores) (`SWEGYM_INDEX_THREADS`). */
+  threads?: number;
 }
 
 export function defaultCodeIndexCacheDir(): string {
@@ -96,42 +105,40 @@ function isHidden(path: string): boolean {
   return path.split('/').some((p) => p.startsWith('.'));
 }
 
-function postOrder(b: CodeBlock, visit: (b: CodeBlock) => void): void {
-  for (const c of b.children) postOrder(c, visit);
-  visit(b);
-}
-
-/** Name maps of one module, in the order the fork's `index_callback` fills them (post-order). */
-function addNames(filePath: string, module: Module, classes: NameMap, functions: NameMap): void {
-  postOrder(module, (b) => {
-    if (b.type !== 'CLASS' && b.type !== 'FUNCTION') return;
-    const map = b.type === 'CLASS' ? classes : functions;
-    const id = b.identifier ?? 'None';
-    (map[id] ??= []).push([filePath, b.fullPath()]);
-  });
-}
-
-/** Index data from file contents (parse, name maps, chunks). */
-export function buildIndexData(repoKey: string, commit: string, files: string[], contents: Map<string, string>, repo?: FileRepository): IndexData {
+/** Index data from the per-file entries (files in checkout order; non-Python, hidden and unread files left out). */
+export function assembleIndexData(repoKey: string, commit: string, files: string[], entries: Map<string, FileIndex>): IndexData {
   const classes: NameMap = Object.create(null);
   const functions: NameMap = Object.create(null);
   const chunks: CodeChunk[] = [];
   const skipped: string[] = [];
-  const splitter = new EpicSplitter(DEFAULT_CHUNK_SETTINGS);
+  for (const path of files) {
+    if (!isPythonPath(path) || isHidden(path)) continue;
+    const e = entries.get(path);
+    if (!e) continue;
+    if (e.skipped) {
+      skipped.push(path);
+      continue;
+    }
+    // The fork's `index_callback` fills both maps in one post-order walk; each map keeps that order.
+    for (const [id, blockPath] of e.classes) (classes[id] ??= []).push([path, blockPath]);
+    for (const [id, blockPath] of e.functions) (functions[id] ??= []).push([path, blockPath]);
+    chunks.push(...e.chunks);
+  }
+  return { format: INDEX_FORMAT, repoKey, commit, files, chunks, classes, functions, skipped };
+}
+
+/** Index data from file contents, parsed here one by one (parse, name maps, chunks). */
+export function buildIndexData(repoKey: string, commit: string, files: string[], contents: Map<string, string>, repo?: FileRepository): IndexData {
+  const entries = new Map<string, FileIndex>();
   for (const path of files) {
     if (!isPythonPath(path) || isHidden(path)) continue;
     const content = contents.get(path);
     if (content === undefined) continue;
-    const file = makeCodeFile(path, content);
-    if (!file.module) {
-      skipped.push(path);
-      continue;
-    }
-    repo?.seed(file);
-    addNames(path, file.module, classes, functions);
-    chunks.push(...splitter.chunkFile(path, file.module));
+    const { entry, file } = indexFile(path, content);
+    if (file.module) repo?.seed(file);
+    entries.set(path, entry);
   }
-  return { format: INDEX_FORMAT, repoKey, commit, files, chunks, classes, functions, skipped };
+  return assembleIndexData(repoKey, commit, files, entries);
 }
 
 /** `is_string_in`: whitespace-insensitive substring test (spaces, tabs, newlines removed). */
@@ -241,8 +248,18 @@ export class CodeIndex {
         // no cache yet
       }
     }
+    let parsedFiles = 0;
+    let reusedFiles = 0;
+    let threads = 0;
     if (!data) {
-      data = buildIndexData(repoKey, commit, files, contents, repo);
+      const items: [string, string][] = [];
+      for (const p of pyFiles) {
+        const c = contents.get(p);
+        if (c !== undefined) items.push([p, c]);
+      }
+      const built = await indexFiles(items, { cacheDir, threads: opts.threads, onParsed: (f) => f.module && repo.seed(f) });
+      ({ parsed: parsedFiles, reused: reusedFiles, threads } = built);
+      data = assembleIndexData(repoKey, commit, files, new Map(built.entries.map((e) => [e.path, e])));
       if (dir) await writeAtomic(join(dir, 'index.json'), JSON.stringify(data));
     }
 
@@ -254,7 +271,7 @@ export class CodeIndex {
       retriever = new Bm25Retriever(data.chunks.map(chunkSearchText));
     }
     const stats: IndexStats = {
-      files: files.length, pythonFiles: pyFiles.length, chunks: data.chunks.length, fromCache,
+      files: files.length, pythonFiles: pyFiles.length, chunks: data.chunks.length, fromCache, parsedFiles, reusedFiles, threads,
       buildMs: performance.now() - t0, cachePath: dir,
     };
     return new CodeIndex(data, repo, retriever, stats);
