@@ -93,7 +93,7 @@ export interface CodeIndexOptions {
   cacheDir?: string | null;
   /** Vector retrieval through this embedder; without it, BM25. */
   embedder?: Embedder;
-  /** Threads parsing a cold build, the main thread included; default min(2, cores) (`SWEGYM_INDEX_THREADS`). */
+  /** Threads parsing a cold build, the main thread included; default 2 when a core is idle, else 1 (`SWEGYM_INDEX_THREADS`). */
   threads?: number;
 }
 

@@ -4,7 +4,7 @@
  * same time (files handed out one by one, biggest first, so both finish together). The result does not depend on
  * where a file was parsed: every entry comes from the same `indexFile`.
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { fileIndexKey, indexFile, readFileIndex, writeFileIndex, type FileIndex } from './file-index.js';
 import type { CodeFile } from './repository.js';
@@ -16,7 +16,7 @@ const PARALLEL_MIN_CHARS = 400_000;
 export interface IndexFilesOptions {
   /** Code-index cache root (entries under `files/`); null: no per-file cache. */
   cacheDir: string | null;
-  /** Threads parsing at once, the main thread included; default min(2, available cores). */
+  /** Threads parsing at once, the main thread included; default `defaultIndexThreads()`. */
   threads?: number;
   /** Least source (characters) to parse before workers start; default 400,000. */
   parallelMinChars?: number;
@@ -36,9 +36,16 @@ export interface IndexFilesResult {
   threads: number;
 }
 
+/**
+ * `SWEGYM_INDEX_THREADS`, else two when a second core is idle (1-minute load average at most cores - 1), else one:
+ * a worker costs about half a second of CPU to start (parser, tokenizer, its own JIT warm-up), which only pays off
+ * when it runs beside the main thread instead of competing with other work (a batch's other rollouts) for a core.
+ */
 export function defaultIndexThreads(): number {
   const env = Number(process.env.SWEGYM_INDEX_THREADS);
-  return Number.isInteger(env) && env > 0 ? env : Math.min(2, availableParallelism());
+  if (Number.isInteger(env) && env > 0) return env;
+  const cores = availableParallelism();
+  return cores > 1 && loadavg()[0] <= cores - 1 ? 2 : 1;
 }
 
 export async function indexFiles(items: [string, string][], opts: IndexFilesOptions): Promise<IndexFilesResult> {
