@@ -9,7 +9,13 @@ LIMIT="${SWEGYM_FIRST_RUN_LINE_LIMIT:-40}"
 work=$(mktemp -d /tmp/swegym-first-run.XXXXXX)
 sock="$work/docker.sock"
 cleanup() {
-  [ -f "$work/docker.pid" ] && kill "$(cat "$work/docker.pid")" 2>/dev/null && sleep 2 || true
+  # Wait for the private dockerd to exit (it unmounts its data root), not a fixed time: removing the root under a
+  # running engine leaves busy mounts behind on a slow machine.
+  if [ -f "$work/docker.pid" ]; then
+    local pid; pid=$(cat "$work/docker.pid")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  fi
   rm -rf "$work" 2>/dev/null || true
 }
 trap cleanup EXIT

