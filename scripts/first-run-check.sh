@@ -25,7 +25,8 @@ for _ in $(seq 1 120); do DOCKER_HOST="unix://$sock" docker info >/dev/null 2>&1
 DOCKER_HOST="unix://$sock" docker info >/dev/null 2>&1 || { echo "first-run: the private dockerd did not start:"; tail -20 "$work/dockerd.log"; exit 1; }
 start=$SECONDS
 rc=0
-(cd "$work" && DOCKER_HOST="unix://$sock" bash "$ROOT/scripts/start.sh" verify --predictions gold --run-id first-run) >"$work/out.txt" 2>&1 || rc=$?
+# --report: start.sh runs from the repository root, where the run summary would otherwise land (and be committed).
+(cd "$work" && DOCKER_HOST="unix://$sock" bash "$ROOT/scripts/start.sh" verify --predictions gold --run-id first-run --report "$work/gold.first-run.json") >"$work/out.txt" 2>&1 || rc=$?
 took=$((SECONDS - start))
 lines=$(awk '/^Total instances:/{exit} {n++} END{print n+0}' "$work/out.txt")
 echo "first-run: exit $rc, $lines line(s) before the verdict table (limit $((LIMIT - 1))), ${took} s on an engine with no images"
