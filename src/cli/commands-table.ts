@@ -178,7 +178,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
     load: () => import('./commands/show.js').then((m) => m.showCommand),
     summary: 'print a rollout of a session (--follow to watch it live)',
     positionals: ['session'],
-    options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', range: 'index', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events (with --instance: until that rollout ends; otherwise until Ctrl-C)' }, json, 'sessions-dir': sessionsDir },
+    options: { instance: { type: 'string', help: 'instance id' }, sample: { type: 'number', range: 'index', help: 'sample index' }, follow: { type: 'boolean', help: 'keep printing new events (with --instance: until that rollout ends; otherwise until the batch ends, with a final tally line: exit 0 done, 3 stopped, 1 its process gone)' }, json, 'sessions-dir': sessionsDir },
   },
   report: { load: () => import('./commands/report.js').then((m) => m.reportCommand), summary: 'resolve rate, per-repo table, stop reasons, pass@k', positionals: ['session'], options: { json, 'sessions-dir': sessionsDir } },
   compare: { load: () => import('./commands/compare.js').then((m) => m.compareCommand), summary: 'compare two sessions instance by instance', positionals: ['a', 'b'], options: { json, 'sessions-dir': sessionsDir } },

@@ -4,12 +4,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RolloutEmitter } from '../../src/core/events.js';
 import { SessionWriter, acquireSessionLock, rolloutId } from '../../src/core/session/index.js';
 import { showCommand } from '../../src/cli/commands/show.js';
+import { startRemoteControl } from '../../src/core/scheduler/index.js';
+import type { SchedulerControl, SchedulerSnapshot } from '../../src/core/scheduler/index.js';
 
 const usage = { prompt_tokens: 1, completion_tokens: 1, estimated: false };
 // Chosen so that a file-name prefix match ("o__a-1.s0.a") would wrongly take it for an attempt of o__a-1 sample 0.
@@ -134,6 +137,117 @@ test('an interrupted rollout of a session nobody runs ends the follow; abort end
     assert.equal(await g.run, 0);
     assert.equal(g.aborted(), true);
     assert.deepEqual(g.lines, []);
+    w.close();
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+// ---- the whole session: the batch's end -------------------------------------------------------------------------
+
+const snap = (state: SchedulerSnapshot['state']): SchedulerSnapshot => ({ state, total: 4, done: 0, running: 0, queued: 4, resolved: 0, infra_failures: 0, retries: 0, stalled: [], active: [], throughput_per_min: 0, cost_usd: 0, tokens: 0, workers: { busy: 0, max: 2 }, endpoints: [], containers_swept: 0 });
+
+/** A scheduler as live.json's writer sees it: a snapshot source. The writer (startRemoteControl) is the real one. */
+function scheduler(state: SchedulerSnapshot['state']): SchedulerControl {
+  return { snapshot: () => snap(state), onSnapshot: () => () => {}, pause() {}, resume() {}, async stop() {}, kill() {}, retry() {} };
+}
+
+/** One whole rollout: started, graded, ended (cost 0.01 each). */
+function finish(w: SessionWriter, inst: string, sample: number, status: 'resolved' | 'unresolved' | 'empty_patch'): void {
+  const em = rollout(w, inst, sample, 0);
+  em.emit({ type: 'model_response', turn: 0, content: `${inst} s${sample}`, tool_calls: [], usage, cost_usd: 0.01, latency_ms: 1 });
+  em.emit({ type: 'verification_verdict', verdict: { instance_id: inst, profile: 'swegym', status, resolved: status === 'resolved', tests_status: { FAIL_TO_PASS: { success: [], failure: [] }, PASS_TO_PASS: { success: [], failure: [] } } } } as never);
+  em.emit({ type: 'rollout_ended', status: 'completed', duration_ms: 5 });
+}
+
+function followAll(base: string, json = false, cap = 20_000) {
+  const lines: string[] = [];
+  const errs: string[] = [];
+  const ac = new AbortController();
+  const timer = setTimeout(() => ac.abort(), cap);
+  const run = showCommand({ session: 'f', sessionsDir: base, follow: true, json, out: (l) => lines.push(l), err: (l) => errs.push(l), signal: ac.signal }).finally(() => clearTimeout(timer));
+  return { lines, errs, run, aborted: () => ac.signal.aborted };
+}
+
+test('following a whole session: events as the batch writes them, then a tally line when the batch ends, and exit 0', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'swegym-follow-'));
+  const dir = join(base, 'f');
+  try {
+    const w = session(dir);
+    const live = startRemoteControl(dir, scheduler('running'), { control: false });
+    const f = followAll(base);
+    finish(w, 'o__a-1', 0, 'resolved');
+    await until(() => f.lines.some((l) => l.includes('o__a-1.s0.a0 ended completed')));
+    // The batch is still running: the follow goes on (the effect awaited next, the end line, can only follow close()).
+    let settled = false;
+    void f.run.then(() => (settled = true));
+    finish(w, 'o__a-1', 1, 'resolved');
+    finish(w, LOOKALIKE, 0, 'unresolved');
+    finish(w, LOOKALIKE, 1, 'empty_patch');
+    await until(() => f.lines.some((l) => l.includes(`${LOOKALIKE}.s1.a0 started`)));
+    assert.equal(settled, false, 'no end line while live.json says the batch runs');
+    live.close(snap('done'));
+    assert.equal(await f.run, 0);
+    assert.equal(f.aborted(), false, 'it ended on the batch end, not on the test cap');
+    // Every event written before the end is printed, then the tally, last.
+    assert.ok(f.lines.some((l) => l.includes(`${LOOKALIKE}.s1.a0 ended completed`)), f.lines.join('\n'));
+    assert.equal(f.lines.at(-1), '== batch done: 4/4 finished · 2 resolved (50%) · 1 empty_patch · 1 unresolved · $0.0400 · report: swegym report f');
+    assert.equal(f.lines.filter((l) => l.startsWith('==')).length, 1);
+    w.close();
+
+    // Followed after the fact: everything, the same tally, at once. With --json, stdout stays one event per line.
+    const again = followAll(base, true);
+    assert.equal(await again.run, 0);
+    assert.equal(again.aborted(), false);
+    for (const l of again.lines) assert.equal(typeof JSON.parse(l).type, 'string', l);
+    assert.equal(again.lines.filter((l) => JSON.parse(l).type === 'rollout_ended').length, 4);
+    assert.deepEqual(again.errs, ['== batch done: 4/4 finished · 2 resolved (50%) · 1 empty_patch · 1 unresolved · $0.0400 · report: swegym report f']);
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a stopped batch ends the follow with its tally and the resume command (exit 3); a batch process gone without a word, exit 1', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'swegym-follow-'));
+  const dir = join(base, 'f');
+  try {
+    const w = session(dir);
+    const live = startRemoteControl(dir, scheduler('running'), { control: false });
+    const f = followAll(base);
+    finish(w, 'o__a-1', 0, 'unresolved');
+    const cut = rollout(w, 'o__a-1', 1, 0);
+    cut.emit({ type: 'rollout_ended', status: 'interrupted', duration_ms: 1 });
+    await until(() => f.lines.some((l) => l.includes('o__a-1.s1.a0 ended interrupted')));
+    live.close(snap('stopped'));
+    assert.equal(await f.run, 3);
+    assert.equal(f.aborted(), false);
+    assert.equal(f.lines.at(-1), '== batch stopped: 2/4 finished · 0 resolved (0%) · 1 interrupted · 1 unresolved · $0.0100 · continue with: swegym resume f');
+
+    // A live.json left by a process that died without marking it ended (kill -9): a process that has exited.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const pid = Number(gone.stdout);
+    const status = JSON.parse(readFileSync(join(dir, 'live.json'), 'utf8'));
+    writeFileSync(join(dir, 'live.json'), JSON.stringify({ ...status, pid, ended: false, updated_at: Date.now(), snapshot: snap('running') }));
+    const g = followAll(base);
+    assert.equal(await g.run, 1);
+    assert.equal(g.aborted(), false);
+    assert.match(g.lines.at(-1)!, /^== batch process gone \(crashed or killed\): 2\/4 finished .* continue with: swegym resume f$/);
+    w.close();
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test('a session no batch process publishes for (single runs) is followed until Ctrl-C, with no end line', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'swegym-follow-'));
+  try {
+    const w = session(join(base, 'f'));
+    finish(w, 'o__a-1', 0, 'resolved');
+    const f = followAll(base, false, 1500);
+    assert.equal(await f.run, 0);
+    assert.equal(f.aborted(), true, 'only the signal ended it');
+    assert.ok(f.lines.some((l) => l.includes('o__a-1.s0.a0 ended completed')));
+    assert.ok(!f.lines.some((l) => l.startsWith('==')));
     w.close();
   } finally {
     rmSync(base, { recursive: true, force: true });

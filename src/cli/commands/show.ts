@@ -1,8 +1,11 @@
 import type { RolloutEvent } from '../../core/events.js';
-import { openSession, resolveSessionDir, followSession, sessionRunning, parseRolloutId, rolloutId } from '../../core/session/index.js';
+import { openSession, resolveSessionDir, followSession, sessionRunning, parseRolloutId, rolloutId, type FollowHandle } from '../../core/session/index.js';
 import { sanitize, capMiddle, terminalSafeJson } from '../../core/util/index.js';
 import { table } from './sessions.js';
 import { describeMoatlessEvent } from '../../core/agent/index.js';
+import { judgeLiveness, readLiveStatus } from '../../core/scheduler/index.js';
+import type { RolloutSummary } from '../../core/session/index.js';
+import { hostname } from 'node:os';
 
 export interface ShowOptions {
   session: string;
@@ -12,6 +15,8 @@ export interface ShowOptions {
   json?: boolean;
   sessionsDir?: string;
   out?: (line: string) => void;
+  /** Where the end-of-batch line goes with --json (stdout stays one event per line); default stderr. */
+  err?: (line: string) => void;
   /** Stops --follow (tests, the workbench); default: Ctrl-C. With --instance, --follow also ends when the rollout does. */
   signal?: AbortSignal;
 }
@@ -79,6 +84,34 @@ export function formatEvent(e: RolloutEvent): string {
   }
 }
 
+/** How a followed batch ended: done or stopped (its process said so), or crashed (its process is gone without saying so). */
+type BatchEnd = 'done' | 'stopped' | 'crashed';
+
+/** Has the session's batch ended? From live.json, which every batch process (CLI or workbench) keeps and finalises. */
+function batchEnd(dir: string): BatchEnd | undefined {
+  const { status } = readLiveStatus(dir);
+  if (!status) return undefined; // no batch process has published yet (or a session of single runs)
+  if (status.ended) return status.snapshot.state === 'done' ? 'done' : 'stopped';
+  // Not ended: a process on this host that is gone crashed or was killed. A hung one (stale live.json, pid alive) and
+  // one on another host may still go on: keep following those.
+  const l = judgeLiveness(status, { staleMs: Number.POSITIVE_INFINITY });
+  return !l.live && status.host === hostname() ? 'crashed' : undefined;
+}
+
+/** The final tally, from the session's index (one row per planned pair, as `swegym show` and `report` count). */
+export function batchEndLine(end: BatchEnd, name: string, rows: RolloutSummary[]): string {
+  const finished = rows.filter((r) => r.status !== 'queued' && r.status !== 'running');
+  const resolved = finished.filter((r) => r.resolved).length;
+  const kinds = new Map<string, number>();
+  for (const r of finished) if (!r.resolved) kinds.set(r.verdict ?? r.status, (kinds.get(r.verdict ?? r.status) ?? 0) + 1);
+  const cost = rows.reduce((n, r) => n + r.cost_usd, 0);
+  const rate = finished.length ? ` (${((100 * resolved) / finished.length).toFixed(0)}%)` : '';
+  const rest = [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([k, n]) => ` · ${n} ${k}`).join('');
+  const next = end === 'done' ? `report: swegym report ${name}` : `continue with: swegym resume ${name}`;
+  const head = end === 'crashed' ? 'batch process gone (crashed or killed)' : `batch ${end}`;
+  return `== ${head}: ${finished.length}/${rows.length} finished · ${resolved} resolved${rate}${rest} · $${cost.toFixed(4)} · ${next}`;
+}
+
 export async function showCommand(opts: ShowOptions): Promise<number> {
   const out = opts.out ?? ((l: string) => console.log(l));
   const dir = resolveSessionDir(opts.session, opts.sessionsDir);
@@ -122,8 +155,9 @@ export async function showCommand(opts: ShowOptions): Promise<number> {
     const id = parseRolloutId(base);
     return id !== undefined && base === rolloutId(pair!.instance, pair!.sample, id.attempt);
   };
+  let code = 0;
   await new Promise<void>((resolveDone) => {
-    let stop: (() => void) | undefined;
+    let stop: FollowHandle | undefined;
     let timer: NodeJS.Timeout | undefined;
     let finished = false;
     /** The latest attempt ended in a status a later attempt may follow (infra retry, resume): wait while the session runs. */
@@ -155,7 +189,22 @@ export async function showCommand(opts: ShowOptions): Promise<number> {
     // From the start of every log: what is already there, then what is appended (no gap between the two).
     stop = followSession(dir, onEvent, { fromStart: true, pollMs: FOLLOW_POLL_MS, ...(pair ? { files: ofPair } : {}) });
     if (finished) return stop(); // the pair had already ended: everything is printed
-    if (!pair) return;
+    if (!pair) {
+      // The whole session: when its batch ends, print what the logs hold by then, the final tally, and exit; "done"
+      // and "hung" must not look the same. The batch writes every event before it marks live.json ended.
+      const check = () => {
+        const end = batchEnd(dir);
+        if (!end || finished) return;
+        stop!.flush();
+        const line = batchEndLine(end, reader.manifest().name, openSession(dir).summaries());
+        (opts.json ? (opts.err ?? ((l: string) => console.error(l))) : out)(line);
+        code = end === 'done' ? 0 : end === 'stopped' ? 3 : 1;
+        done();
+      };
+      timer = setInterval(check, FOLLOW_POLL_MS * 2);
+      check();
+      return;
+    }
     // An attempt that ended interrupted/infra_error is final once nobody runs the session. Two checks in a row, with
     // a follower poll between them, so an attempt written just before the runner exited is still printed.
     timer = setInterval(() => {
@@ -163,5 +212,5 @@ export async function showCommand(opts: ShowOptions): Promise<number> {
       if (idleChecks >= 2) done();
     }, FOLLOW_POLL_MS * 2);
   });
-  return 0;
+  return code;
 }

@@ -13,11 +13,14 @@ export interface FollowOptions {
   files?: (file: string) => boolean;
 }
 
+/** Stops following; `flush()` first reads whatever every log holds now (e.g. once the writer has said it is done). */
+export type FollowHandle = (() => void) & { flush(): void };
+
 /**
  * Tails every rollout log of a session (including logs created later) and calls back for each complete new line,
- * in order per file. Works across processes: it only reads the files. Returns an unsubscribe.
+ * in order per file. Works across processes: it only reads the files. Returns an unsubscribe (with a flush).
  */
-export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, opts: FollowOptions = {}): () => void {
+export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, opts: FollowOptions = {}): FollowHandle {
   const rdir = join(dir, 'rollouts');
   const offsets = new Map<string, number>();
   /** Files whose rollout has ended are only re-read when fs.watch names them. */
@@ -103,9 +106,10 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
     scan(false);
   }, opts.pollMs ?? 250);
 
-  return () => {
+  const stop = () => {
     closed = true;
     clearInterval(timer);
     watcher?.close();
   };
+  return Object.assign(stop, { flush: () => scan(true) });
 }
