@@ -11,10 +11,18 @@ export interface FollowOptions {
   onError?: (message: string) => void;
   /** Only logs whose file name passes (e.g. one rollout's attempts). */
   files?: (file: string) => boolean;
+  /**
+   * Where logs stand already (the session index's rows): followed from that offset instead of their size, and logs
+   * of ended rollouts are not polled, so following a session of 39,008 finished rollouts costs nothing per poll.
+   */
+  known?: Map<string, { offset: number; ended: boolean }>;
 }
 
 /** Stops following; `flush()` first reads whatever every log holds now (e.g. once the writer has said it is done). */
 export type FollowHandle = (() => void) & { flush(): void };
+
+/** A folder modified this recently may change again within the same timestamp tick: list it again to be sure. */
+const RACY_MS = 2000;
 
 /**
  * Tails every rollout log of a session (including logs created later) and calls back for each complete new line,
@@ -54,8 +62,24 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
     }
   };
 
+  /** The rollouts folder's mtime when last listed: a new log changes it; appends to a log do not. */
+  let listedMtime = -1;
   const scan = (all: boolean) => {
     if (closed || !existsSync(rdir)) return;
+    if (!all) {
+      let mtime: number;
+      try {
+        mtime = statSync(rdir).mtimeMs;
+      } catch {
+        return;
+      }
+      if (mtime === listedMtime && Date.now() - mtime > RACY_MS) {
+        // No log added since the last listing: only the unfinished ones can have grown.
+        for (const f of offsets.keys()) if (!ended.has(f)) readFile(f);
+        return;
+      }
+      listedMtime = mtime;
+    }
     let files: string[];
     try {
       // Attempt order (a2 before a10): a reader from the start sees attempts as they happened.
@@ -71,10 +95,17 @@ export function followSession(dir: string, onEvent: (e: RolloutEvent) => void, o
     }
   };
 
-  // Initial offsets: "from now on" = current sizes.
+  // Initial offsets: "from now on" = current sizes (or where the index says a log stands).
   if (existsSync(rdir)) {
+    listedMtime = statSync(rdir).mtimeMs;
     for (const f of readdirSync(rdir).filter((x) => x.endsWith('.jsonl') && (!opts.files || opts.files(x)))) {
-      offsets.set(f, opts.fromStart ? 0 : statSync(join(rdir, f)).size);
+      const k = opts.fromStart ? undefined : opts.known?.get(f);
+      if (k?.ended) ended.add(f);
+      try {
+        offsets.set(f, opts.fromStart ? 0 : k ? k.offset : statSync(join(rdir, f)).size);
+      } catch {
+        /* removed meanwhile */
+      }
     }
   }
   if (opts.fromStart) scan(true);

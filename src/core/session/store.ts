@@ -56,34 +56,97 @@ export function catchUpRow(dir: string, row: IndexRow, bad?: LoadStats['bad_line
   return { ...row, offset: chunk.end, line: row.line + chunk.lines, summary: row.summary };
 }
 
-/** Reads index.jsonl (a torn last row is ignored) and catches every log up. */
-export function loadIndex(dir: string): { rows: Map<string, IndexRow>; stats: LoadStats } {
-  const t0 = performance.now();
-  const rows = new Map<string, IndexRow>();
-  const idx = readJsonlFrom<IndexRow>(join(dir, INDEX_FILE));
-  for (const r of idx.items) if (r && typeof r.file === 'string' && r.summary) rows.set(r.file, r);
-  const stats: LoadStats = { files: 0, caught_up: 0, bad_lines: [], ms: 0 };
-  const rdir = join(dir, ROLLOUTS_DIR);
-  const files = existsSync(rdir) ? readdirSync(rdir).filter((f) => f.endsWith('.jsonl')) : [];
-  stats.files = files.length;
-  for (const file of files) {
-    let row = rows.get(file);
-    const size = statSync(join(rdir, file)).size;
-    if (row && size === row.offset) continue;
-    if (!row || size < row.offset) row = { file, offset: 0, line: 1, summary: emptySummary(file.replace(/\.jsonl$/, '')) };
-    rows.set(file, catchUpRow(dir, row, stats.bad_lines));
-    stats.caught_up++;
+/** An ended rollout's log is closed: nothing appends to it except through a writer that indexes what it appends. */
+export function rowEnded(row: IndexRow): boolean {
+  return row.summary.status !== 'running';
+}
+
+/**
+ * A session's summary rows, kept up to date from index.jsonl. The index is trusted for rollouts that ended (their
+ * logs are not even stat'ed: a SWE-Gym session has 39,008 of them); a log is read only when it is missing from the
+ * index, or its rollout had not ended and the log grew past the offset the index recorded. `verify` (writers
+ * compacting the index) stats every log, so an append a crash kept out of the index is folded in.
+ */
+export class SummaryIndex {
+  readonly rows = new Map<string, IndexRow>();
+  /** Where index.jsonl was read up to, and which file it was (a compaction renames a new one over it). */
+  private end = 0;
+  private ino = -1;
+
+  constructor(readonly dir: string) {}
+
+  /**
+   * Reads index rows appended since the last call (all of them the first time or after a compaction), then brings
+   * the rows of unfinished rollouts up to their logs. `list` also lists the rollouts folder: logs the index does not
+   * name yet are folded from their start, rows whose log is gone are dropped.
+   */
+  update(opts: { list?: boolean; verify?: boolean } = {}): LoadStats {
+    const t0 = performance.now();
+    const stats: LoadStats = { files: this.rows.size, caught_up: 0, bad_lines: [], ms: 0 };
+    const path = join(this.dir, INDEX_FILE);
+    let st: { ino: number; size: number } | undefined;
+    try {
+      st = statSync(path);
+    } catch {
+      st = undefined;
+    }
+    if (st && (st.ino !== this.ino || st.size < this.end)) {
+      this.end = 0;
+      this.ino = st.ino;
+    }
+    if (st && st.size > this.end) {
+      const idx = scanJsonl(path, this.end, 1, (raw) => {
+        const r = raw as IndexRow;
+        if (!r || typeof r.file !== 'string' || !r.summary || typeof r.offset !== 'number') return;
+        const have = this.rows.get(r.file);
+        // Rows of one log only move forward: a reader may have caught a log up past the row its writer appends next.
+        if (!have || r.offset >= have.offset) this.rows.set(r.file, r);
+      });
+      this.end = idx.end;
+    }
+    const rdir = join(this.dir, ROLLOUTS_DIR);
+    let todo: Iterable<string> = this.rows.keys();
+    if (opts.list || opts.verify) {
+      const files = existsSync(rdir) ? readdirSync(rdir).filter((f) => f.endsWith('.jsonl')) : [];
+      if (files.length !== this.rows.size || files.some((f) => !this.rows.has(f))) {
+        const present = new Set(files);
+        for (const f of [...this.rows.keys()]) if (!present.has(f)) this.rows.delete(f);
+      }
+      todo = files;
+    }
+    let n = 0;
+    for (const file of todo) {
+      n++;
+      let row = this.rows.get(file);
+      if (row && rowEnded(row) && !opts.verify) continue;
+      let size: number;
+      try {
+        size = statSync(join(rdir, file)).size;
+      } catch {
+        continue; // gone: dropped at the next listing
+      }
+      if (row && size === row.offset) continue;
+      if (!row || size < row.offset) row = { file, offset: 0, line: 1, summary: emptySummary(file.replace(/\.jsonl$/, '')) };
+      else row = { ...row, summary: { ...row.summary, scores: { ...row.summary.scores } } };
+      this.rows.set(file, catchUpRow(this.dir, row, stats.bad_lines));
+      stats.caught_up++;
+    }
+    stats.files = opts.list || opts.verify ? n : this.rows.size;
+    stats.ms = performance.now() - t0;
+    return stats;
   }
-  if (rows.size !== files.length) {
-    const present = new Set(files);
-    for (const f of [...rows.keys()]) if (!present.has(f)) rows.delete(f);
-  }
-  stats.ms = performance.now() - t0;
-  return { rows, stats };
+}
+
+/** Reads index.jsonl (a torn last row is ignored) and catches the logs up (see SummaryIndex). */
+export function loadIndex(dir: string, opts: { verify?: boolean } = {}): { rows: Map<string, IndexRow>; stats: LoadStats } {
+  const index = new SummaryIndex(dir);
+  const stats = index.update({ list: true, verify: opts.verify });
+  return { rows: index.rows, stats };
 }
 
 /** The row that decides a pair's outcome: the latest finished attempt, else the latest attempt. */
 export function decisive(attempts: IndexedSummary[]): IndexedSummary {
+  if (attempts.length === 1) return attempts[0]!;
   const sorted = [...attempts].sort((a, b) => a.attempt - b.attempt);
   const finished = sorted.filter(isFinished);
   return finished.length ? finished[finished.length - 1]! : sorted[sorted.length - 1]!;
@@ -92,14 +155,17 @@ export function decisive(attempts: IndexedSummary[]): IndexedSummary {
 /** Read side of a session folder. Opening reads the manifest and the index only; events load on demand. */
 export class FileSessionReader implements SessionReader {
   private _manifest: SessionManifest;
-  private rows: Map<string, IndexRow>;
+  private readonly index: SummaryIndex;
   readonly stats: LoadStats;
 
   constructor(readonly dir: string) {
     this._manifest = readManifest(dir);
-    const { rows, stats } = loadIndex(dir);
-    this.rows = rows;
-    this.stats = stats;
+    this.index = new SummaryIndex(dir);
+    this.stats = this.index.update({ list: true });
+  }
+
+  private get rows(): Map<string, IndexRow> {
+    return this.index.rows;
   }
 
   get name(): string {
@@ -110,11 +176,14 @@ export class FileSessionReader implements SessionReader {
     return this._manifest;
   }
 
-  /** Re-reads the manifest and catches up logs that grew (cheap when nothing changed). */
+  /**
+   * Re-reads the manifest, the index rows appended since, and the logs of unfinished rollouts that grew: cheap when
+   * nothing changed, whatever the session's size. (New logs arrive through their first index row, written when the
+   * rollout starts.)
+   */
   refresh(): void {
     this._manifest = readManifest(this.dir);
-    const { rows } = loadIndex(this.dir);
-    this.rows = rows;
+    this.index.update();
   }
 
   /** Every attempt of every rollout, as indexed. */
@@ -164,8 +233,11 @@ export class FileSessionReader implements SessionReader {
     return readRolloutEvents(this.dir, rolloutId).events;
   }
 
+  /** From now on; logs of ended rollouts start where the index says they end (no stat of each). */
   follow(onEvent: (e: RolloutEvent) => void): () => void {
-    return followSession(this.dir, onEvent);
+    const known = new Map<string, { offset: number; ended: boolean }>();
+    for (const [file, row] of this.rows) known.set(file, { offset: row.offset, ended: rowEnded(row) });
+    return followSession(this.dir, onEvent, { known });
   }
 }
 

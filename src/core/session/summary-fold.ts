@@ -1,4 +1,5 @@
 import type { RolloutEvent } from '../events.js';
+import type { Verdict } from '../harness/types.js';
 import { parseRolloutId } from './ids.js';
 import type { RolloutSummary } from './types.js';
 
@@ -61,6 +62,7 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
       s.turns = Math.max(s.turns, e.turn + 1);
       break;
     case 'tool_start': {
+      s.steps = Math.max(s.steps ?? 0, e.step + 1);
       const cmd = typeof e.args?.command === 'string' ? ` ${e.args.command}` : '';
       s.current_step = `${e.tool}${cmd}`.slice(0, 200);
       break;
@@ -84,6 +86,7 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
       s.resolved = e.verdict.resolved;
       if (e.verdict.tamper) s.tamper = true;
       else delete s.tamper;
+      foldTests(s, e.verdict.tests_status);
       if (e.verdict.status === 'empty_patch') s.patch_lines = 0;
       break;
     case 'verifier_score':
@@ -99,6 +102,20 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
       break;
   }
   return s;
+}
+
+/** Index rows stay small: a failing test id longer than this is cut (the rollout's log has it whole). */
+const MAX_TEST_ID = 300;
+
+function foldTests(s: IndexedSummary, ts: Verdict['tests_status']): void {
+  delete s.f2p;
+  delete s.p2p;
+  delete s.failing_test;
+  if (!ts) return;
+  s.f2p = { passed: ts.FAIL_TO_PASS.success.length, failed: ts.FAIL_TO_PASS.failure.length };
+  s.p2p = { passed: ts.PASS_TO_PASS.success.length, failed: ts.PASS_TO_PASS.failure.length };
+  const failing = ts.FAIL_TO_PASS.failure[0] ?? ts.PASS_TO_PASS.failure[0];
+  if (failing !== undefined) s.failing_test = failing.length > MAX_TEST_ID ? `${failing.slice(0, MAX_TEST_ID)}…` : failing;
 }
 
 /**

@@ -2,6 +2,11 @@ import type { RolloutEvent } from '../events.js';
 import type { VerdictStatus } from '../harness/types.js';
 import type { SessionManifest } from './manifest.js';
 
+export interface TestCounts {
+  passed: number;
+  failed: number;
+}
+
 /** One line of a session's summary index: enough to list and sort rollouts without reading their events. */
 export interface RolloutSummary {
   rollout_id: string;
@@ -20,6 +25,13 @@ export interface RolloutSummary {
   completion_tokens: number;
   cost_usd: number;
   patch_lines?: number;
+  /** Tool steps the agent ran. */
+  steps?: number;
+  /** FAIL_TO_PASS and PASS_TO_PASS tests of the verdict that passed and failed (absent without a graded verdict). */
+  f2p?: TestCounts;
+  p2p?: TestCounts;
+  /** The first failing test of the verdict, FAIL_TO_PASS first (what a summary row names as the failure). */
+  failing_test?: string;
   started_at?: number;
   ended_at?: number;
   last_event_at?: number;

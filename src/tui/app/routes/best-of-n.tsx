@@ -26,7 +26,13 @@ export function BestOfNRoute({ screen, onWinners }: { screen: Extract<Screen, { 
       }}
       curves={sessionCurves(bi)}
       testsOf={(id) => {
-        if (!registry.has(id)) return undefined;
+        if (!registry.has(id)) {
+          // Not loaded: the index row has the counts and the first failing test (no log is read for them).
+          const s = all.find((r) => r.rollout_id === id);
+          if (!s?.f2p || !s.p2p) return undefined;
+          const of = (c: { passed: number; failed: number }) => `${c.passed}/${c.passed + c.failed}`;
+          return { f2p: of(s.f2p), p2p: of(s.p2p), failing: s.failing_test };
+        }
         const vm = registry.store(id).get();
         if (!vm.verdict) return undefined;
         const of = (k: string) => vm.tests.filter((t) => t.kind === k);
