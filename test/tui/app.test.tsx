@@ -37,14 +37,17 @@ test('no API key: home says how to point at a model, a new run reaches a live ro
   assert.equal(rows(f).length, 24);
   assert.match(stripAnsi(f), /rollout acme__calc-1/); // status bar: where you are
   // back to the picker: the instance now shows its verdict; back home: the session is listed
+  // The critic's score and rollout_ended come after the verdict: the picker's row is complete once they are written.
+  await helpers.until(() => [...backend.session('sessions/tui-1').logs.values()].some((es) => es.at(-1)?.type === 'rollout_ended'), 'the rollout to end');
   await press(r, 'q');
-  f = await waitFrame(r, (p) => p.includes('filter:'));
+  f = await waitFrame(r, (p) => p.includes('filter:') && /acme__calc-1 .* resolved 0\.91/.test(p));
   assert.match(stripAnsi(f), /filter: calc/, 'the filter survives the trip to the rollout and back');
   assert.match(stripAnsi(f), /acme__calc-1 .* resolved 0\.91/, 'the picker shows the new verdict');
   await press(r, KEYS.esc); // drops the filter
   await waitFrame(r, (p) => p.includes('filter: / to filter'));
   await press(r, KEYS.esc);
-  f = await waitFrame(r, (p) => p.includes('sessions/tui-1'));
+  // The list is re-read when the rollout ends (asynchronously): wait for the row with the final figures.
+  f = await waitFrame(r, (p) => /sessions\/tui-1 +done +1\/1 +1 +100%/.test(p));
   assert.match(stripAnsi(f), /sessions\/tui-1 +done +1\/1 +1 +100%/);
 });
 
@@ -57,14 +60,18 @@ test('a saved session reopens from home and shows the same rollout', async () =>
   await press(first.r, KEYS.enter);
   await waitFrame(first.r, (p) => p.includes('Run acme__calc-1 with'));
   await press(first.r, KEYS.enter);
-  const live = stripAnsi(await waitFrame(first.r, (p) => p.includes('RESOLVED') && p.includes('agent 2 steps')));
+  await waitFrame(first.r, (p) => p.includes('RESOLVED') && p.includes('agent 2 steps'));
+  // The verdict is not the last event (the critic's score and rollout_ended follow): compare the screen after the end.
+  await helpers.until(() => [...backend.session('sessions/tui-1').logs.values()].some((es) => es.at(-1)?.type === 'rollout_ended'), 'the rollout to end');
+  const live = stripAnsi(await helpers.settled(first.r));
   cleanup();
   const second = app(backend);
   await waitFrame(second.r, (p) => p.includes('sessions/tui-1'));
   await press(second.r, KEYS.down, KEYS.down, KEYS.enter);
   await waitFrame(second.r, (p) => p.includes('session tui-1'));
   await press(second.r, KEYS.enter);
-  const replayed = stripAnsi(await waitFrame(second.r, (p) => p.includes('RESOLVED')));
+  await waitFrame(second.r, (p) => p.includes('RESOLVED'));
+  const replayed = stripAnsi(await helpers.settled(second.r));
   // Same panes, same content (the header's elapsed time aside).
   assert.deepEqual(replayed.split('\n').slice(1, -1), live.split('\n').slice(1, -1));
 });

@@ -66,6 +66,17 @@ export async function press(r: { stdin: { write(s: string): void } }, ...keys: s
   }
 }
 
+/** The last frame once no new frame has come for `quietMs` (for a comparison of whole screens after the last event). */
+export async function settled(r: { frames: string[]; lastFrame(): string | undefined }, quietMs = 300, maxMs = WAIT_MS): Promise<string> {
+  const t0 = Date.now();
+  let n = r.frames.length;
+  for (let quiet = 0; quiet < quietMs && Date.now() - t0 < maxMs; quiet += 20) {
+    await tick(20);
+    if (r.frames.length !== n) (n = r.frames.length), (quiet = 0);
+  }
+  return r.lastFrame() ?? '';
+}
+
 /** Lines of a frame, plain. */
 export const rows = (frame: string): string[] => stripAnsi(frame).split('\n');
 
