@@ -137,7 +137,7 @@ test('batch dashboard after the batch ended: keys say so instead of pretending; 
   await press(r, 'p');
   await waitFrame(r, (p) => p.includes('the batch has finished'));
   await press(r, KEYS.tab);
-  const f = await waitFrame(r, (p) => p.includes('[finished 1'));
+  const f = await waitFrame(r, (p) => p.includes('[finished 1') && p.includes('durations-12'));
   assert.match(stripAnsi(f), /swegym-samples__durations-12#0 /, 'the id and its sample are shown in full at 80 columns');
   await press(r, 'r');
   await waitFrame(r, (p) => p.includes('R resumes the batch'));
