@@ -61,12 +61,23 @@ export interface CompletionStep {
   delayMs?: number;
 }
 
+/**
+ * A `/v1/embeddings` reply: one vector per input. `reversed` sends the list in reverse order (each item keeps its
+ * `index`, which is what clients must go by); `drop` leaves out that many items (a faulty server).
+ */
+export interface EmbeddingStep {
+  embeddings: (input: string, index: number) => number[];
+  reversed?: boolean;
+  drop?: number;
+  delayMs?: number;
+}
+
 /** Never answers (until the client gives up or the server closes). */
 export interface HangStep {
   hang: true;
 }
 
-export type Step = ReplyStep | ErrorStep | CompletionStep | HangStep;
+export type Step = ReplyStep | ErrorStep | CompletionStep | EmbeddingStep | HangStep;
 
 export interface RecordedRequest {
   method: string;
@@ -255,6 +266,15 @@ export async function startScriptedServer(script: Script, opts: ServerOptions = 
     const id = `chatcmpl-${index}`;
     const model = body?.model ?? 'scripted';
     created += 1;
+
+    if ('embeddings' in step) {
+      const input: string[] = Array.isArray(body?.input) ? body.input : [String(body?.input ?? '')];
+      let data = input.map((t, i) => ({ object: 'embedding', index: i, embedding: step.embeddings(t, i) }));
+      if (step.drop) data = data.slice(0, Math.max(0, data.length - step.drop));
+      if (step.reversed) data.reverse();
+      const tokens = input.reduce((n, t) => n + toyTokens(t).length, 0);
+      return sendJson(res, 200, { object: 'list', model, data, usage: { prompt_tokens: tokens, total_tokens: tokens } });
+    }
 
     if ('completion' in step) {
       const c = step.completion;

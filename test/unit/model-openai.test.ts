@@ -189,3 +189,23 @@ test('401 / 403 / 404 (bad key, no access, unknown model): EndpointRejectedError
     });
   }
 });
+
+test('embed: vectors in input order whatever order the server lists them, retries reported, a short reply an error', async () => {
+  const vec = (t: string) => [t.length, t.charCodeAt(0)];
+  const overloaded = { status: 503, body: { error: { message: `busy (key ${KEY})` } } };
+  await withModel([overloaded, { embeddings: vec, reversed: true }, { embeddings: vec, drop: 1 }], async (m, server) => {
+    const retries: RetryInfo[] = [];
+    const r = await m.embed({ input: ['a', 'bb', 'ccc'] }, { onRetry: (x) => retries.push(x) });
+    assert.deepEqual(r.vectors, [vec('a'), vec('bb'), vec('ccc')]);
+    assert.ok(r.usage && r.usage.prompt_tokens > 0);
+    assert.deepEqual(retries.map((x) => [x.attempt, x.status]), [[1, 503]]);
+    assert.ok(!retries[0]!.error.includes(KEY));
+    assert.equal(server.requests[1]!.path, '/v1/embeddings');
+    assert.equal(server.requests[1]!.body.model, 'judge-7b');
+    assert.deepEqual(server.requests[1]!.body.input, ['a', 'bb', 'ccc']);
+    assert.equal(server.requests[1]!.headers.authorization, `Bearer ${KEY}`);
+    const err = await m.embed({ input: ['a', 'bb'] }).catch((e) => e);
+    assert.ok(err instanceof ModelCallError && /returned 1 vectors for 2 inputs/.test(err.message), String(err));
+    assert.equal(server.requests.length, 3, 'a malformed reply is not retried');
+  });
+});

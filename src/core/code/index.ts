@@ -20,7 +20,7 @@ export { unifiedDiff, splitLinesKeepEnds, pyStrip } from './difflib.js';
 export { runPylint, newVerificationErrors, type LintResult, type VerificationError } from './lint.js';
 export { EpicSplitter, DEFAULT_CHUNK_SETTINGS, fileCategory, type CodeChunk, type ChunkSettings } from './chunker.js';
 export {
-  Bm25Retriever, VectorRetriever, openAIEmbedder, codeTerms, chunkEmbeddingText, chunkSearchText,
+  Bm25Retriever, VectorRetriever, openAIEmbedder, modelEmbedder, codeTerms, chunkEmbeddingText, chunkSearchText,
   type Embedder, type OpenAIEmbedderOptions, type RetrievalInfo, type Retriever, type RankedChunk,
 } from './retrieval.js';
 export {

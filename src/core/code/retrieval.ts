@@ -6,7 +6,7 @@
  * - `bm25` (the offline default): Okapi BM25 over the same chunks with a code-aware tokenizer. It is NOT what the
  *   paper used; every run records which backend ranked its search results (`RetrievalInfo`).
  */
-import OpenAI from 'openai';
+import { OpenAiChatModel, type ChatModel } from '../model/index.js';
 import type { CodeChunk } from './chunker.js';
 
 export interface RetrievalInfo {
@@ -43,25 +43,30 @@ export interface Embedder {
 export interface OpenAIEmbedderOptions {
   baseURL: string;
   model: string;
+  /** The key itself (the caller reads it from the environment; undefined for endpoints without auth). */
   apiKey?: string;
   /** Texts per request (the fork embedded in batches of 50 with Voyage). */
   batchSize?: number;
   timeoutMs?: number;
 }
 
-/** An embedder on any OpenAI-compatible `/v1/embeddings` endpoint, through the `openai` client. */
+/**
+ * An embedder on any OpenAI-compatible `/v1/embeddings` endpoint, through the one model interface (core/model): the
+ * same client, retries reported rather than silent (three attempts, as the SDK's two retries were), key masked.
+ */
 export function openAIEmbedder(o: OpenAIEmbedderOptions): Embedder {
-  const client = new OpenAI({ baseURL: o.baseURL, apiKey: o.apiKey ?? process.env.OPENAI_API_KEY ?? 'EMPTY', timeout: o.timeoutMs ?? 120_000, maxRetries: 2 });
-  const batch = o.batchSize ?? 50;
+  const model = new OpenAiChatModel({ baseURL: o.baseURL, model: o.model, apiKey: o.apiKey, timeoutMs: o.timeoutMs ?? 120_000, retry: { max_attempts: 3, base_delay_ms: 1000, max_delay_ms: 60_000 } });
+  return modelEmbedder(model, o.batchSize);
+}
+
+/** An embedder on any ChatModel that embeds, in batches of `batchSize` texts a request. */
+export function modelEmbedder(model: ChatModel, batchSize = 50): Embedder {
+  const { embed: embedFn } = model;
+  if (!embedFn) throw new Error(`model ${model.info.model} does not serve embeddings`);
+  const o = { model: model.info.model, baseURL: model.info.base_url ?? '' };
   const embed = async (texts: string[]) => {
     const out: number[][] = [];
-    for (let i = 0; i < texts.length; i += batch) {
-      const part = texts.slice(i, i + batch);
-      const r = await client.embeddings.create({ model: o.model, input: part });
-      const byIndex = [...r.data].sort((a, b) => a.index - b.index);
-      if (byIndex.length !== part.length) throw new Error(`embeddings endpoint ${o.baseURL} returned ${byIndex.length} vectors for ${part.length} inputs`);
-      for (const d of byIndex) out.push(d.embedding as number[]);
-    }
+    for (let i = 0; i < texts.length; i += batchSize) out.push(...(await embedFn.call(model, { input: texts.slice(i, i + batchSize) })).vectors);
     return out;
   };
   return {

@@ -1,7 +1,8 @@
 /**
  * The one model interface: everything that talks to a language model (the LLM agent, the Moatless agent, the LLM
- * verifier) goes through a `ChatModel`. Implementations: `OpenAiChatModel` (any OpenAI-compatible endpoint through
- * the `openai` client) and `RecordedModel` (replays a recorded trajectory through the same agent loop).
+ * verifier, the code index's embeddings) goes through a `ChatModel`. Implementations: `OpenAiChatModel` (any
+ * OpenAI-compatible endpoint through the `openai` client) and `RecordedModel` (replays a recorded trajectory through
+ * the same agent loop).
  *
  * Retries belong to the implementation and are never silent: each one is reported through `onRetry` before the
  * pause, so callers can turn it into a `model_retry` event. Error texts an implementation throws or reports are
@@ -116,6 +117,17 @@ export interface PromptReply {
   latencyMs: number;
 }
 
+/** Embeddings (`/v1/embeddings`): one vector per input text, in input order. */
+export interface EmbedRequest {
+  input: string[];
+}
+
+export interface EmbedReply {
+  vectors: number[][];
+  usage?: { prompt_tokens: number };
+  latencyMs: number;
+}
+
 export interface ChatModel {
   /** What may be recorded about the model (never a key). */
   readonly info: { model: string; base_url?: string };
@@ -125,6 +137,8 @@ export interface ChatModel {
   stream(req: ChatRequest, hooks?: CallHooks): Promise<ChatReply>;
   /** One completion of a raw prompt (completions API). */
   completePrompt(req: PromptRequest, hooks?: CallHooks): Promise<PromptReply>;
+  /** Embeddings of texts, for a model served for that (semantic code search); absent where a model has none. */
+  embed?(req: EmbedRequest, hooks?: CallHooks): Promise<EmbedReply>;
   /**
    * Called once when the agent stops, with the final history and patch. A model that keeps its own account (a
    * recording) checks the last results here and may give the run's closing message.

@@ -5,7 +5,7 @@
  */
 import OpenAI, { APIError } from 'openai';
 import { ContextWindowError, ENDPOINT_REJECTED_STATUSES, EndpointRejectedError, ModelCallError } from './chat-model.js';
-import type { CallHooks, ChatModel, ChatReply, ChatRequest, PromptLogprobs, PromptReply, PromptRequest, TokenLogprob, Usage } from './chat-model.js';
+import type { CallHooks, ChatModel, ChatReply, ChatRequest, EmbedReply, EmbedRequest, PromptLogprobs, PromptReply, PromptRequest, TokenLogprob, Usage } from './chat-model.js';
 import { errorStatus, isContextLengthError, isRetryable, retryDelay, sleep, type RetryPolicy } from './retry.js';
 
 export interface OpenAiModelOptions {
@@ -184,6 +184,23 @@ export class OpenAiChatModel implements ChatModel {
           ? { tokens: lp.tokens, token_logprobs: lp.token_logprobs, top_logprobs: lp.top_logprobs ?? null, text_offset: lp.text_offset ?? [] }
           : undefined;
       return { text: c.text ?? '', finishReason: c.finish_reason ?? null, usage: usageOf(res.usage), ...(logprobs ? { logprobs } : {}), latencyMs: Date.now() - started };
+    });
+  }
+
+  embed(req: EmbedRequest, hooks: CallHooks = {}): Promise<EmbedReply> {
+    return this.withRetries(hooks, async () => {
+      const started = Date.now();
+      const res = await this.client.embeddings.create({ model: this.info.model, input: req.input }, { signal: hooks.signal });
+      // Servers may return the vectors in any order; each says which input it belongs to.
+      const byIndex = [...(res.data ?? [])].sort((a, b) => a.index - b.index);
+      if (byIndex.length !== req.input.length) {
+        throw new ModelCallError(`the embeddings endpoint ${displayUrl(this.info.base_url)} returned ${byIndex.length} vectors for ${req.input.length} inputs`);
+      }
+      return {
+        vectors: byIndex.map((d) => d.embedding as number[]),
+        ...(res.usage ? { usage: { prompt_tokens: res.usage.prompt_tokens ?? 0 } } : {}),
+        latencyMs: Date.now() - started,
+      };
     });
   }
 }

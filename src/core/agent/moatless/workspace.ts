@@ -119,7 +119,7 @@ export async function openContainerWorkspace(ctx: AgentContext, config: Moatless
   let embedder;
   if (r.backend === 'embeddings') {
     if (!r.baseURL || !r.model) throw new Error('retrieval.backend embeddings needs retrieval.baseURL and retrieval.model');
-    embedder = openAIEmbedder({ baseURL: r.baseURL, model: r.model, apiKey: r.apiKeyEnv ? env[r.apiKeyEnv] : undefined });
+    embedder = openAIEmbedder({ baseURL: r.baseURL, model: r.model, apiKey: (r.apiKeyEnv ? env[r.apiKeyEnv] : undefined) ?? env.OPENAI_API_KEY });
   }
   const index = await CodeArea.build(source, { repoKey: ctx.task.repo, commit: ctx.task.base_commit, ...(embedder ? { embedder } : {}) });
   const shared = new CodeFileContext(index.repo, config.max_file_context_tokens);
