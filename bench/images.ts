@@ -14,7 +14,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { ensureEnvImage, ensureInstanceImage } from '../src/core/runtime/images.js';
@@ -83,6 +83,16 @@ async function repoLayerSize(image: string): Promise<number> {
   throw new Error(`${image} has no repository layer below it`);
 }
 
+/**
+ * The instance's history is whole and nothing more: every object reachable from HEAD present (fsck), and as many
+ * commits as the base commit has in the source repository. A build that kept too few packs fails here.
+ */
+function checkHistory(image: string, gitDir: string, base: string): void {
+  const want = execFileSync('git', ['-C', gitDir, 'rev-list', '--count', base], { encoding: 'utf8' }).trim();
+  const got = execFileSync('docker', ['run', '--rm', '--network', 'none', image, 'bash', '-c', 'cd /testbed && git fsck --connectivity-only --no-dangling --no-progress >&2 && git rev-list --count --all && git rev-parse HEAD'], { encoding: 'utf8' }).trim().split('\n');
+  if (got[0] !== want || got[1] !== base) throw new Error(`${image}: ${got[0]} commits at ${got[1]}, want ${want} at ${base}`);
+}
+
 /** Bytes of the checked-out tree (without .git) in an image. */
 function treeBytes(image: string): number {
   const out = execFileSync('docker', ['run', '--rm', '--network', 'none', image, 'bash', '-c', "cd /testbed && git ls-files -z | xargs -0 stat -c %s | awk '{s+=$1} END {print s+0}'"], { encoding: 'utf8' });
@@ -148,6 +158,7 @@ async function measure(what: string, tasks: TaskRecord[], source: string, gitDir
     else row.warmS.push(secs);
     row.unique.push((await size(got.image)) - (await repoLayerSize(got.image)));
     row.tree.push(treeBytes(got.image));
+    checkHistory(got.image, await gitDirFor(t), t.base_commit);
     const b0 = performance.now();
     const base = await baselineBuild(t, await gitDirFor(t), envImage);
     row.baseS.push((performance.now() - b0) / 1000);
@@ -160,6 +171,8 @@ async function main(): Promise<void> {
   const commits = arg('commits', 3000);
   const nInst = arg('instances', 8);
   const files = arg('files', 400);
+  const load = () => loadavg().map((x) => x.toFixed(1)).join(' ');
+  const loadAtStart = load();
   const env = await ensureEnvImage(spec, { docker });
   const envSize = await size(env.image);
   const rows: Row[] = [];
@@ -182,7 +195,8 @@ async function main(): Promise<void> {
     rmSync(syn.dir, { recursive: true, force: true });
   }
 
-  console.log('\nbench/images: instance image builds, per-repository layer (new) vs a whole history per instance (baseline, same run)\n');
+  console.log('\nbench/images: instance image builds, per-repository layer (new) vs a whole history per instance (baseline, same run)');
+  console.log(`load average (1/5/15 min) at start ${loadAtStart}, at end ${load()}, on ${cpus().length} cores\n`);
   console.log(['set', 'n', 'cold s (1st, incl. repo layer)', 'warm s median/max', 'baseline s median', 'unique/instance median (max)', 'tree median', 'baseline unique median', 'warm <= 3 s', 'unique <= tree'].join(' | '));
   let ok = true;
   for (const r of rows) {

@@ -133,17 +133,11 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
       try {
         await container.start();
         if (gi === 0 && o.files) {
-          const dirs = [...new Set(Object.keys(o.files).map((p) => p.slice(0, p.lastIndexOf('/')) || '/'))];
-          const mk = await runScript(container, `mkdir -p ${dirs.map((d) => `'${d}'`).join(' ')}`, log, 60);
-          if (mk !== 0) throw new ImageError(`could not create ${dirs.join(', ')} in the build container`, o.instanceId);
-          // One archive per folder: each upload is a round trip to the engine.
-          for (const dir of dirs) {
-            const inDir = Object.entries(o.files).filter(([p]) => (p.slice(0, p.lastIndexOf('/')) || '/') === dir);
-            const tars = inDir.map(([p, content]) => packFile(p.slice(p.lastIndexOf('/') + 1), content));
-            // A tar ends with two zero blocks: drop them from all but the last to chain the archives.
-            const joined = Buffer.concat(tars.map((t, i) => (i < tars.length - 1 ? t.subarray(0, t.length - 1024) : t)));
-            await container.putArchive(joined, { path: dir });
-          }
+          // One archive of every file, unpacked at /: the engine creates the missing folders (no `mkdir` exec, one
+          // round trip). A tar ends with two zero blocks: dropped from all but the last to chain the archives.
+          const tars = Object.entries(o.files).map(([p, content]) => packFile(p.replace(/^\/+/, ''), content));
+          const joined = Buffer.concat(tars.map((t, i) => (i < tars.length - 1 ? t.subarray(0, t.length - 1024) : t)));
+          await container.putArchive(joined, { path: '/' });
         }
         for (const step of group) {
           o.onStep?.(step, stepIndex++, o.steps.length);
@@ -169,8 +163,10 @@ export async function buildLayer(o: BuildLayerOptions): Promise<void> {
                 // `ENTRYPOINT []` is ignored by the engine's commit; `[""]` clears an inherited one.
                 changes: [...RUNNABLE_AS_OFFICIAL, ...(inheritedEntrypoint ? ['ENTRYPOINT [""]'] : []), ...(o.changes ?? []), ...labelChanges],
                 comment: 'swegym build',
+                // Nothing runs between steps (the container only waits): no need to freeze it for the commit.
+                pause: false,
               }
-            : { comment: 'swegym intermediate build layer' },
+            : { comment: 'swegym intermediate build layer', pause: false },
         );
         if (!last) {
           from = (committed as { Id: string }).Id;

@@ -374,10 +374,10 @@ async function buildInstanceImage(
       },
     ];
     const setup = setupSteps(spec, offline, opts.say);
-    const finish = `bash /tmp/swegym-src/light-strip.sh /testbed ${shq(base)}\nrm -rf /tmp/swegym-src\ncd /testbed && git status --short | head -n 20`;
-    // Nothing to install: the final strip runs in the checkout's step (one exec fewer).
-    if (setup.length === 0) steps[0]!.script += `\n${finish}`;
-    else steps.push(...setup, { name: 'final history strip and cleanup', script: finish });
+    // Nothing to install: the checkout script has already left exactly base's history (and checked it); only the
+    // scripts go. After install steps, which may add refs, remotes or objects, the history is stripped again.
+    if (setup.length === 0) steps[0]!.script += '\nrm -rf /tmp/swegym-src';
+    else steps.push(...setup, { name: 'final history strip and cleanup', script: `bash /tmp/swegym-src/light-strip.sh /testbed ${shq(base)}\nrm -rf /tmp/swegym-src\ncd /testbed && git status --short | head -n 20` });
     await buildLayer({
       docker: opts.docker,
       from: layer.image,

@@ -84,34 +84,36 @@ git count-objects -vH
 export const INSTANCE_CHECKOUT_SCRIPT = `set -euo pipefail
 base=$1; branch=$2; extra=$3
 cd /testbed; gd=.git
+# Every process costs (a fork and exec in a loaded container): loops stay in bash builtins, files go in one rm.
 if [ -n "$extra" ] && [ -s "$extra" ]; then git index-pack --stdin < "$extra" > /dev/null; fi
 git cat-file -e "$base^{commit}"
 # The layer's index has the stat data of another container: refresh it (no file is written), so the checkout below
 # rewrites only the files that differ between the layer's tip and base, not every file it cannot trust.
 git update-index -q --refresh > /dev/null || true
 git -c advice.detachedHead=false checkout -q --detach "$base"
-mapfile -t hs < <(cut -d' ' -f1 $gd/swegym-chunks)
-mapfile -t cs < <(cut -d' ' -f2 $gd/swegym-chunks)
-# The kept packs: the longest prefix of the chain whose boundaries are ancestors of base (binary search).
-lo=0; hi=\${#cs[@]}
-while [ "$lo" -lt "$hi" ]; do
-  mid=$(( (lo + hi) / 2 ))
-  if git merge-base --is-ancestor "\${cs[$mid]}" "$base"; then lo=$((mid + 1)); else hi=$mid; fi
-done
+hs=()
+while read -r h c; do hs+=("$h"); done < $gd/swegym-chunks
+# The kept packs: the longest prefix of the chain whose boundaries are ancestors of base. The boundaries lie on one
+# first-parent chain, each an ancestor of the next, so those that are ancestors of base are exactly such a prefix:
+# count them among base's ancestors (one rev-list and one grep instead of a merge-base per step of a binary search).
+lo=$(git rev-list "$base" | grep -c -F -x -f <(cut -d' ' -f2 $gd/swegym-chunks) || true)
 keep=("\${hs[@]:0:$lo}")
-if [ "$lo" -gt 0 ]; then last=\${cs[$((lo - 1))]}; new=$(printf '%s\\n^%s\\n' "$base" "$last" | git pack-objects --revs -q $gd/objects/pack/pack)
+if [ "$lo" -gt 0 ]; then last=$(sed -n "\${lo}p" $gd/swegym-chunks | cut -d' ' -f2); new=$(printf '%s\\n^%s\\n' "$base" "$last" | git pack-objects --revs -q $gd/objects/pack/pack)
 else new=$(printf '%s\\n' "$base" | git pack-objects --revs -q $gd/objects/pack/pack); fi
 # Nothing beyond the kept packs (base is a boundary): no pack of its own.
 if [ -n "$(git show-index < $gd/objects/pack/pack-$new.idx | head -n 1)" ]; then keep+=("$new"); fi
+declare -A kept=()
+for x in "\${keep[@]}"; do kept[$x]=1; done
+gone=()
 for p in $gd/objects/pack/pack-*.pack; do
-  h=\${p##*/pack-}; h=\${h%.pack}; k=0
-  for x in "\${keep[@]}"; do if [ "$h" = "$x" ]; then k=1; fi; done
-  if [ "$k" = 0 ]; then rm -f $gd/objects/pack/pack-$h.*; fi
+  h=\${p##*/pack-}; h=\${h%.pack}
+  if [ -z "\${kept[$h]:-}" ]; then gone+=($gd/objects/pack/pack-$h.*); fi
 done
-rm -f $gd/swegym-chunks $gd/objects/info/packs $gd/objects/info/commit-graph $gd/objects/pack/multi-pack-index
-rm -rf $gd/objects/info/commit-graphs
-git for-each-ref --format='%(refname)' | while IFS= read -r ref; do git update-ref --no-deref -d "$ref"; done
+rm -f "\${gone[@]}" $gd/swegym-chunks $gd/objects/info/packs $gd/objects/info/commit-graph $gd/objects/pack/multi-pack-index
+rm -rf $gd/objects/info/commit-graphs $gd/logs
 rm -f $gd/packed-refs $gd/FETCH_HEAD $gd/ORIG_HEAD
+# Every ref but the branch at base: one update-ref for all of them.
+git for-each-ref --format='delete %(refname)' | git update-ref --no-deref --stdin
 git update-ref "refs/heads/$branch" "$base"
 git symbolic-ref HEAD "refs/heads/$branch"
 rm -rf $gd/logs
