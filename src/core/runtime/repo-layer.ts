@@ -104,10 +104,11 @@ else new=$(printf '%s\\n' "$base" | git pack-objects --revs -q $gd/objects/pack/
 if [ -n "$(git show-index < $gd/objects/pack/pack-$new.idx | head -n 1)" ]; then keep+=("$new"); fi
 declare -A kept=()
 for x in "\${keep[@]}"; do kept[$x]=1; done
+# Every pack file not kept (one glob over the folder; the extra pack, copied into the new one, goes too).
 gone=()
-for p in $gd/objects/pack/pack-*.pack; do
-  h=\${p##*/pack-}; h=\${h%.pack}
-  if [ -z "\${kept[$h]:-}" ]; then gone+=($gd/objects/pack/pack-$h.*); fi
+for f in $gd/objects/pack/pack-*; do
+  h=\${f##*/pack-}; h=\${h%%.*}
+  if [ -z "\${kept[$h]:-}" ]; then gone+=("$f"); fi
 done
 rm -f "\${gone[@]}" $gd/swegym-chunks $gd/objects/info/packs $gd/objects/info/commit-graph $gd/objects/pack/multi-pack-index
 rm -rf $gd/objects/info/commit-graphs $gd/logs
