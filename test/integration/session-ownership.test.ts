@@ -84,18 +84,19 @@ test('a batch never sweeps the containers of another live session with the same 
 
 test('SIGKILLed serve: its containers are removed when the next serve starts', async () => {
   const sessions = join(root, 'gym');
-  const port = 18000 + (process.pid % 1000);
-  const serve = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--sessions-dir', sessions, '--session', 'gym-a', '--pool-size', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Port 0: the system picks a free one (a fixed port may be taken on a shared or CI machine); the server prints it.
+  const serve = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--sessions-dir', sessions, '--session', 'gym-a', '--pool-size', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(serve);
-  await new Promise<void>((resolve, reject) => {
+  const url = await new Promise<string>((resolve, reject) => {
     let buf = '';
     serve.stdout!.setEncoding('utf8').on('data', (c: string) => {
       buf += c;
-      if (buf.includes('gym server on')) resolve();
+      const m = /gym server on (http:\/\/\S+)/.exec(buf);
+      if (m) resolve(m[1]!.replace(/\/$/, ''));
     });
     serve.on('exit', (code) => reject(new Error(`serve exited ${code}: ${buf}`)));
   });
-  const res = await fetch(`http://127.0.0.1:${port}/v1/envs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance_id: 'swegym-samples__ledger-8' }) });
+  const res = await fetch(`${url}/v1/envs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ instance_id: 'swegym-samples__ledger-8' }) });
   assert.equal(res.status, 201, await res.text());
   const mine = async (pid: number) => (await docker.listContainers({ all: true, filters: { label: [`io.swegym.pid=${pid}`] } })).map((c) => c.Id);
   const leaked = await mine(serve.pid!);
@@ -105,7 +106,7 @@ test('SIGKILLed serve: its containers are removed when the next serve starts', a
   assert.deepEqual((await Promise.all(leaked.map(exists))).every(Boolean), true, 'SIGKILL left them (nothing could remove them)');
 
   // The next serve, another session: removes them before serving.
-  const next = spawn(process.execPath, [BIN, 'serve', '--port', String(port + 1), '--sessions-dir', sessions, '--session', 'gym-b', '--pool-size', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const next = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--sessions-dir', sessions, '--session', 'gym-b', '--pool-size', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   children.push(next);
   let out = '';
   await new Promise<void>((resolve, reject) => {
