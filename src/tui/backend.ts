@@ -103,6 +103,8 @@ export interface Backend {
   /** Starts one rollout (in the workbench's run session, created on first use); every event is passed to onEvent. */
   startRollout(task: TaskInfo, agent: AgentId, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout>;
   startBatch?(tasks: TaskInfo[], agent: AgentId, onEvent: (e: RolloutEvent) => void, opts?: BatchOptions): Promise<LiveBatch>;
+  /** Runs an ended rollout again: a fresh attempt of its (instance, sample) in its session (the dashboard's `r`). */
+  retryRollout?(sessionDir: string, rolloutId: string, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout>;
   /** The batch another process runs in this session, or undefined when no process ever published one there. */
   followBatch?(sessionDir: string): FollowedBatch | undefined;
   /** The command that opens a shell in the rollout's container (live) or in a fresh environment with its patch. */

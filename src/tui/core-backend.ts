@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import type { RolloutEvent } from '../core/events.js';
 import { loadTasks, type TaskRecord } from '../core/dataset/index.js';
-import { DEFAULT_SESSIONS_DIR, openSession, SessionWriter, newSessionName, scrubSecrets, appendWinner, readWinners, type SessionReader } from '../core/session/index.js';
-import { planWork, createSessionScheduler, sessionPreflight, startRemoteControl, RemoteBatchControl, snapshotFromSummaries, type Scheduler, type RolloutRunner } from '../core/scheduler/index.js';
+import { DEFAULT_SESSIONS_DIR, openSession, acquireSessionLock, SessionWriter, newSessionName, scrubSecrets, appendWinner, readWinners, type SessionReader } from '../core/session/index.js';
+import { planWork, planRetry, createSessionScheduler, sessionPreflight, startRemoteControl, RemoteBatchControl, snapshotFromSummaries, type Scheduler, type RolloutRunner } from '../core/scheduler/index.js';
 import { AGENTS, TRAJECTORIES_DIR, agentEntry, trajectoryFor, type BatchSettings } from '../core/rollout/index.js';
 import { harnessStampsFor } from '../core/harness/index.js';
 import { VERSION } from '../core/version.js';
@@ -53,6 +53,8 @@ export class CoreBackend implements Backend {
   private readonly schedulers = new Set<Scheduler>();
   /** Session folders of the batches still running (for the message when the workbench leaves them headless). */
   private readonly batchDirs = new Map<Scheduler, string>();
+  /** The writers of the batches started here, by session folder (a retry in one of them writes through it). */
+  private readonly batchWriters = new Map<string, SessionWriter>();
   private readonly runs = new Set<Promise<unknown>>();
 
   constructor(private readonly opts: CoreBackendOptions) {
@@ -242,6 +244,57 @@ export class CoreBackend implements Backend {
     return { rolloutId: id, sessionDir: session.dir, interrupt: () => sched.kill(id), done };
   }
 
+  /**
+   * Retries an ended rollout: a fresh attempt of its (instance, sample) in its own session, with the session's recorded
+   * settings, through the same session scheduler as everything else. A session this workbench writes (its runs, its
+   * batches) is written through its open writer; any other is taken under the session lock, as `swegym resume` takes
+   * it (refused while another process runs the session).
+   */
+  async retryRollout(sessionDir: string, rolloutId: string, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout> {
+    const dir = resolve(sessionDir);
+    const own = this.runSession && resolve(this.runSession.dir) === dir ? this.runSession : this.batchWriters.get(sessionDir) ?? [...this.batchWriters].find(([d]) => resolve(d) === dir)?.[1];
+    const unlock = own ? undefined : acquireSessionLock(dir);
+    let writer: SessionWriter | undefined;
+    let handedOver = false;
+    try {
+      writer = own ?? SessionWriter.open(dir);
+      const m = writer.manifest;
+      const reader = openSession(dir);
+      const row = reader.attempts().find((s) => s.rollout_id === rolloutId);
+      const { tasks } = await loadTasks(m.dataset.ref, { ids: row ? [row.instance_id] : m.dataset.instance_ids });
+      const item = planRetry(reader, tasks, rolloutId);
+      const settings = { ...(m.scheduler as unknown as BatchSettings) };
+      let newId: string | undefined;
+      let resolveId!: (id: string) => void;
+      const idKnown = new Promise<string>((r) => (resolveId = r));
+      const { scheduler } = await createSessionScheduler(writer, [item], settings, {
+        env: this.env,
+        wrapRunner: this.listening((e) => {
+          if (!newId) resolveId((newId = e.rollout));
+          onEvent(e);
+        }),
+      });
+      this.schedulers.add(scheduler);
+      const opened = own ? undefined : writer;
+      const done = scheduler.run().finally(() => {
+        this.schedulers.delete(scheduler);
+        opened?.close();
+        unlock?.();
+      });
+      handedOver = true; // from here on, closed and unlocked when the retry ends
+      this.runs.add(done);
+      const id = await Promise.race([idKnown, done.then(() => newId ?? '')]);
+      if (!id) throw new Error(`the retry of ${rolloutId} ended before it started (see ${dir})`);
+      return { rolloutId: id, sessionDir, interrupt: () => scheduler.kill(id), done };
+    } catch (e) {
+      if (!own && !handedOver) {
+        writer?.close();
+        unlock?.();
+      }
+      throw e;
+    }
+  }
+
   /** An offline build that would leave an environment broken: an error before a session is created, as in `swegym batch`. */
   private async checkEnvironments(agent: AgentId, tasks: TaskRecord[], opts: BatchOptions = {}): Promise<void> {
     const gaps = await sessionPreflight(tasks, this.settingsFor(agent, opts), { env: this.env });
@@ -255,6 +308,7 @@ export class CoreBackend implements Backend {
     const session = this.createSession('batch', records, agent, opts);
     const sched = await this.schedule(session, records, agent, onEvent, 0, opts);
     this.batchDirs.set(sched, session.dir);
+    this.batchWriters.set(session.dir, session);
     // Another workbench or `swegym control` can watch and steer this batch too, like one started headless.
     const remote = startRemoteControl(session.dir, sched, { control: true });
     const done = sched.run().finally(() => {

@@ -90,7 +90,7 @@ export const KEY_DEFS: KeyDef[] = [
   { id: 'batch.stop', screen: 'batch', keys: ['S'], description: 'Stop: take no new work, let running rollouts finish', hint: 'stop' },
   { id: 'batch.stopNow', screen: 'batch', keys: ['X'], description: 'Stop now: interrupt running rollouts (asks first)' },
   { id: 'batch.kill', screen: 'batch', keys: ['K'], description: 'Kill the selected running rollout (asks first)', hint: 'kill' },
-  { id: 'batch.retry', screen: 'batch', keys: ['r'], description: 'Retry the selected running rollout: kill it and run it again' },
+  { id: 'batch.retry', screen: 'batch', keys: ['r'], description: 'Retry the selected rollout: a running one is killed and run again; an ended one gets a fresh attempt' },
   { id: 'batch.sort', screen: 'batch', keys: ['o'], description: 'Sort the finished table by the next column (kept per session)', hint: 'sort' },
   { id: 'batch.reverse', screen: 'batch', keys: ['O'], description: 'Reverse the sort' },
   { id: 'batch.filter', screen: 'batch', keys: ['f'], description: 'Filter the finished table: all, resolved, unresolved, failed, error', hint: 'filter' },

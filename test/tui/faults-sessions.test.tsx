@@ -15,6 +15,8 @@ import { rolloutId } from '../../src/core/session/ids.js';
 import { App } from '../../src/tui/app.js';
 import { BatchDashboard } from '../../src/tui/screens/batch.js';
 import { CoreBackend } from '../../src/tui/core-backend.js';
+import type { LiveRollout } from '../../src/tui/backend.js';
+import type { RolloutEvent } from '../../src/core/events.js';
 import { loadTheme } from '../../src/tui/theme.js';
 import { defaultBindings } from '../../src/tui/keys.js';
 import { foldEvents } from '../../src/core/session/summary-fold.js';
@@ -49,6 +51,23 @@ function sessionOnDisk(base: string, name: string, ids: string[], done: number, 
   w.close();
   if (live) writeFileSync(join(dir, LIVE_FILE), JSON.stringify(live));
   return dir;
+}
+
+/** The retry the dashboard asks the backend for, answered with a scripted live attempt (the real one needs Docker). */
+class RetryRecorder extends CoreBackend {
+  retried: Array<[string, string]> = [];
+  override async retryRollout(sessionDir: string, id: string, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout> {
+    this.retried.push([sessionDir, id]);
+    const next = rolloutId('acme__b-2', 0, 1);
+    const events = stamp(next, scriptedBodies({ steps: 2 }).map((b) => (b.type === 'rollout_started' ? { ...b, instance_id: 'acme__b-2', attempt: 1 } : b)));
+    const done = (async () => {
+      for (const e of events) {
+        await new Promise((r) => setTimeout(r, 5));
+        onEvent(e);
+      }
+    })();
+    return { rolloutId: next, sessionDir, interrupt: () => {}, done };
+  }
 }
 
 class ResumeRecorder extends CoreBackend {
@@ -165,6 +184,42 @@ for (const size of SIZES) {
     await press(r, 'y');
     await helpers.until(() => control.calls.length === 1, 'kill');
     assert.deepEqual(control.calls, ['kill:k-1']);
+  });
+
+  test(`fault 8: r on an ended (interrupted) rollout of a stopped batch retries it: a fresh attempt, opened live (${size.columns}x${size.rows})`, async () => {
+    const base = mkdtempSync(join(tmpdir(), 'swegym-retry-'));
+    try {
+      const dir = sessionOnDisk(base, 'stopped1', ['acme__a-1', 'acme__b-2'], 1, liveStatus({ ended: true }, { state: 'stopped' }));
+      // acme__b-2 was killed (K) before the batch stopped: an interrupted attempt 0.
+      const w = SessionWriter.open(dir);
+      const cut = rolloutId('acme__b-2', 0, 0);
+      const log = w.openRollout(cut);
+      for (const e of stamp(cut, [{ type: 'rollout_started', instance_id: 'acme__b-2', sample: 0, attempt: 0, agent: { kind: 'gold', config: {} } }, { type: 'rollout_ended', status: 'interrupted', duration_ms: 3 }])) log.append(e);
+      log.close();
+      w.close();
+      const backend = new RetryRecorder({ dataset: 'samples', sessionsDir: base, env: {} });
+      const r = render(<App backend={backend} theme={theme} bindings={defaultBindings()} size={size} sessionsPollMs={0} />);
+      await waitFrame(r, (p) => p.includes('stopped1'));
+      await press(r, KEYS.down, KEYS.down, KEYS.enter);
+      await waitFrame(r, (p) => p.includes('batch stopped1'));
+      await press(r, KEYS.tab);
+      await waitFrame(r, (p) => /rollout +verdict +score/.test(p) && p.includes('acme__b-2#0'));
+      await press(r, KEYS.down);
+      // The effect of Down: the selection (inverse video) moved to the interrupted row, the second in natural order.
+      const selectedRow = (raw: string) => raw.split('\n').find((l) => l.includes('\x1b[7m'));
+      await waitFrame(r, (_p, raw) => !!selectedRow(raw)?.includes('acme__b-2#0'));
+      assert.match(stripAnsi(selectedRow(r.lastFrame()!)!), /acme__b-2#0 +interrupted/);
+      await press(r, 'r');
+      await helpers.until(() => backend.retried.length === 1, 'the retry');
+      assert.deepEqual(backend.retried, [[dir, cut]]);
+      // The new attempt opens live in the rollout view (the dashboard has no RESOLVED header nor agent pane).
+      const f = stripAnsi(await waitFrame(r, (p) => p.includes('RESOLVED') && p.includes('agent')));
+      assert.match(rows(f)[0]!, /^RESOLVED · step 2\/2/);
+      assert.ok(f.includes('acme__b-2'), f);
+    } finally {
+      cleanup();
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 
   test(`fault 8: quitting while a single run is in progress asks (${size.columns}x${size.rows})`, async () => {

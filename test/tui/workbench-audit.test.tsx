@@ -126,10 +126,11 @@ test('a long attach / recreate command wraps over several rows instead of being 
   assert.equal(stripAnsi(f).replace(/\n/g, '').includes(cmd), true, 'the whole command can be read');
 });
 
-test('batch dashboard after the batch ended: keys say so instead of pretending; retry only for running rollouts', async () => {
+test('batch dashboard after the batch ended: keys say so instead of pretending; r on an ended row asks for a fresh attempt, not the ended scheduler', async () => {
   const sum = (id: string, over: Partial<RolloutSummary> = {}): RolloutSummary => ({ ...foldEvents(id, scriptedRollout(id)), ...over });
   const control = new RecordingControl(snapshot({ state: 'done', done: 10, running: 0, queued: 0, active: [] }));
-  const r = renderWith(<BatchDashboard control={control} finished={[sum('f-1', { instance_id: 'swegym-samples__durations-12' })]} sessionName="batch-1" width={80} height={20} onOpen={() => {}} onBack={() => {}} />);
+  const retried: string[] = [];
+  const r = renderWith(<BatchDashboard control={control} finished={[sum('f-1', { instance_id: 'swegym-samples__durations-12' })]} sessionName="batch-1" width={80} height={20} onOpen={() => {}} onBack={() => {}} onRetryEnded={(id) => retried.push(id)} />);
   await waitFrame(r, (p) => p.includes('DONE'));
   assert.match(stripAnsi(r.lastFrame()!), /ETA -/);
   await press(r, 'K');
@@ -140,8 +141,9 @@ test('batch dashboard after the batch ended: keys say so instead of pretending; 
   const f = await waitFrame(r, (p) => p.includes('[finished 1') && p.includes('durations-12'));
   assert.match(stripAnsi(f), /swegym-samples__durations-12#0 /, 'the id and its sample are shown in full at 80 columns');
   await press(r, 'r');
-  await waitFrame(r, (p) => p.includes('R resumes the batch'));
-  assert.deepEqual(control.calls, []);
+  await helpers.until(() => retried.length === 1, 'the retry of the ended row');
+  assert.deepEqual(retried, ['f-1']);
+  assert.deepEqual(control.calls, [], 'nothing is sent to the ended scheduler');
 });
 
 test('best-of-n: curves as a coloured braille chart when there is room, bars when not; J scrolls both diffs', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RolloutEmitter, type EventBody } from '../../src/core/events.js';
 import { SessionWriter, openSession, rolloutId } from '../../src/core/session/index.js';
-import { planResume } from '../../src/core/scheduler/resume-plan.js';
+import { planResume, planRetry } from '../../src/core/scheduler/resume-plan.js';
 import { seedFor } from '../../src/core/scheduler/queue.js';
 import type { TaskRecord } from '../../src/core/dataset/schema.js';
 
@@ -48,6 +48,30 @@ test('resume: finished pairs never re-run, interrupted ones get a fresh attempt,
     const again = planResume(openSession(dir), tasks, { retryFailed: true });
     assert.deepEqual(again.items.map((i) => `${i.instance_id}${i.sample}.a${i.attempt}`), ['b0.a1', 'b1.a2', 'c0.a0', 'c1.a0']);
     assert.equal(again.failed_retried, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("retry of one ended rollout (the workbench's r): a fresh attempt after the pair's latest, its sample's temperature and seed", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'swegym-retry-'));
+  try {
+    const w = SessionWriter.create(dir, { name: 'r', swegym_version: '0', dataset: { ref: 't', instance_ids: ['a', 'b'] }, images: {}, agent: { kind: 'gold' }, sampling: { samples: 2, temperatures: [0, 0.5], seed: 3 } });
+    write(w, 'a', 1, 0, [verdict('a', false), { type: 'rollout_ended', status: 'completed', duration_ms: 1 }]);
+    write(w, 'b', 0, 0, [{ type: 'rollout_ended', status: 'infra_error', error: 'docker', duration_ms: 1 }]);
+    write(w, 'b', 0, 1, [{ type: 'rollout_ended', status: 'interrupted', duration_ms: 1 }]);
+    write(w, 'b', 1, 0, [{ type: 'tool_start', step: 0, call_id: 'x', tool: 'execute_bash', args: { command: 'sleep 9' } }]);
+    w.close();
+    const tasks = ['a', 'b'].map(task);
+    const r = openSession(dir);
+    const graded = planRetry(r, tasks, rolloutId('a', 1, 0));
+    assert.deepEqual([graded.instance_id, graded.sample, graded.attempt, graded.temperature, graded.seed], ['a', 1, 1, 0.5, seedFor(3, 'a', 1)]);
+    // The interrupted attempt 1 of b0 (after an infra failure): attempt 2, whichever attempt was chosen.
+    assert.equal(planRetry(r, tasks, rolloutId('b', 0, 1)).attempt, 2);
+    assert.equal(planRetry(r, tasks, rolloutId('b', 0, 0)).attempt, 2);
+    assert.throws(() => planRetry(r, tasks, rolloutId('b', 1, 0)), /has not ended: it is running/);
+    assert.throws(() => planRetry(r, tasks, rolloutId('a', 0, 0)), /no rollout a\.s0\.a0/);
+    assert.throws(() => planRetry(r, [task('b')], rolloutId('a', 1, 0)), /instance a of the session is not in dataset 't'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ export { planWork } from './queue.js';
 export { sessionPreflight } from './preflight.js';
 export { RemoteBatchControl, controlSession, snapshotFromSummaries } from './remote-client.js';
 export { checkLive, judgeLiveness, readLiveStatus, startRemoteControl, type ControlAction } from './remote-control.js';
-export { planResume } from './resume-plan.js';
+export { planResume, planRetry } from './resume-plan.js';
 export { type RolloutRunner, type Scheduler } from './scheduler.js';
 export { type SchedulerControl, type SchedulerSnapshot } from './types.js';
 export { LiveStatusSchema, SchedulerSnapshotSchema } from './live-schema.js';

@@ -69,3 +69,20 @@ export function planResume(reader: FileSessionReader, tasks: TaskRecord[], opts:
   plan.previous.total = plan.previous.done;
   return plan;
 }
+
+/**
+ * Retrying one ended rollout (the workbench's `r`): a fresh attempt of its (instance, sample), after the pair's
+ * latest, with the sample's temperature and seed, so it replaces the old attempt in the session's tables as a
+ * resumed pair's would. A rollout still running is retried by its scheduler instead (kill and run again).
+ */
+export function planRetry(reader: FileSessionReader, tasks: TaskRecord[], rolloutId: string): WorkItem {
+  const m = reader.manifest();
+  const row = reader.attempts().find((s) => s.rollout_id === rolloutId);
+  if (!row) throw new Error(`no rollout ${rolloutId} in ${reader.dir}`);
+  if (row.status === 'running' || row.status === 'queued') throw new Error(`${rolloutId} has not ended: it is ${row.status}`);
+  const task = tasks.find((t) => t.instance_id === row.instance_id);
+  if (!task) throw new Error(`instance ${row.instance_id} of the session is not in dataset '${m.dataset.ref}' any more`);
+  const attempt = Math.max(...reader.attemptsOf(row.instance_id, row.sample).map((s) => s.attempt)) + 1;
+  const { instance_id, sample } = row;
+  return { task, instance_id, sample, temperature: temperatureFor(sample, m.sampling.temperatures), seed: seedFor(m.sampling.seed, instance_id, sample), attempt, infra_failures: 0, not_before: 0 };
+}

@@ -20,6 +20,8 @@ export interface Actions {
   openSessionView(dir: string): Promise<void>;
   openRollout(rolloutId: string, sessionDir?: string, replace?: boolean): Promise<void>;
   startRollout(task: TaskInfo, agent: AgentId): Promise<void>;
+  /** Retries an ended rollout of a session and opens the new attempt, live. */
+  retryRollout(rolloutId: string, sessionDir: string): Promise<void>;
   startBatch(tasks: TaskInfo[], agent: AgentId, opts?: BatchOptions): Promise<void>;
   /** Resumes a stopped or crashed batch in its own process; its dashboard follows it. */
   resume(dir: string): void;
@@ -83,6 +85,16 @@ export function makeActions(d: ActionDeps): Actions {
       } catch (err) {
         d.dispatch({ type: 'pop' });
         say(`could not start the rollout: ${errText(err)}`);
+      }
+    },
+    retryRollout: async (rolloutId, sessionDir) => {
+      try {
+        say(`retrying ${rolloutId}…`);
+        const r = await d.rollouts.retry(sessionDir, rolloutId);
+        say(`retrying ${rolloutId} as ${r.rolloutId}`);
+        d.dispatch({ type: 'push', screen: { kind: 'rollout', rolloutId: r.rolloutId, sessionDir: r.sessionDir } });
+      } catch (err) {
+        say(`could not retry ${rolloutId}: ${errText(err)}`);
       }
     },
     startBatch: async (tasks, agent, opts) => {

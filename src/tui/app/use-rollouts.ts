@@ -9,6 +9,8 @@ export interface Rollouts {
   /** Loads a rollout's events from its session unless they are here already. */
   load(rolloutId: string, sessionDir?: string): Promise<void>;
   start(task: TaskInfo, agent: AgentId): Promise<LiveRollout>;
+  /** Runs an ended rollout of a session again (a fresh attempt of its pair); live like one started here. */
+  retry(sessionDir: string, rolloutId: string): Promise<LiveRollout>;
   /** Single runs of this workbench still running. */
   running(): string[];
   interrupt(rolloutId: string): boolean;
@@ -38,8 +40,7 @@ export function useRollouts(
     registry.store(rolloutId).pushAll(await s.reader.events(rolloutId));
   };
 
-  const start = async (task: TaskInfo, agent: AgentId): Promise<LiveRollout> => {
-    const r = await backend.startRollout(task, agent, registry.push);
+  const track = (r: LiveRollout): LiveRollout => {
     live.current.set(r.rolloutId, { interrupt: r.interrupt, sessionDir: r.sessionDir });
     started.current.set(r.rolloutId, r.sessionDir);
     void r.done.finally(() => {
@@ -47,6 +48,11 @@ export function useRollouts(
       onEnded();
     });
     return r;
+  };
+  const start = async (task: TaskInfo, agent: AgentId): Promise<LiveRollout> => track(await backend.startRollout(task, agent, registry.push));
+  const retry = async (sessionDir: string, rolloutId: string): Promise<LiveRollout> => {
+    if (!backend.retryRollout) throw new Error('retrying an ended rollout is not available here');
+    return track(await backend.retryRollout(sessionDir, rolloutId, registry.push));
   };
 
   const sessionOf = (id: string): string | undefined => {
@@ -57,6 +63,7 @@ export function useRollouts(
   return {
     load,
     start,
+    retry,
     running: () => [...live.current.keys()],
     interrupt: (id) => {
       const l = live.current.get(id);

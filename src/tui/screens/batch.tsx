@@ -96,6 +96,8 @@ export interface BatchProps {
   onBestOfN?(instanceId: string): void;
   /** Resume the batch (stopped or crashed). */
   onResume?(): void;
+  /** Run an ended rollout again (a fresh attempt of its instance and sample). */
+  onRetryEnded?(rolloutId: string): void;
 }
 
 export function BatchDashboard(props: BatchProps): React.JSX.Element {
@@ -144,7 +146,9 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
         else setMessage('cancelled');
         return;
       }
-      const ro = action && CONTROL_KEYS.has(action) ? remote?.readOnlyReason() : undefined;
+      // Retrying an ended row runs here (a fresh attempt), not through the batch process: never read-only.
+      const steers = action && CONTROL_KEYS.has(action) && !(action === 'batch.retry' && table === 'finished');
+      const ro = steers ? remote?.readOnlyReason() : undefined;
       if (ro) return setMessage(`read-only: ${ro}`);
       if (ended && (action === 'batch.pause' || action === 'batch.stop' || action === 'batch.stopNow' || action === 'batch.kill')) {
         return setMessage(`the batch has ${snap.state === 'done' ? 'finished' : 'stopped'}`);
@@ -179,11 +183,15 @@ export function BatchDashboard(props: BatchProps): React.JSX.Element {
           } else setMessage('K kills a running rollout: Tab to the running table first');
           return;
         case 'batch.retry':
-          // The scheduler retries a running rollout at once (abort, run again); ended ones start over on resume.
-          if (table === 'active' && selectedId && !ended) {
+          // A running rollout: its scheduler retries it at once (abort, run again). An ended one (killed, interrupted,
+          // failed or graded): a fresh attempt of its pair in this session, opened live.
+          if (table === 'active' && selectedId && alive) {
             control.retry(selectedId);
             note(`retrying ${selectedId}: killed and queued again`);
-          } else if (selectedId) setMessage(ended ? `R resumes the batch: interrupted rollouts start over` : `r on a running row kills it and runs it again; this one has ended (R after the batch ends starts it over)`);
+          } else if (table === 'finished' && selectedId) {
+            if (props.onRetryEnded) props.onRetryEnded(selectedId);
+            else setMessage('retrying an ended rollout is not available here');
+          }
           return;
         case 'batch.sort':
           setTable('finished');

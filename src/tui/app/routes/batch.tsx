@@ -32,6 +32,7 @@ export function BatchRoute({ screen }: { screen: Extract<Screen, { kind: 'batch'
       onInstances={() => void sessions.openSession(dir).then(() => dispatch({ type: 'push', screen: { kind: 'picker', sessionDir: dir } }))}
       onBestOfN={(instanceId) => dispatch({ type: 'push', screen: { kind: 'bestofn', sessionDir: dir, instanceId } })}
       onResume={() => actions.resume(dir)}
+      onRetryEnded={(id) => void actions.retryRollout(id, dir)}
     />
   );
 }
