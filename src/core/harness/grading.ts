@@ -1,6 +1,6 @@
 import { FAIL_ONLY_REPOS_V41, getProfile, type HarnessProfile } from './profiles.js';
 import type { StatusMap } from './parsers.js';
-import { classifyInfraFailure, getLogsEval, type LogsEval } from './logs.js';
+import { LogsEvalFold, foldText, type LogsEval } from './logs.js';
 import type { ProfileName, TestsStatus } from './types.js';
 
 export type Resolution = 'RESOLVED_FULL' | 'RESOLVED_PARTIAL' | 'RESOLVED_NO';
@@ -142,6 +142,30 @@ export interface EvalReport {
  * report keys in their order. Throws where the official code raises (ParserCrash, UnknownParser).
  */
 export function getEvalReport(input: EvalReportInput, profileName: ProfileName): EvalReport {
+  return evalReportFrom(input, profileName, (fold) => foldText(input.log, fold));
+}
+
+/**
+ * getEvalReport for a log that is fed line by line (a file on disk, streamed): `feed` pushes each universal-newline
+ * line into the fold; it is not called for a None patch (the harness does not read the log then).
+ */
+export async function getEvalReportStreamed(
+  input: Omit<EvalReportInput, 'log'>,
+  profileName: ProfileName,
+  feed: (fold: LogsEvalFold) => Promise<void>,
+): Promise<EvalReport> {
+  if (input.patch === null) return evalReportFrom(input, profileName, () => undefined);
+  const fold = new LogsEvalFold(profileName, input.parser);
+  await feed(fold);
+  return evalReportFrom(input, profileName, () => undefined, fold);
+}
+
+function evalReportFrom(
+  input: Omit<EvalReportInput, 'log'>,
+  profileName: ProfileName,
+  feed: (fold: LogsEvalFold) => void,
+  fed?: LogsEvalFold,
+): EvalReport {
   const profile = getProfile(profileName);
   const r: Record<string, unknown> = {
     patch_is_None: false,
@@ -157,10 +181,15 @@ export function getEvalReport(input: EvalReportInput, profileName: ProfileName):
     return { report };
   }
   r.patch_exists = true;
-  const logs = getLogsEval(input.log, profileName, input.parser);
+  let fold = fed;
+  if (!fold) {
+    fold = new LogsEvalFold(profileName, input.parser);
+    feed(fold);
+  }
+  const logs = fold.result();
   if (!logs.valid) {
     if (profile.infraFailure) {
-      const c = classifyInfraFailure(input.log);
+      const c = fold.infra.result();
       if (c) {
         r.infra_failure = c.environment;
         r.infra_failure_reason = c.reason;

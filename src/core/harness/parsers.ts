@@ -79,6 +79,39 @@ function at(tokens: string[], i: number, parser: string, line: string): string {
 /** main's `_is_skip_summary`: pytest's `SKIPPED [N] path:line: reason` is not a test. */
 const isSkipSummary = (status: string, name: string) => status === 'SKIPPED' && /^\[\d+\]$/.test(name);
 
+/**
+ * Every parser is a fold over lines: the official functions loop over `log.split("\n")`, so a parser that is fed the
+ * same lines one at a time gives the same map, and a log of any size (a file on disk, streamed) is graded in memory
+ * bounded by its status map, never by the log. `ParserFn` (a whole string) is that fold fed `log.split("\n")`.
+ */
+export interface LineParser {
+  line(line: string): void;
+  result(): StatusMap;
+}
+export type ParserFactory = () => LineParser;
+
+/** A line fold run over a whole string, as the Python function does. */
+export function runParser(make: ParserFactory, log: string): StatusMap {
+  const p = make();
+  let from = 0;
+  for (;;) {
+    const nl = log.indexOf('\n', from);
+    if (nl < 0) break;
+    p.line(log.slice(from, nl));
+    from = nl + 1;
+  }
+  p.line(log.slice(from));
+  return p.result();
+}
+
+/** A fold with a plain map and a per-line step. */
+function fold(step: (line: string, map: StatusMap) => void): ParserFactory {
+  return () => {
+    const map: StatusMap = {};
+    return { line: (l) => step(l, map), result: () => map };
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // pytest, pytest_options, matplotlib: the status-first loop (all versions; main filters skip summaries)
 
@@ -88,18 +121,16 @@ interface StatusFirstOptions {
   rewrite?: (line: string) => string;
 }
 
-function statusFirst(log: string, o: StatusFirstOptions): StatusMap {
-  const map: StatusMap = {};
-  for (let line of log.split('\n')) {
+function statusFirst(o: StatusFirstOptions): ParserFactory {
+  return fold((line, map) => {
     if (o.rewrite) line = o.rewrite(line);
-    if (!startsWithStatus(line)) continue;
+    if (!startsWithStatus(line)) return;
     if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
     const t = pySplit(line);
-    if (t.length <= 1) continue;
-    if (o.skipSummaryFilter && isSkipSummary(t[0], t[1])) continue;
+    if (t.length <= 1) return;
+    if (o.skipSummaryFilter && isSkipSummary(t[0], t[1])) return;
     map[o.key ? o.key(t[1]) : t[1]] = t[0];
-  }
-  return map;
+  });
 }
 
 /** pytest_options: `(.*?)\[(.*)\]` searched in the id; a single-slash path option keeps its last component. */
@@ -118,10 +149,9 @@ const mouseButtons = (line: string) => line.replaceAll('MouseButton.LEFT', '1').
 // pytest_v2 (and the fork's pytest_pydantic)
 
 /** Fork: no length guards (IndexError on a bare status line); status-last lines map tokens[0] -> tokens[1]. */
-function forkPytestV2(log: string, pydantic: boolean): StatusMap {
+function forkPytestV2(pydantic: boolean): ParserFactory {
   const name = pydantic ? 'parse_log_pytest_pydantic' : 'parse_log_pytest_v2';
-  const map: StatusMap = {};
-  for (const raw of log.split('\n')) {
+  return fold((raw, map) => {
     let line = stripV2(raw);
     if (pydantic) line = line.replace(/FAILED\s*\[.*?\]/g, 'FAILED');
     if (startsWithStatus(line)) {
@@ -132,46 +162,37 @@ function forkPytestV2(log: string, pydantic: boolean): StatusMap {
       const t = pySplit(line);
       map[at(t, 0, name, raw)] = at(t, 1, name, raw);
     }
-  }
-  return map;
+  });
 }
 
 /** v4.1.0: the fork's loop with `len(test_case) >= 2` guards. */
-function v41PytestV2(log: string): StatusMap {
-  const map: StatusMap = {};
-  for (const raw of log.split('\n')) {
-    let line = stripV2(raw);
-    if (startsWithStatus(line)) {
-      if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
-      const t = pySplit(line);
-      if (t.length >= 2) map[t[1]] = t[0];
-    } else if (endsWithStatus(line)) {
-      const t = pySplit(line);
-      if (t.length >= 2) map[t[0]] = t[1];
-    }
+const v41PytestV2: ParserFactory = fold((raw, map) => {
+  let line = stripV2(raw);
+  if (startsWithStatus(line)) {
+    if (line.startsWith('FAILED')) line = line.replaceAll(' - ', ' ');
+    const t = pySplit(line);
+    if (t.length >= 2) map[t[1]] = t[0];
+  } else if (endsWithStatus(line)) {
+    const t = pySplit(line);
+    if (t.length >= 2) map[t[0]] = t[1];
   }
-  return map;
-}
+});
 
 /**
  * main: ids keep their spaces. Status first: FAILED lines are cut at the first " - ", the key is every token after
  * the status; status last: the key is every token before it. Skip summaries are dropped.
  */
-function mainPytestV2(log: string): StatusMap {
-  const map: StatusMap = {};
-  for (const raw of log.split('\n')) {
-    let line = stripV2(raw);
-    if (startsWithStatus(line)) {
-      if (line.startsWith('FAILED')) line = line.split(' - ')[0];
-      const t = pySplit(line);
-      if (t.length >= 2 && !isSkipSummary(t[0], t[1])) map[t.slice(1).join(' ')] = t[0];
-    } else if (endsWithStatus(line)) {
-      const t = pySplit(line);
-      if (t.length >= 2) map[t.slice(0, -1).join(' ')] = t[t.length - 1];
-    }
+const mainPytestV2: ParserFactory = fold((raw, map) => {
+  let line = stripV2(raw);
+  if (startsWithStatus(line)) {
+    if (line.startsWith('FAILED')) line = line.split(' - ')[0];
+    const t = pySplit(line);
+    if (t.length >= 2 && !isSkipSummary(t[0], t[1])) map[t.slice(1).join(' ')] = t[0];
+  } else if (endsWithStatus(line)) {
+    const t = pySplit(line);
+    if (t.length >= 2) map[t.slice(0, -1).join(' ')] = t[t.length - 1];
   }
-  return map;
-}
+});
 
 // ---------------------------------------------------------------------------------------------------------------
 // django (identical in all three versions)
@@ -186,109 +207,169 @@ const DJANGO_MULTILINE = [
   /(?<![^\n])([^\n]*?)\s\.\.\.\sSystem check identified no issues \(0 silenced\)\nok(?![^\n])/g,
 ];
 
-function django(log: string): StatusMap {
+/**
+ * Lines a match of DJANGO_MULTILINE can touch. A match starts at a line whose text, or whose next line's start, has
+ * `...` (the `\s` before it may be the newline), runs through the phrase's line and ends at a line ` silenced).` /
+ * `/` followed directly by the line `ok`; whatever lies between (pattern 1's `[\s\S]*?`) only needs to not hold the
+ * end. So the patterns are run over these lines alone, each run of other lines replaced by one line that no pattern
+ * can read: the matches, their keys and their order are the same, and the text kept is a small part of the log.
+ */
+const djangoMultilineLine = (line: string) =>
+  line.includes('...') ||
+  line.includes('silenced)') ||
+  line === 'ok' ||
+  line.includes('Testing against Django installed in') ||
+  line.includes('Internal Server Error: /') ||
+  line.includes('System check identified no issues');
+const DJANGO_GAP = '\u0000';
+
+function django(): LineParser {
   const name = 'parse_log_django';
   const map: StatusMap = {};
   let prevTest: string | null = null;
-  for (let line of log.split('\n')) {
-    line = pyStrip(line);
-    if (line.includes('--version is equivalent to version')) map['--version is equivalent to version'] = 'PASSED';
-    if (line.includes(' ... ')) prevTest = line.split(' ... ')[0];
-    for (const suffix of [' ... ok', ' ... OK', ' ...  OK']) {
-      if (line.endsWith(suffix)) {
-        if (pyStrip(line).startsWith('Applying sites.0002_alter_domain_unique...test_no_migrations')) {
-          line = pyStrip(line.slice(line.indexOf('...') + 3));
-        }
-        map[line.slice(0, line.lastIndexOf(suffix))] = 'PASSED';
-        break;
+  // the multi-line patterns' text: kept lines, one DJANGO_GAP line per run of others; `held` is the last line seen,
+  // kept as well when the next one starts with "..."
+  const kept: string[] = [];
+  let held: string | undefined;
+  let gap = false;
+  const keep = (l: string) => {
+    if (gap) kept.push(DJANGO_GAP);
+    gap = false;
+    kept.push(l);
+  };
+  return {
+    line(raw) {
+      if (held !== undefined) {
+        if (djangoMultilineLine(held) || raw.startsWith('...')) keep(held);
+        else gap = true;
       }
-    }
-    if (line.includes(' ... skipped')) map[line.split(' ... skipped')[0]] = 'SKIPPED';
-    if (line.endsWith(' ... FAIL')) map[line.split(' ... FAIL')[0]] = 'FAILED';
-    if (line.startsWith('FAIL:')) map[pyStrip(at(pySplit(line), 1, name, line))] = 'FAILED';
-    if (line.endsWith(' ... ERROR')) map[line.split(' ... ERROR')[0]] = 'ERROR';
-    if (line.startsWith('ERROR:')) map[pyStrip(at(pySplit(line), 1, name, line))] = 'ERROR';
-    if (pyLstrip(line).startsWith('ok') && prevTest !== null) map[prevTest] = 'PASSED';
-  }
-  for (const p of DJANGO_MULTILINE) for (const m of log.matchAll(p)) map[m[1]] = 'PASSED';
-  return map;
+      held = raw;
+      let line = pyStrip(raw);
+      if (line.includes('--version is equivalent to version')) map['--version is equivalent to version'] = 'PASSED';
+      if (line.includes(' ... ')) prevTest = line.split(' ... ')[0];
+      for (const suffix of [' ... ok', ' ... OK', ' ...  OK']) {
+        if (line.endsWith(suffix)) {
+          if (pyStrip(line).startsWith('Applying sites.0002_alter_domain_unique...test_no_migrations')) {
+            line = pyStrip(line.slice(line.indexOf('...') + 3));
+          }
+          map[line.slice(0, line.lastIndexOf(suffix))] = 'PASSED';
+          break;
+        }
+      }
+      if (line.includes(' ... skipped')) map[line.split(' ... skipped')[0]] = 'SKIPPED';
+      if (line.endsWith(' ... FAIL')) map[line.split(' ... FAIL')[0]] = 'FAILED';
+      if (line.startsWith('FAIL:')) map[pyStrip(at(pySplit(line), 1, name, line))] = 'FAILED';
+      if (line.endsWith(' ... ERROR')) map[line.split(' ... ERROR')[0]] = 'ERROR';
+      if (line.startsWith('ERROR:')) map[pyStrip(at(pySplit(line), 1, name, line))] = 'ERROR';
+      if (pyLstrip(line).startsWith('ok') && prevTest !== null) map[prevTest] = 'PASSED';
+    },
+    result() {
+      if (held !== undefined) {
+        if (djangoMultilineLine(held)) keep(held);
+        held = undefined;
+      }
+      const text = kept.join('\n');
+      for (const p of DJANGO_MULTILINE) for (const m of text.matchAll(p)) map[m[1]] = 'PASSED';
+      return map;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // sympy: the fork strips a trailing [OK]/[FAIL] first; v4.1.0 and main do not
 
-function sympy(log: string, stripVerdictSuffix: boolean): StatusMap {
-  const map: StatusMap = {};
-  // re.findall(r"(_*) (.*)\.py:(.*) (_*)", log): "." does not cross newlines
-  for (const m of log.matchAll(/(_*) ([^\n]*)\.py:([^\n]*) (_*)/g)) map[`${m[2]}.py:${m[3]}`] = 'FAILED';
-  for (let line of log.split('\n')) {
-    line = pyStrip(line);
-    if (!line.startsWith('test_')) continue;
-    if (stripVerdictSuffix && (line.endsWith('[FAIL]') || line.endsWith('[OK]'))) {
-      line = pyStrip(line.slice(0, line.lastIndexOf('[')));
-    }
-    if (line.endsWith(' E')) map[pySplit(line)[0]] = 'ERROR';
-    if (line.endsWith(' F')) map[pySplit(line)[0]] = 'FAILED';
-    if (line.endsWith(' ok')) map[pySplit(line)[0]] = 'PASSED';
-  }
-  return map;
+/**
+ * `re.findall(r"(_*) (.*)\.py:(.*) (_*)", log)`: no part of the pattern crosses a newline, so its matches are those
+ * of each line in turn (and they go into the map before any line of the loop, as in Python: the fold keeps them apart).
+ */
+function sympy(stripVerdictSuffix: boolean): ParserFactory {
+  return () => {
+    const found: StatusMap = {};
+    const loop: StatusMap = {};
+    return {
+      line(raw) {
+        if (raw.includes('.py:')) for (const m of raw.matchAll(/(_*) ([^\n]*)\.py:([^\n]*) (_*)/g)) found[`${m[2]}.py:${m[3]}`] = 'FAILED';
+        let line = pyStrip(raw);
+        if (!line.startsWith('test_')) return;
+        if (stripVerdictSuffix && (line.endsWith('[FAIL]') || line.endsWith('[OK]'))) {
+          line = pyStrip(line.slice(0, line.lastIndexOf('[')));
+        }
+        if (line.endsWith(' E')) loop[pySplit(line)[0]] = 'ERROR';
+        if (line.endsWith(' F')) loop[pySplit(line)[0]] = 'FAILED';
+        if (line.endsWith(' ok')) loop[pySplit(line)[0]] = 'PASSED';
+      },
+      result() {
+        // Python: the findall entries first, then the loop's writes over them (order of first insertion kept)
+        const map: StatusMap = { ...found };
+        for (const [k, v] of Object.entries(loop)) map[k] = v;
+        return map;
+      },
+    };
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // seaborn: the fork and v4.1.0 raise on a bare status line; main skips lines with fewer than 2 tokens
 
-function seaborn(log: string, lengthGuard: boolean): StatusMap {
+function seaborn(lengthGuard: boolean): ParserFactory {
   const name = 'parse_log_seaborn';
-  const map: StatusMap = {};
-  for (const line of log.split('\n')) {
+  return fold((line, map) => {
     const parts = pySplit(line);
-    if (lengthGuard && parts.length < 2) continue;
+    if (lengthGuard && parts.length < 2) return;
     if (line.startsWith('FAILED')) map[at(parts, 1, name, line)] = 'FAILED';
     else if (line.includes(' PASSED ')) {
       if (at(parts, 1, name, line) === 'PASSED') map[parts[0]] = 'PASSED';
     } else if (line.startsWith('PASSED')) map[at(parts, 1, name, line)] = 'PASSED';
-  }
-  return map;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // the three tables
 
-const FORK: Record<ParserName, ParserFn> = {
-  pytest: (log) => statusFirst(log, { skipSummaryFilter: false }),
-  pytest_options: (log) => statusFirst(log, { skipSummaryFilter: false, key: optionName }),
-  pytest_v2: (log) => forkPytestV2(log, false),
-  pydantic: (log) => forkPytestV2(log, true),
+const FORK_LINES: Record<ParserName, ParserFactory> = {
+  pytest: statusFirst({ skipSummaryFilter: false }),
+  pytest_options: statusFirst({ skipSummaryFilter: false, key: optionName }),
+  pytest_v2: forkPytestV2(false),
+  pydantic: forkPytestV2(true),
   django,
-  sympy: (log) => sympy(log, true),
-  seaborn: (log) => seaborn(log, false),
-  matplotlib: (log) => statusFirst(log, { skipSummaryFilter: false, rewrite: mouseButtons }),
+  sympy: sympy(true),
+  seaborn: seaborn(false),
+  matplotlib: statusFirst({ skipSummaryFilter: false, rewrite: mouseButtons }),
 };
 
-const V41: Partial<Record<ParserName, ParserFn>> = {
-  pytest: FORK.pytest,
-  pytest_options: FORK.pytest_options,
+const V41_LINES: Partial<Record<ParserName, ParserFactory>> = {
+  pytest: FORK_LINES.pytest,
+  pytest_options: FORK_LINES.pytest_options,
   pytest_v2: v41PytestV2,
   django,
-  sympy: (log) => sympy(log, false),
-  seaborn: (log) => seaborn(log, false),
-  matplotlib: FORK.matplotlib,
+  sympy: sympy(false),
+  seaborn: seaborn(false),
+  matplotlib: FORK_LINES.matplotlib,
 };
 
-const MAIN: Partial<Record<ParserName, ParserFn>> = {
-  pytest: (log) => statusFirst(log, { skipSummaryFilter: true }),
-  pytest_options: (log) => statusFirst(log, { skipSummaryFilter: true, key: optionName }),
+const MAIN_LINES: Partial<Record<ParserName, ParserFactory>> = {
+  pytest: statusFirst({ skipSummaryFilter: true }),
+  pytest_options: statusFirst({ skipSummaryFilter: true, key: optionName }),
   pytest_v2: mainPytestV2,
   django,
-  sympy: (log) => sympy(log, false),
-  seaborn: (log) => seaborn(log, true),
-  matplotlib: (log) => statusFirst(log, { skipSummaryFilter: true, rewrite: mouseButtons }),
+  sympy: sympy(false),
+  seaborn: seaborn(true),
+  matplotlib: statusFirst({ skipSummaryFilter: true, rewrite: mouseButtons }),
 };
 
+export const LINE_PARSERS: Record<HarnessVersion, Partial<Record<ParserName, ParserFactory>>> = {
+  'fork-242429c': FORK_LINES,
+  'v4.1.0-726c546': V41_LINES,
+  'main-7a21e05': MAIN_LINES,
+};
+
+const wholeText = (table: Partial<Record<ParserName, ParserFactory>>): Partial<Record<ParserName, ParserFn>> =>
+  Object.fromEntries(Object.entries(table).map(([k, make]) => [k, (log: string) => runParser(make, log)]));
+
 export const PARSERS: Record<HarnessVersion, Partial<Record<ParserName, ParserFn>>> = {
-  'fork-242429c': FORK,
-  'v4.1.0-726c546': V41,
-  'main-7a21e05': MAIN,
+  'fork-242429c': wholeText(FORK_LINES),
+  'v4.1.0-726c546': wholeText(V41_LINES),
+  'main-7a21e05': wholeText(MAIN_LINES),
 };
 
 /** Short name or official registry name -> the version's short name; throws UnknownParser. */
@@ -300,6 +381,11 @@ export function resolveParserName(name: string, version: HarnessVersion): Parser
 
 export function getParser(name: string, version: HarnessVersion): ParserFn {
   return PARSERS[version][resolveParserName(name, version)]!;
+}
+
+/** The line fold of a parser (see LineParser). */
+export function getLineParser(name: string, version: HarnessVersion): ParserFactory {
+  return LINE_PARSERS[version][resolveParserName(name, version)]!;
 }
 
 /** Parser names a version can run (short and registry names). */
