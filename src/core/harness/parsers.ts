@@ -57,7 +57,7 @@ export function pySplit(s: string): string[] {
 }
 /** `str.strip()` with no argument. */
 export const pyStrip = (s: string) => s.replace(PY_STRIP, '');
-const pyLstrip = (s: string) => s.replace(PY_LSTRIP, '');
+export const pyLstrip = (s: string) => s.replace(PY_LSTRIP, '');
 
 /** TestStatus values, in the enum's order. */
 const STATUSES = ['FAILED', 'PASSED', 'SKIPPED', 'ERROR', 'XFAIL'];
@@ -65,7 +65,7 @@ const startsWithStatus = (line: string) => STATUSES.some((s) => line.startsWith(
 const endsWithStatus = (line: string) => STATUSES.some((s) => line.endsWith(s));
 
 /** pytest_v2's cleaning: `re.sub(r"\[(\d+)m", "", line)` then drop every character 1..31. */
-function stripV2(line: string): string {
+export function stripV2(line: string): string {
   // eslint-disable-next-line no-control-regex
   return line.replace(/\[(\d+)m/g, '').replace(/[\x01-\x1f]/g, '');
 }

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ProfileName } from './types.js';
 import { getProfile, harnessStamp, type HarnessStamp } from './profiles.js';
-import { classifyInfraFailure } from './logs.js';
+import { InfraFailureFold } from './logs.js';
+import { forEachLineOfFileSync } from './log-lines.js';
 
 export const LOG_REPORT = 'report.json';
 export const LOG_INSTANCE = 'run_instance.log';
@@ -148,12 +149,12 @@ export function makeRunSummary(opts: {
   for (const id of [...unresolved, ...errors]) {
     const pred = opts.predictions[id];
     const dir = instanceLogDir(opts.logRoot, opts.runId, pred.model_name_or_path, id);
-    const text = [LOG_TEST_OUTPUT, LOG_INSTANCE]
-      .map((f) => join(dir, f))
-      .filter((f) => existsSync(f))
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('\n');
-    const c = classifyInfraFailure(text);
+    // streamed: a test_output.txt can be far larger than a string can hold
+    const fold = new InfraFailureFold();
+    for (const f of [LOG_TEST_OUTPUT, LOG_INSTANCE].map((f) => join(dir, f)).filter((f) => existsSync(f))) {
+      forEachLineOfFileSync(f, (l) => fold.line(l));
+    }
+    const c = fold.result();
     if (!c) continue;
     reasons[id] = c.reason;
     (c.environment ? infraIds : ambiguousIds).add(id);

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TaskRecord } from '../dataset/schema.js';
 import type { EnvSpec } from '../runtime/env-spec.js';
@@ -9,7 +10,9 @@ import { APPLY_PATCH_FAIL, APPLY_PATCH_PASS, END_TEST_OUTPUT, START_TEST_OUTPUT,
 import { REPO_DIRECTORY, makeApplyCommands, makeEvalScript, makeTestCommand } from './eval-script.js';
 import { openhandsCleanPatch } from './patch-files.js';
 import { ParserCrash, UnknownParser, type StatusMap } from './parsers.js';
-import { getEvalReport } from './grading.js';
+import { getEvalReportStreamed } from './grading.js';
+import { EvalOutputFile } from './eval-output.js';
+import { forEachLineOfFile } from './log-lines.js';
 import { tamperCheck } from './tamper.js';
 import {
   LOG_EVAL_SCRIPT,
@@ -49,11 +52,9 @@ export interface VerifyOptions {
   labels?: Record<string, string>;
 }
 
-/** Where the eval output is teed inside the container, so the full text survives any output cap. */
-const EVAL_OUTPUT_PATH = '/tmp/eval_output.log';
 const APPLY_TIMEOUT_SEC = 600;
-/** Above this the session caps the returned output and the full text is read back from EVAL_OUTPUT_PATH. */
-const MAX_OUTPUT_CHARS = 64 * 1024 * 1024;
+/** What the shell session keeps of eval.sh's output in memory: nothing reads it (the file on disk is the log). */
+const RETURNED_OUTPUT_CHARS = 64 * 1024;
 /** base64 characters per command when writing a file through the shell. */
 const WRITE_CHUNK = 64 * 1024;
 
@@ -186,6 +187,8 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
   }
   log(`Container for ${id} started: ${rt.id}`);
 
+  /** Without a log folder, test_output.txt goes to a temporary folder, removed at the end. */
+  let scratch: string | undefined;
   // The container is removed before total_ms is stamped: removal is part of an instance's wall time.
   const inContainer = async (): Promise<Verdict> => {
     try {
@@ -213,34 +216,37 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
       const endPrefixes = [`+ : '${END_TEST_OUTPUT}'`, `+ git checkout ${opts.task.base_commit}`, '+ rm -f '];
       const clock = new TestClock(`+ ${firstWord}`, endPrefixes, profile.markers);
       phase('eval', `running eval.sh (timeout ${timeoutSec} s)`);
-      const run = await rt.exec(`/bin/bash ${profile.evalScriptPath} 2>&1 | tee ${EVAL_OUTPUT_PATH}`, {
-        timeoutSec,
-        signal: opts.signal,
-        onOutput: (c) => clock.feed(c),
-        maxOutputChars: MAX_OUTPUT_CHARS,
-      });
-      let testOutput = run.output;
-      if (run.omittedChars > 0) {
-        try {
-          testOutput = (await rt.readFile(EVAL_OUTPUT_PATH)).toString('utf8');
-        } catch {
-          /* keep the capped output */
-        }
+      // The output streams to test_output.txt on disk with a cap that keeps every line grading can read
+      // (eval-output.ts), and is graded from that file line by line: memory stays flat whatever the test prints.
+      const outPath = logDir ? join(logDir, LOG_TEST_OUTPUT) : join((scratch = mkdtempSync(join(tmpdir(), 'swegym-eval-'))), LOG_TEST_OUTPUT);
+      const out = new EvalOutputFile(outPath);
+      let run;
+      try {
+        run = await rt.exec(`/bin/bash ${profile.evalScriptPath} 2>&1`, {
+          timeoutSec,
+          signal: opts.signal,
+          onOutput: (c) => {
+            clock.feed(c);
+            out.push(c);
+          },
+          maxOutputChars: RETURNED_OUTPUT_CHARS,
+        });
+      } finally {
+        const stats = out.close();
+        if (stats.omittedRuns > 0) log(`Test output: ${stats.totalBytes} bytes, ${stats.omittedBytes} bytes of lines no parser reads left out of ${LOG_TEST_OUTPUT}`);
       }
       const testMs = clock.ms ?? run.durationMs;
       log(`Test runtime: ${(run.durationMs / 1000).toFixed(2)} seconds`);
       if (run.interrupted && !run.timedOut) {
-        if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput);
         return verdict({ status: 'error', resolved: false, reason: 'interrupted', test_ms: Math.round(testMs) });
       }
       if (run.timedOut) {
         if (profile.onTimeout === 'error') {
-          if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput + `\n\nTimeout error: ${timeoutSec} seconds exceeded.`);
+          appendFileSync(outPath, `\n\nTimeout error: ${timeoutSec} seconds exceeded.`);
           return verdict({ status: 'timeout', resolved: false, reason: `Test timed out after ${timeoutSec} seconds.`, test_ms: Math.round(testMs) });
         }
         log(`Evaluation timed out after ${timeoutSec} seconds; grading the partial log`);
       }
-      if (logDir) writeFileEnsured(join(logDir, LOG_TEST_OUTPUT), testOutput);
 
       const after = await rt.exec(diffCmd, { cwd: REPO_DIRECTORY, timeoutSec: 120, signal: opts.signal });
       log(`Git diff after:\n${after.output.trim()}`);
@@ -251,7 +257,7 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
       phase('grade', `parsing the log with ${parser}`);
       let graded;
       try {
-        graded = getEvalReport(
+        graded = await getEvalReportStreamed(
           {
             instanceId: id,
             repo: opts.task.repo,
@@ -259,10 +265,10 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
             PASS_TO_PASS: opts.task.PASS_TO_PASS,
             eval_type: opts.task.eval_type,
             patch,
-            log: testOutput,
             parser,
           },
           opts.profile,
+          (fold) => forEachLineOfFile(outPath, (l) => fold.line(l)),
         );
       } catch (e) {
         if (e instanceof ParserCrash || e instanceof UnknownParser) {
@@ -314,6 +320,7 @@ export async function verifyPatch(opts: VerifyOptions): Promise<Verdict> {
     result = await inContainer();
   } finally {
     await rt.stop().catch(() => undefined);
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
   }
   result.total_ms = Math.round(nowMs() - t0);
   if (logDir && opts.profile === 'openhands') {

@@ -224,7 +224,8 @@ export class ShellSession {
           if (this.running !== r) return;
           this.running = undefined;
           this.setRef(false);
-          if (r.pending && !r.pending.startsWith(r.endPrefix)) cap.push(r.pending);
+          // what was held back (it could have been the start of the end marker) is output too, for every listener
+          if (r.pending && !r.pending.startsWith(r.endPrefix)) this.emit(r, r.pending);
           if (note) cap.push(note);
           const { output, omittedChars } = cap.result();
           resolve({
