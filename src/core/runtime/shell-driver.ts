@@ -8,18 +8,81 @@
  * The subshell's stdin is /dev/null (a command reading stdin cannot eat the protocol), its stderr is merged into
  * stdout, and `exit N` only ends the subshell. An EXIT trap in the subshell writes its final cwd and exported
  * environment as a small script that the main shell sources after `wait`, so `cd` and `export`/`unset` persist.
- * The end marker with the exact exit code goes to stdout after the command's own output. To kill a command,
- * a separate exec finds the main shell's only child (the subshell, whose pid is its process group id) and
- * SIGKILLs that group. Everything on the hot path is a bash builtin: the only fork per command is the subshell.
+ * The end marker with the exact exit code (and the subshell's pid = its process group) goes to stdout after the
+ * command's own output. The subshell exports
+ * TAG_VAR=<marker>C<id>, which every process the command starts inherits. To kill a command (its timeout, an abort)
+ * and, at its deadline, whatever it left running, a second long-lived bash (killerScript) runs KILLER_FUNCTION:
+ * the process groups of the main shell's children, then every process carrying the command's tag.
+ * Everything on the hot path is a bash builtin: the only fork per command is the subshell.
  */
 
-/** Run by a separate exec with the main shell's pid as $1: SIGKILL the process group of each of its children. */
-export const KILL_CHILDREN_SCRIPT = `for f in /proc/[0-9]*/stat; do
-  IFS= read -r s < "$f" 2>/dev/null || continue
-  s=\${s##*) }
-  read -r _ pp _ <<< "$s"
-  if [[ $pp == "$1" ]]; then p=\${f#/proc/}; p=\${p%/stat}; kill -KILL -- "-$p" 2>/dev/null; kill -KILL "$p" 2>/dev/null; fi
-done; true`;
+/** The environment variable that tags every process a command starts (see KILLER_FUNCTION). */
+export const TAG_VAR = '__SG_TAG';
+
+/**
+ * `__k MODE SHELLPID TAG REQID PGID`: kill what a command started, using only bash builtins (no fork: it must work
+ * while a fork bomb holds every pid the container's pids limit allows).
+ * - MODE `run` (a timeout or an abort of the running command): the process group of each child of the session's
+ *   shell SHELLPID: the running command's subshell leads its own group and its children are born into it (a fork
+ *   bomb's too: one group kill reaches them all at once).
+ * - MODE `deadline` (a command that ended, at its timeout): its group PGID (reported in its end marker), unless a
+ *   running command's subshell now leads a group of that number (pids are reused).
+ * - Both: every process whose environment carries `TAG_VAR=TAG` (each command's subshell exports its own tag and
+ *   every program it runs inherits it), and that process's group: this finds what left the group (setsid, daemons).
+ *   Repeated until a round finds none.
+ * The shell's and this killer's own groups are never signalled. Prints `<marker>K<REQID> <rounds>` when done.
+ */
+export const KILLER_FUNCTION = `__k() {
+  local f s p pg pp x n=1 round=0 own1=-1 own2=-1 e target=$5
+  IFS= read -r s < /proc/$$/stat 2>/dev/null && { s=\${s##*) }; read -r _ _ own1 _ <<< "$s"; }
+  IFS= read -r s < "/proc/$2/stat" 2>/dev/null && { s=\${s##*) }; read -r _ _ own2 _ <<< "$s"; }
+  for f in /proc/[0-9]*/stat; do
+    IFS= read -r s < "$f" 2>/dev/null || continue
+    s=\${s##*) }
+    read -r _ pp pg _ <<< "$s"
+    [[ $pp == "$2" ]] || continue
+    if [[ $1 == run ]]; then
+      p=\${f#/proc/}; p=\${p%/stat}
+      [[ $pg != "$own1" && $pg != "$own2" ]] && kill -KILL -- "-$pg" 2>/dev/null
+      kill -KILL "$p" 2>/dev/null
+    elif [[ $pg == "$target" ]]; then target=
+    fi
+  done
+  if [[ $1 == deadline && -n $target && $target != 0 && $target != "$own1" && $target != "$own2" ]]; then
+    kill -KILL -- "-$target" 2>/dev/null
+  fi
+  while (( n > 0 && round < 50 )); do
+    n=0; round=$((round + 1))
+    for f in /proc/[0-9]*/environ; do
+      mapfile -d '' -t e < "$f" 2>/dev/null || continue
+      for x in "\${e[@]}"; do
+        [[ $x == "${TAG_VAR}=$3" ]] || continue
+        p=\${f#/proc/}; p=\${p%/environ}
+        [[ $p == "$$" || $p == "$2" ]] && break
+        if IFS= read -r s < "/proc/$p/stat" 2>/dev/null; then
+          s=\${s##*) }; read -r _ _ pg _ <<< "$s"
+          [[ $pg != "$own1" && $pg != "$own2" ]] && kill -KILL -- "-$pg" 2>/dev/null
+        fi
+        kill -KILL "$p" 2>/dev/null && n=$((n + 1))
+        break
+      done
+    done
+  done
+  printf '%sK%s %s\\n' "$__k_m" "$4" "$round"
+}
+`;
+
+/**
+ * The killer: a second long-lived bash per sandbox, started with the session, that reads `__k ...` lines. Being
+ * already running, it needs no new process to kill (a new exec fails while the pids limit is exhausted).
+ */
+export function killerScript(marker: string): string {
+  return `set +o history 2>/dev/null
+__k_m='${marker}'
+${KILLER_FUNCTION}
+printf '%sR%s\\n' "$__k_m" "$$"
+`;
+}
 
 /**
  * Directory inside the container holding the session's state (survives a session restart). tmpfs when there is
@@ -38,6 +101,7 @@ __sg_prev=
 __sg_before=()
 __sg_save() {
   local __sg_n
+  unset -v ${TAG_VAR}
   {
     set -o posix; export -p; set +o posix
     for __sg_n in "\${__sg_before[@]}"; do [[ \${!__sg_n@a} == *x* ]] || printf 'unset -v %s\\n' "$__sg_n"; done
@@ -58,10 +122,11 @@ __sg_pre() {
   return 0
 }
 __sg_post() {
-  wait "$!"
+  local __sg_pg=$!
+  wait "$__sg_pg"
   local __sg_rc=$?
   [[ -n $__sg_saveon ]] && __sg_restore
-  printf '\\n%sE%s %s\\n' "$__sg_m" "$1" "$__sg_rc"
+  printf '\\n%sE%s %s %s\\n' "$__sg_m" "$1" "$__sg_rc" "$__sg_pg"
 }
 # Apply the state the last command left, unless it is what the shell already has.
 __sg_restore() {
@@ -112,7 +177,7 @@ export function ansiC(s: string): string {
 export function runLine(id: number | string, command: string, cwd: string | undefined, save: boolean): string {
   return (
     `__sg_pre ${ansiC(command)} ${cwd ? ansiC(cwd) : "''"} ${save ? '1' : "''"}; ` +
-    `( [[ -n $__sg_saveon ]] && trap __sg_save EXIT; if [[ -n $__sg_cwd1 ]]; then builtin cd -- "$__sg_cwd1" || exit 1; fi; eval "$__sg_c" ) </dev/null 2>&1 & ` +
+    `( export ${TAG_VAR}="$__sg_m"C${id}; [[ -n $__sg_saveon ]] && trap __sg_save EXIT; if [[ -n $__sg_cwd1 ]]; then builtin cd -- "$__sg_cwd1" || exit 1; fi; eval "$__sg_c" ) </dev/null 2>&1 & ` +
     `__sg_post ${id}\n`
   );
 }
