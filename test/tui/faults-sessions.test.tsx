@@ -59,7 +59,7 @@ class RetryRecorder extends CoreBackend {
   override async retryRollout(sessionDir: string, id: string, onEvent: (e: RolloutEvent) => void): Promise<LiveRollout> {
     this.retried.push([sessionDir, id]);
     const next = rolloutId('acme__b-2', 0, 1);
-    const events = stamp(next, scriptedBodies({ steps: 2 }).map((b) => (b.type === 'rollout_started' ? { ...b, instance_id: 'acme__b-2', attempt: 1 } : b)));
+    const events = stamp(next, scriptedBodies({ steps: 2 }).map((b) => (b.type === 'rollout_started' ? { ...b, instance_id: 'acme__b-2', attempt: 1 } : b)), Date.now());
     const done = (async () => {
       for (const e of events) {
         await new Promise((r) => setTimeout(r, 5));
@@ -212,9 +212,8 @@ for (const size of SIZES) {
       await press(r, 'r');
       await helpers.until(() => backend.retried.length === 1, 'the retry');
       assert.deepEqual(backend.retried, [[dir, cut]]);
-      // The new attempt opens live in the rollout view (the dashboard has no RESOLVED header nor agent pane).
-      const f = stripAnsi(await waitFrame(r, (p) => p.includes('RESOLVED') && p.includes('agent')));
-      assert.match(rows(f)[0]!, /^RESOLVED · step 2\/2/);
+      // The new attempt opens live in the rollout view, and plays to its end there (the dashboard has no such header).
+      const f = stripAnsi(await waitFrame(r, (p) => /^RESOLVED · step 2\/2 · /.test(rows(p)[0]!) && p.includes('agent 2 steps')));
       assert.ok(f.includes('acme__b-2'), f);
     } finally {
       cleanup();
