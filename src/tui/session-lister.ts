@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readManifest, INDEX_FILE, ROLLOUTS_DIR, decisive, isFinished, readJsonlFrom, pairKey, type IndexRow, type IndexedSummary } from '../core/session/index.js';
+import { readManifest, INDEX_FILE, ROLLOUTS_DIR, SummaryIndex, decisive, isFinished, pairKey, type IndexedSummary } from '../core/session/index.js';
 import { judgeLiveness, readLiveStatus } from '../core/scheduler/index.js';
 import type { SessionListing, SessionState } from './backend.js';
 
@@ -24,10 +24,13 @@ function stampOf(dir: string): string {
  */
 export class SessionLister {
   private readonly cache = new Map<string, { stamp: string; listing: SessionListing; live: boolean }>();
+  /** Each session's index rows, read on: a changed index is read from where it was read last (a live batch appends). */
+  private readonly indexes = new Map<string, SummaryIndex>();
   constructor(private readonly sessionsDir: string) {}
 
   forget(dir: string): void {
     this.cache.delete(dir);
+    this.indexes.delete(dir);
   }
 
   list(): SessionListing[] {
@@ -44,7 +47,9 @@ export class SessionLister {
         continue;
       }
       try {
-        const listing = listOne(dir, name);
+        let index = this.indexes.get(dir);
+        if (!index) this.indexes.set(dir, (index = new SummaryIndex(dir)));
+        const listing = listOne(dir, name, index);
         this.cache.set(dir, { stamp, listing, live: listing.state === 'running' });
         out.push(listing);
       } catch (e) {
@@ -56,10 +61,10 @@ export class SessionLister {
 }
 
 /** One session's row: counts from the index rows (the decisive attempt of each pair), state from live.json. */
-export function listOne(dir: string, name: string): SessionListing {
+export function listOne(dir: string, name: string, index = new SummaryIndex(dir)): SessionListing {
   const m = readManifest(dir);
-  const rows = new Map<string, IndexRow>();
-  for (const r of readJsonlFrom<IndexRow>(join(dir, INDEX_FILE)).items) if (r && typeof r.file === 'string' && r.summary) rows.set(r.file, r);
+  index.update({ logs: false });
+  const rows = index.rows;
   const byPair = new Map<string, IndexedSummary[]>();
   let cost = 0;
   for (const { summary: s } of rows.values()) {

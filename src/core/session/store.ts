@@ -80,7 +80,7 @@ export class SummaryIndex {
    * the rows of unfinished rollouts up to their logs. `list` also lists the rollouts folder: logs the index does not
    * name yet are folded from their start, rows whose log is gone are dropped.
    */
-  update(opts: { list?: boolean; verify?: boolean } = {}): LoadStats {
+  update(opts: { list?: boolean; verify?: boolean; /** false: index rows only, no log is stat'ed or read */ logs?: boolean } = {}): LoadStats {
     const t0 = performance.now();
     const stats: LoadStats = { files: this.rows.size, caught_up: 0, bad_lines: [], ms: 0 };
     const path = join(this.dir, INDEX_FILE);
@@ -103,6 +103,10 @@ export class SummaryIndex {
         if (!have || r.offset >= have.offset) this.rows.set(r.file, r);
       });
       this.end = idx.end;
+    }
+    if (opts.logs === false) {
+      stats.ms = performance.now() - t0;
+      return stats;
     }
     const rdir = join(this.dir, ROLLOUTS_DIR);
     let todo: Iterable<string> = this.rows.keys();
