@@ -95,8 +95,16 @@ export type Script = Step[] | ((req: RecordedRequest, index: number) => Step | P
  * `json.dumps(..., ensure_ascii=False)`; the first delta of a call carries `index`, `id`, `type` and
  * `function: {name}` only; then a prefix of the arguments, then irregular token-sized pieces (cutting through JSON
  * escapes); the unstreamed rest of the last call comes in the final chunk together with `finish_reason`.
+ * `sglang`: SGLang's `serving_chat.py` (sgl-project/sglang 0c078e6) with its `BaseFormatDetector` streaming parser
+ * (72a0fbe) and pydantic models (protocol.py 9b116df), which serialise every unset field as `null`: deltas carry
+ * `role`, `content`, `reasoning_content` and `tool_calls` (null when unset), choices `matched_stop`, chunks `usage`.
+ * A call's first piece has `id` (`call_` + 24 hex), `type`, `function.name` and `arguments: ""`; later pieces have
+ * `id: null` and `name: null`. Streamed arguments are `json.dumps(arguments)` with Python's default `ensure_ascii`
+ * (non-ASCII as `\uXXXX`), sent as the common prefix of successive partial parses (so the closing characters come
+ * only when the call's JSON is complete); non-streamed ones are `json.dumps(..., ensure_ascii=False)`. The finish
+ * reason comes alone, in a last chunk whose delta is all null, then the usage chunk (`choices: []`).
  */
-export type Wire = 'openai' | 'vllm';
+export type Wire = 'openai' | 'vllm' | 'sglang';
 
 export interface ServerOptions {
   wire?: Wire;
@@ -207,11 +215,22 @@ function chunks(s: string, n: number): string[] {
   return out;
 }
 
-/** Python's `json.dumps(value, ensure_ascii=False)`: `", "` and `": "` separators, non-ASCII kept. */
-export function pyJsonDumps(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
-  if (value && typeof value === 'object') return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pyJsonDumps(v)}`).join(', ')}}`;
-  return JSON.stringify(value);
+/**
+ * Python's `json.dumps(value, ensure_ascii=False)`: `", "` and `": "` separators, non-ASCII kept. With `ensureAscii`,
+ * Python's default: every non-ASCII UTF-16 unit as `\uXXXX` (astral characters as their surrogate pair).
+ */
+export function pyJsonDumps(value: unknown, opts: { ensureAscii?: boolean } = {}): string {
+  const text = Array.isArray(value)
+    ? `[${value.map((v) => pyJsonDumps(v, opts)).join(', ')}]`
+    : value && typeof value === 'object'
+      ? `{${Object.entries(value).map(([k, v]) => `${pyJsonDumps(k, opts)}: ${pyJsonDumps(v, opts)}`).join(', ')}}`
+      : JSON.stringify(value);
+  return opts.ensureAscii ? text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : text;
+}
+
+/** SGLang's tool call id (`_process_tool_call_id` for every parser but kimi_k2): `call_` + 24 hex digits. */
+function sglangCallId(request: number, call: number): string {
+  return `call_${(request * 1000 + call).toString(16).padStart(24, '0')}`;
 }
 
 /** Token-sized pieces of irregular length (1-7 characters, a fixed cycle so runs are reproducible). */
@@ -302,14 +321,18 @@ export async function startScriptedServer(script: Script, opts: ServerOptions = 
 
     const wire = step.wire ?? opts.wire ?? 'openai';
     const calls = (step.tool_calls ?? []).map((tc, i) => ({
-      // vLLM names calls `chatcmpl-tool-<random hex>` (make_tool_call_id).
-      id: tc.id ?? (wire === 'vllm' ? `chatcmpl-tool-${index.toString(16).padStart(8, '0')}${i}` : `call_${index}_${i}`),
+      // vLLM names calls `chatcmpl-tool-<random hex>` (make_tool_call_id); SGLang `call_<24 hex>`.
+      id: tc.id ?? (wire === 'vllm' ? `chatcmpl-tool-${index.toString(16).padStart(8, '0')}${i}` : wire === 'sglang' ? sglangCallId(index, i) : `call_${index}_${i}`),
       name: tc.name,
-      arguments: typeof tc.arguments === 'string' ? tc.arguments : wire === 'vllm' ? pyJsonDumps(tc.arguments) : JSON.stringify(tc.arguments),
+      arguments: typeof tc.arguments === 'string' ? tc.arguments : wire === 'openai' ? JSON.stringify(tc.arguments) : pyJsonDumps(tc.arguments),
+      // What SGLang's streaming parser sends: json.dumps with ensure_ascii (Python's default).
+      streamedArguments: typeof tc.arguments === 'string' ? tc.arguments : wire === 'sglang' ? pyJsonDumps(tc.arguments, { ensureAscii: true }) : '',
     }));
     const finish = step.finish_reason ?? (calls.length > 0 ? 'tool_calls' : 'stop');
     const usage = step.usage ? { ...step.usage, total_tokens: step.usage.prompt_tokens + step.usage.completion_tokens } : undefined;
     const content = step.content === undefined ? (calls.length > 0 ? null : '') : step.content;
+
+    if (wire === 'sglang') return sendSglang(res, { id, created, model, body, step, calls, content, finish, usage });
 
     if (!body?.stream) {
       const message: any = { role: 'assistant', content };
@@ -378,6 +401,56 @@ export async function startScriptedServer(script: Script, opts: ServerOptions = 
         server.close(() => resolve());
       }),
   };
+}
+
+/** A chat reply in SGLang's shapes (see Wire), whole or streamed. */
+async function sendSglang(
+  res: http.ServerResponse,
+  r: {
+    id: string;
+    created: number;
+    model: string;
+    body: any;
+    step: ReplyStep;
+    calls: { id: string; name: string; arguments: string; streamedArguments: string }[];
+    content: string | null;
+    finish: string;
+    usage?: Record<string, number>;
+  },
+): Promise<void> {
+  const { id, created, model, body, step, calls, content, finish, usage } = r;
+  if (!body?.stream) {
+    const tool_calls = calls.length ? calls.map((c, i) => ({ id: c.id, index: i, type: 'function', function: { name: c.name, arguments: c.arguments } })) : null;
+    const message = { role: 'assistant', content: content ? content : null, reasoning_content: null, tool_calls };
+    const out: any = { id, object: 'chat.completion', created, model, choices: [{ index: 0, message, logprobs: null, finish_reason: finish, matched_stop: null }] };
+    out.usage = usage ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+    return sendJson(res, 200, out);
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const delta = (d: Record<string, unknown>) => ({ role: null, content: null, reasoning_content: null, tool_calls: null, ...d });
+  const send = async (d: Record<string, unknown>, finish_reason: string | null = null) => {
+    const choice = { index: 0, delta: delta(d), logprobs: null, finish_reason, matched_stop: null };
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [choice], usage: null })}\n\n`);
+    if (step.chunkDelayMs) await sleep(step.chunkDelayMs);
+  };
+  await send({ role: 'assistant', content: '' });
+  for (const c of chunks(content ?? '', step.chunkSize ?? 7)) await send({ content: c });
+  for (const [i, c] of calls.entries()) {
+    await send({ tool_calls: [{ id: c.id, index: i, type: 'function', function: { name: c.name, arguments: '' } }] });
+    // While the call's JSON is incomplete the parser sends the common prefix of successive partial parses, which
+    // never holds the closing characters; they come with the diff of the complete call.
+    const args = c.streamedArguments;
+    const tail = Math.min(args.length, 2);
+    const piece = (a: string) => send({ tool_calls: [{ id: null, index: i, type: 'function', function: { name: null, arguments: a } }] });
+    for (const a of irregularPieces(args.slice(0, args.length - tail))) await piece(a);
+    if (tail > 0) await piece(args.slice(args.length - tail));
+  }
+  await send({}, finish);
+  if (usage && body?.stream_options?.include_usage) {
+    res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage })}\n\n`);
+  }
+  res.write('data: [DONE]\n\n');
+  res.end();
 }
 
 function sendJson(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {

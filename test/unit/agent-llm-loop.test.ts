@@ -159,6 +159,22 @@ test("vLLM's streamed shape: content plus two calls in one reply, both run in or
   assert.deepEqual(run.result.usage, { prompt_tokens: 200, completion_tokens: 20, estimated: false });
 });
 
+test("SGLang's streamed shape: null-filled deltas and ASCII-escaped arguments run the command as the model wrote it", async () => {
+  const run = await runAgent(
+    [
+      { content: 'Let me look at the parser first.\n\n', tool_calls: [bash('grep -rn "x\\d" . && echo ✓ 🎉'), bash('ls -la /testbed')], usage, wire: 'sglang' as const },
+      { tool_calls: [finish], usage, wire: 'sglang' as const },
+    ],
+    { stream: true },
+    { tools: swegymTestTools() },
+  );
+  assert.equal(run.result.reason, 'finished');
+  assert.deepEqual(run.runtime.commands.slice(0, 2), ['grep -rn "x\\d" . && echo ✓ 🎉', 'ls -la /testbed']);
+  assert.equal(run.of('model_response')[0].content, 'Let me look at the parser first.\n\n');
+  assert.match(run.of('model_response')[0].tool_calls[0].arguments, /\\u2713 \\ud83c\\udf89/, 'the reply as SGLang streamed it is recorded');
+  assert.deepEqual(run.result.usage, { prompt_tokens: 200, completion_tokens: 20, estimated: false });
+});
+
 test('429 with Retry-After then success: a model_retry event, and the wait is honoured', async () => {
   const run = await runAgent(
     [{ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'Rate limit reached', type: 'rate_limit' } } }, { tool_calls: [finish] }],

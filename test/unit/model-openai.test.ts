@@ -209,3 +209,38 @@ test('embed: vectors in input order whatever order the server lists them, retrie
     assert.equal(server.requests.length, 3, 'a malformed reply is not retried');
   });
 });
+
+test("SGLang's streamed tool-call shape: null-filled deltas, named first piece, ASCII-escaped arguments, finish reason alone", async () => {
+  const args0 = { command: 'grep -rn "def parse" src/ && echo ✓ done 🎉' };
+  const args1 = { command: 'view', path: '/testbed/a b.py', view_range: [1, 20] };
+  const step = { content: 'Checking the parser.\n', tool_calls: [{ name: 'execute_bash', arguments: args0 }, { name: 'str_replace_editor', arguments: args1 }], usage: { prompt_tokens: 900, completion_tokens: 30 } };
+  const server = await startScriptedServer([step, step], { wire: 'sglang' });
+  try {
+    const m = new OpenAiChatModel({ baseURL: server.url, model: 'qwen-coder', retry: fast });
+    const deltas: import('../../src/core/model/index.js').Delta[] = [];
+    const streamed = await m.stream({ messages: [{ role: 'user', content: 'go' }] }, { onDelta: (d) => deltas.push(d) });
+    const whole = await m.complete({ messages: [{ role: 'user', content: 'go' }] });
+    // Streamed: Python json.dumps with ensure_ascii (✓ and the emoji's surrogate pair escaped); whole: kept as they are.
+    assert.equal(streamed.toolCalls[0]!.arguments, '{"command": "grep -rn \\"def parse\\" src/ && echo \\u2713 done \\ud83c\\udf89"}');
+    assert.equal(whole.toolCalls[0]!.arguments, '{"command": "grep -rn \\"def parse\\" src/ && echo ✓ done 🎉"}');
+    for (const r of [streamed, whole]) {
+      assert.deepEqual(r.toolCalls.map((c) => [c.name, JSON.parse(c.arguments)]), [['execute_bash', args0], ['str_replace_editor', args1]]);
+      assert.ok(r.toolCalls.every((c) => /^call_[0-9a-f]{24}$/.test(c.id)), r.toolCalls.map((c) => c.id).join(' '));
+      assert.equal(r.content, 'Checking the parser.\n');
+      assert.equal(r.finishReason, 'tool_calls');
+      assert.deepEqual(r.usage, { prompt_tokens: 900, completion_tokens: 30 });
+    }
+    // Each call's first piece names it with empty arguments; the pieces after it carry no name.
+    const pieces = deltas.filter((d): d is { tool_call_index: number; tool_name?: string; arguments: string } => 'tool_call_index' in d);
+    for (const i of [0, 1]) {
+      const mine = pieces.filter((d) => d.tool_call_index === i);
+      assert.equal(mine[0]!.tool_name, i === 0 ? 'execute_bash' : 'str_replace_editor');
+      assert.equal(mine[0]!.arguments, '');
+      assert.ok(mine.slice(1).every((d) => d.tool_name === undefined) && mine.length >= 4, `call ${i}: ${mine.length} pieces`);
+      assert.equal(mine.map((d) => d.arguments).join(''), streamed.toolCalls[i]!.arguments);
+    }
+    assert.deepEqual(deltas.filter((d) => 'content' in d).map((d) => (d as { content: string }).content).join(''), 'Checking the parser.\n');
+  } finally {
+    await server.close();
+  }
+});
