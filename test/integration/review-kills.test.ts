@@ -9,6 +9,8 @@
  * fixed order that covers every phase, so the kills are reproducible whatever the machine's speed. A kill counts when
  * the process was really killed mid-run (not exited on its own) and its chain recovered. Prints "kills N/29".
  * Real binary, real Docker (the sample images, shared by every chain), the real openai client against a scripted server.
+ * The last test adds the review's kills of `verify` (5) and `run` (1): no container of a killed process is left once
+ * the next one has started ("verify/run kills N/6").
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -37,8 +39,8 @@ after(() => {
   console.log(`kills ${recovered.size + referenced.size}/${TOTAL} recovered (${recovered.size} run here, ${referenced.size} by the referenced tests)`);
 });
 
-function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, SWEGYM_ENGINES: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+function start(args: string[], env: Record<string, string> = {}, cwd = ROOT): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string }> } {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, SWEGYM_ENGINES: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -248,3 +250,76 @@ for (const [n, what, file, title] of [
     referenced.add(n);
   });
 }
+
+// The review's other kills of a process that owns containers: `verify --workers 2` SIGKILLed 5 times (each kill of the
+// verify that followed the previous one) and `run` once. Each killed process had a container of its own at the kill;
+// once the next process of the same command has started, none of the killed one's containers is left, and the last
+// verify grades every instance as an uninterrupted one does. Printed as "verify/run kills N/6".
+const otherKills = new Set<number>();
+after(() => console.log(`verify/run kills ${otherKills.size}/6: killed with a container up, 0 of its containers left after the next start`));
+
+function containersOfPid(pid: number): string[] {
+  return execFileSync('docker', ['ps', '-aq', '--filter', `label=io.swegym.pid=${pid}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+/** Starts the command; SIGKILLs it once it has `want` containers of its own (or returns when it exits first). */
+async function killWithContainers(args: string[], want: number, cwd: string): Promise<{ pid: number; killed: boolean; out: string }> {
+  const p = start(args, {}, cwd);
+  const pid = p.child.pid!;
+  let exited = false;
+  void p.done.then(() => (exited = true));
+  const deadline = Date.now() + 240_000;
+  let killed = false;
+  while (!exited && Date.now() < deadline) {
+    await sleep(100);
+    if (containersOfPid(pid).length >= want) {
+      killed = p.child.kill('SIGKILL');
+      break;
+    }
+  }
+  if (!killed && !exited) p.child.kill('SIGKILL');
+  const r = await p.done;
+  return { pid, killed: killed && r.signal === 'SIGKILL', out: r.out };
+}
+
+test('verify SIGKILLed 5 times mid-run and run once: no container of a killed process is left once the next one started; the last verify grades every instance', { timeout: 900_000 }, async (t) => {
+  const { tasks } = await loadTasks('samples');
+  await ensureSampleImages(tasks);
+  const verify = ['verify', '--dataset', 'samples', '--predictions', 'gold', '--workers', '2', '--run-id', `kills-${Date.now().toString(36)}`];
+  const cwd = mkdtempSync(join(base, 'verify-'));
+  const killedPids: Array<{ n: number; pid: number; killed: boolean; gone?: boolean }> = [];
+  // Kills 1-5 at one or two containers of the process (one verification running, or two).
+  for (let n = 1; n <= 5; n++) {
+    const k = await killWithContainers([...verify.slice(0, -1), `${verify.at(-1)}-${n}`], n % 2 === 0 ? 2 : 1, cwd);
+    const prev = killedPids.at(-1);
+    // This process has started (it had containers), so the previous killed one's must be gone by now.
+    if (prev) prev.gone = containersOfPid(prev.pid).length === 0;
+    killedPids.push({ n, ...k });
+  }
+  const last = start([...verify, '--report', join(cwd, 'report.json')], {}, cwd);
+  const lr = await last.done;
+  killedPids.at(-1)!.gone = containersOfPid(killedPids.at(-1)!.pid).length === 0;
+  const report = existsSync(join(cwd, 'report.json')) ? (JSON.parse(readFileSync(join(cwd, 'report.json'), 'utf8')) as { resolved_instances: number; total_instances: number }) : undefined;
+  // run: SIGKILLed with its rollout container up; the next run removes it and finishes.
+  const runArgs = ['run', '--dataset', 'samples', '--instance', 'swegym-samples__ledger-8', '--agent', 'gold'];
+  const rk = await killWithContainers(runArgs, 1, cwd);
+  const next = start(runArgs, {}, cwd);
+  const nr = await next.done;
+  const runGone = containersOfPid(rk.pid).length === 0;
+  for (const k of killedPids) {
+    await t.test(`verify kill ${k.n} of 5 (at ${k.n % 2 === 0 ? 2 : 1} container(s) up)`, () => {
+      assert.ok(k.killed, 'killed mid-run');
+      assert.equal(k.gone, true, 'no container of the killed verify after the next one started');
+      assert.equal(lr.code, 0, lr.out);
+      assert.equal(report?.resolved_instances, tasks.length, `the last verify resolves all ${tasks.length}: ${lr.out.slice(-1500)}`);
+      otherKills.add(k.n);
+    });
+  }
+  await t.test('run kill (rollout container up)', () => {
+    assert.ok(rk.killed, `killed mid-run: ${rk.out.slice(-800)}`);
+    assert.equal(nr.code, 0, nr.out);
+    assert.equal(runGone, true, 'no container of the killed run after the next run');
+    assert.match(nr.out, /RESOLVED/);
+    otherKills.add(6);
+  });
+});
