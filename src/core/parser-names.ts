@@ -10,8 +10,8 @@ export type HarnessVersion = 'fork-242429c' | 'v4.1.0-726c546' | 'main-7a21e05';
 export const HARNESS_VERSIONS: HarnessVersion[] = ['fork-242429c', 'v4.1.0-726c546', 'main-7a21e05'];
 
 /** swegym's short names for the parser functions (env specs use these). */
-export type ParserName = 'pytest' | 'pytest_options' | 'pytest_v2' | 'pydantic' | 'django' | 'sympy' | 'seaborn' | 'matplotlib';
-export const PARSER_NAMES: ParserName[] = ['pytest', 'pytest_options', 'pytest_v2', 'pydantic', 'django', 'sympy', 'seaborn', 'matplotlib'];
+export type ParserName = 'pytest' | 'pytest_options' | 'pytest_v2' | 'pydantic' | 'django' | 'sympy' | 'seaborn' | 'matplotlib' | 'gotest' | 'cargo';
+export const PARSER_NAMES: ParserName[] = ['pytest', 'pytest_options', 'pytest_v2', 'pydantic', 'django', 'sympy', 'seaborn', 'matplotlib', 'gotest', 'cargo'];
 
 /** The official function behind each short name. */
 export const PARSER_FUNCTION: Record<ParserName, string> = {
@@ -23,6 +23,8 @@ export const PARSER_FUNCTION: Record<ParserName, string> = {
   sympy: 'parse_log_sympy',
   seaborn: 'parse_log_seaborn',
   matplotlib: 'parse_log_matplotlib',
+  gotest: 'parse_log_gotest',
+  cargo: 'parse_log_cargo',
 };
 
 /**
@@ -69,22 +71,27 @@ export const FORK_ALIASES: Record<string, ParserName> = {
   parse_log_pytest_pydantic: 'pydantic',
   parse_log_pydantic: 'pydantic',
 };
+/** v4.1.0 and main: the non-Python parsers swegym implements (go.py, rust.py; the same code in both versions). */
+const SWEBENCH_NON_PYTHON_ALIASES: Record<string, ParserName> = {
+  parse_log_gotest: 'gotest',
+  parse_log_cargo: 'cargo',
+};
 export const ALIASES_OF: Record<HarnessVersion, Record<string, ParserName>> = {
   'fork-242429c': FORK_ALIASES,
-  'v4.1.0-726c546': COMMON_ALIASES,
-  'main-7a21e05': COMMON_ALIASES,
+  'v4.1.0-726c546': { ...COMMON_ALIASES, ...SWEBENCH_NON_PYTHON_ALIASES },
+  'main-7a21e05': { ...COMMON_ALIASES, ...SWEBENCH_NON_PYTHON_ALIASES },
 };
 
 /**
- * Non-Python parsers of the official tables (v4.1.0 and main: C, Go, Java, JS, PHP, Ruby, Rust). swegym does not
- * implement them; naming one gives a clear error instead of "unknown parser".
+ * Non-Python parsers of the official tables (v4.1.0 and main: C, Go, Java, JS, PHP, Ruby, Rust) that swegym does not
+ * implement (it does implement gotest and cargo); naming one gives a clear error instead of "unknown parser".
  */
 export const OFFICIAL_PARSERS_NOT_IMPLEMENTED = [
   'parse_log_redis', 'parse_log_jq', 'parse_log_doctest', 'parse_log_micropython_test', 'parse_log_googletest',
-  'parse_log_gotest', 'parse_log_maven', 'parse_log_ant', 'parse_log_gradle_custom', 'parse_log_calypso',
+  'parse_log_maven', 'parse_log_ant', 'parse_log_gradle_custom', 'parse_log_calypso',
   'parse_log_chart_js', 'parse_log_marked', 'parse_log_p5js', 'parse_log_react_pdf', 'parse_log_jest',
   'parse_log_jest_json', 'parse_log_vitest', 'parse_log_immutable_js', 'parse_log_tap', 'parse_log_karma',
-  'parse_log_phpunit', 'parse_log_cargo', 'parse_log_jekyll', 'parse_log_ruby_unit', 'parse_log_rspec_transformed_json',
+  'parse_log_phpunit', 'parse_log_jekyll', 'parse_log_ruby_unit', 'parse_log_rspec_transformed_json',
   'parse_log_bpmn_js', 'parse_log_carbon', 'parse_log_eslint', 'parse_log_grommet', 'parse_log_highlightjs',
   'parse_log_lighthouse', 'parse_log_next', 'parse_log_openlayers', 'parse_log_prismjs', 'parse_log_quarto_cli',
   'parse_log_minitest', 'parse_log_cucumber',
@@ -94,4 +101,4 @@ export const OFFICIAL_PARSERS_NOT_IMPLEMENTED = [
  * Every parser name swegym can run under at least one version: the short names and the official registry names.
  * The env-spec loader rejects anything else at load time.
  */
-export const KNOWN_PARSER_NAMES: string[] = [...new Set([...PARSER_NAMES, ...Object.keys(FORK_ALIASES)])].sort();
+export const KNOWN_PARSER_NAMES: string[] = [...new Set([...PARSER_NAMES, ...Object.values(ALIASES_OF).flatMap((a) => Object.keys(a))])].sort();

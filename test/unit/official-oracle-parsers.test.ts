@@ -35,7 +35,7 @@ const rowsOf = (version: string): Row[] =>
 const SHORT_OF = Object.fromEntries(Object.entries(PARSER_FUNCTION).map(([short, fn]) => [fn, short as ParserName]));
 
 for (const version of HARNESS_VERSIONS) {
-  test(`${version}: every Python parser on every log gives the official status map (or raises where it raised)`, (t) => {
+  test(`${version}: every implemented parser (Python, Go, Rust) on every log gives the official status map (or raises where it raised)`, (t) => {
     const rows = rowsOf(version);
     const logs = Object.keys(versions.logs);
     const counts: Record<string, { equal: number; total: number }> = {};

@@ -37,7 +37,7 @@ export class UnknownParser extends Error {
     const why = OFFICIAL_PARSERS_NOT_IMPLEMENTED.includes(name)
       ? `"${name}" is an official non-Python parser that swegym does not implement`
       : `"${name}" is not a log parser of ${version}`;
-    super(`${why} (known here: ${[...PARSER_NAMES.filter((p) => p !== 'pydantic' || version === 'fork-242429c'), ...Object.keys(ALIASES_OF[version])].join(', ')})`);
+    super(`${why} (known here: ${parserNamesOf(version).join(', ')})`);
     this.name = 'UnknownParser';
   }
 }
@@ -324,9 +324,33 @@ function seaborn(lengthGuard: boolean): ParserFactory {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// SWE-bench's Go and Rust parsers (v4.1.0 and main have the same code: log_parsers/go.py, log_parsers/rust.py)
+
+/** Python's `re` class `\s` on str patterns: the str.isspace() characters (as PY_WS). */
+const PY_S = `[${PY_WS}]`;
+const PY_NOT_S = `[^${PY_WS}]`;
+// Python's `.` is any character but \n (JS's also stops at \r, U+2028 and U+2029); \w is Unicode word characters.
+const GOTEST_LINE = /^--- (PASS|FAIL|SKIP): ([^\n]+) \(([^\n]+)\)$/u;
+const CARGO_LINE = new RegExp(`^test${PY_S}+(${PY_NOT_S}+)${PY_S}+\\.\\.\\.${PY_S}+([\\p{L}\\p{N}_]+)$`, 'u');
+const GOTEST_STATUS: Record<string, string> = { PASS: 'PASSED', FAIL: 'FAILED', SKIP: 'SKIPPED' };
+
+/** `parse_log_gotest`: `--- PASS|FAIL|SKIP: <name> (<duration>)` lines, stripped; later lines overwrite. */
+const gotest: ParserFactory = fold((line, map) => {
+  const m = GOTEST_LINE.exec(pyStrip(line));
+  if (m) map[m[2]!] = GOTEST_STATUS[m[1]!]!;
+});
+
+/** `parse_log_cargo`: `test <name> ... <outcome>` lines, stripped; only `ok` and `FAILED` count. */
+const cargo: ParserFactory = fold((line, map) => {
+  const m = CARGO_LINE.exec(pyStrip(line));
+  if (!m) return;
+  if (m[2] === 'ok') map[m[1]!] = 'PASSED';
+  else if (m[2] === 'FAILED') map[m[1]!] = 'FAILED';
+});
+
 // the three tables
 
-const FORK_LINES: Record<ParserName, ParserFactory> = {
+const FORK_LINES = {
   pytest: statusFirst({ skipSummaryFilter: false }),
   pytest_options: statusFirst({ skipSummaryFilter: false, key: optionName }),
   pytest_v2: forkPytestV2(false),
@@ -335,7 +359,7 @@ const FORK_LINES: Record<ParserName, ParserFactory> = {
   sympy: sympy(true),
   seaborn: seaborn(false),
   matplotlib: statusFirst({ skipSummaryFilter: false, rewrite: mouseButtons }),
-};
+} satisfies Partial<Record<ParserName, ParserFactory>>;
 
 const V41_LINES: Partial<Record<ParserName, ParserFactory>> = {
   pytest: FORK_LINES.pytest,
@@ -345,6 +369,8 @@ const V41_LINES: Partial<Record<ParserName, ParserFactory>> = {
   sympy: sympy(false),
   seaborn: seaborn(false),
   matplotlib: FORK_LINES.matplotlib,
+  gotest,
+  cargo,
 };
 
 const MAIN_LINES: Partial<Record<ParserName, ParserFactory>> = {
@@ -355,6 +381,8 @@ const MAIN_LINES: Partial<Record<ParserName, ParserFactory>> = {
   sympy: sympy(false),
   seaborn: seaborn(true),
   matplotlib: statusFirst({ skipSummaryFilter: true, rewrite: mouseButtons }),
+  gotest,
+  cargo,
 };
 
 export const LINE_PARSERS: Record<HarnessVersion, Partial<Record<ParserName, ParserFactory>>> = {
@@ -434,8 +462,25 @@ const FORK_REPO_PARSERS: Record<string, ParserName> = {
   'facebookresearch/hydra': 'pytest',
 };
 
+/** v4.1.0's `MAP_REPO_TO_PARSER`: the Python table plus the Go and Rust repositories (MAP_REPO_TO_PARSER_GO / _RUST). */
+const V41_REPO_PARSERS: Record<string, ParserName> = {
+  ...SWEBENCH_REPO_PARSERS,
+  'caddyserver/caddy': 'gotest',
+  'hashicorp/terraform': 'gotest',
+  'prometheus/prometheus': 'gotest',
+  'gohugoio/hugo': 'gotest',
+  'gin-gonic/gin': 'gotest',
+  'burntsushi/ripgrep': 'cargo',
+  'sharkdp/bat': 'cargo',
+  'astral-sh/ruff': 'cargo',
+  'tokio-rs/tokio': 'cargo',
+  'uutils/coreutils': 'cargo',
+  'nushell/nushell': 'cargo',
+  'tokio-rs/axum': 'cargo',
+};
+
 /** The parser the official version's repo table names for `repo`, or undefined when the repo is not in it. */
 export function officialParserForRepo(version: Exclude<HarnessVersion, 'main-7a21e05'>, repo: string): ParserName | undefined {
   if (version === 'fork-242429c') return FORK_REPO_PARSERS[repo.toLowerCase()];
-  return Object.hasOwn(SWEBENCH_REPO_PARSERS, repo) ? SWEBENCH_REPO_PARSERS[repo] : undefined;
+  return Object.hasOwn(V41_REPO_PARSERS, repo) ? V41_REPO_PARSERS[repo] : undefined;
 }
