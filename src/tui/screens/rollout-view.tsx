@@ -15,6 +15,7 @@ import { failingTests } from '../panes/lines.js';
 import { fitParts, middleCut, type Part } from '../fit.js';
 import { useClock } from '../state/clock.js';
 import { searchPane, type SearchHit } from '../panes/search.js';
+import { moatlessLines } from '../panes/moatless.js';
 
 export type PagerKind = 'events' | 'eval' | 'testlog' | 'applylog';
 
@@ -82,7 +83,11 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
   const content: Record<PaneId, Line[]> = {
     task: useMemo(() => taskLines(task, innerW('task')), [task, innerW('task')]),
     actions: acts.lines,
-    shell: useMemo(() => shellLines(vm, innerW('shell'), selected, following), [vm.shell, vm.steps, vm.containerId, innerW('shell'), selected, following]),
+    // A Moatless rollout runs no commands: its pane takes the shell's place.
+    shell: useMemo(
+      () => (vm.moatless ? moatlessLines(vm.moatless, innerW('shell')) : shellLines(vm, innerW('shell'), selected, following)),
+      [vm.moatless, vm.shell, vm.steps, vm.containerId, innerW('shell'), selected, following],
+    ),
     diff: useMemo(() => diffLines(patch, innerW('diff')), [patch, innerW('diff')]),
     scores: useMemo(() => scoreLines(vm, innerW('scores')), [vm.verdict, vm.tests, vm.scores, vm.stopReason, vm.promptTokens, vm.completionTokens, vm.costUsd, vm.phase, vm.error, innerW('scores')]),
   };
@@ -93,7 +98,7 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
     const o = offsets[id];
     if (o !== null) return o;
     if (id === 'actions') return Math.max(0, Math.min(acts.selectedStart, acts.lines.length - rowsOf(id)));
-    if (id === 'shell') return Math.max(0, content.shell.length - rowsOf(id));
+    if (id === 'shell') return vm.moatless ? 0 : Math.max(0, content.shell.length - rowsOf(id));
     return 0;
   };
   const scroll = (id: PaneId, delta: number): void => {
@@ -251,12 +256,13 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
     { textEntry: search.editing },
   );
 
+  const tabName = (p: PaneId): string => (p === 'shell' && vm.moatless ? 'moatless' : p);
   const v = verdictLabel(vm);
   const elapsed = vm.startedTs ? (vm.endedTs ?? now) - vm.startedTs : undefined;
   const titleOf: Record<PaneId, string> = {
     task: `task ${safe(task?.instance_id ?? vm.instanceId)}`,
     actions: `agent ${following ? (isLive(vm) ? '(live)' : `${vm.steps.length} steps`) : `step ${selected + 1}/${lastIndex + 1}`}`,
-    shell: following ? 'shell' : `shell · step ${selected + 1}`,
+    shell: vm.moatless ? `moatless${vm.moatless.state ? ` · ${vm.moatless.state}` : ''}` : following ? 'shell' : `shell · step ${selected + 1}`,
     diff: patchKind === 'model' ? (patch.trim() ? `diff${vm.patchFiles.length ? ` ${vm.patchFiles.length} file(s)` : ''}` : 'diff (empty)') : `${patchKind} patch`,
     scores: 'scores',
   };
@@ -281,7 +287,7 @@ export function RolloutView(props: RolloutViewProps): React.JSX.Element {
         <Box height={1} width={width} overflow="hidden">
           <Text wrap="truncate-end">
             {PANES.map((p) => (
-              <T key={p} role={p === focus ? 'focus' : 'muted'}>{p === focus ? `[${p}] ` : ` ${p}  `}</T>
+              <T key={p} role={p === focus ? 'focus' : 'muted'}>{p === focus ? `[${tabName(p)}] ` : ` ${tabName(p)}  `}</T>
             ))}
           </Text>
         </Box>

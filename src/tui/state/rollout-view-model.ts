@@ -3,6 +3,7 @@ import type { Verdict } from '../../core/harness/index.js';
 import { sanitize } from '../../core/util/index.js';
 import { describeCall, isShellTool } from './tool-call.js';
 import { describeMoatlessEvent, type MoatlessEvent } from '../../core/agent/index.js';
+import { foldMoatless, type MoatlessView } from './moatless-view.js';
 
 /**
  * The rollout view model: a pure fold over RolloutEvents. The same reducer serves live rollouts and rollouts replayed
@@ -97,6 +98,8 @@ export interface RolloutViewModel {
   lastEventTs?: number;
   /** Moatless rollouts: the retrieval backend of semantic search (bm25, embeddings:<model>). */
   retrieval?: string;
+  /** Moatless rollouts: the state machine, file context, search, plan and edits (the Moatless pane). */
+  moatless?: MoatlessView;
   eventCount: number;
 }
 
@@ -310,7 +313,8 @@ const handlers: Handlers = {
  * was: the state and its outcome in place of a tool, the search results, identified spans, plan and edit (diff) as
  * its observation. Texts come sanitised from the describer.
  */
-function moatlessLog(s: RolloutViewModel, e: MoatlessEvent): RolloutViewModel {
+function moatlessLog(sIn: RolloutViewModel, e: MoatlessEvent): RolloutViewModel {
+  const s = { ...sIn, moatless: foldMoatless(sIn.moatless, e) };
   const text = describeMoatlessEvent(e);
   if (text === undefined) return s;
   const next = { ...s, logs: [...s.logs, text.split('\n')[0]!].slice(-LOG_CAP) };

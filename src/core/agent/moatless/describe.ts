@@ -19,7 +19,7 @@ function spansText(files: { file_path: string; span_ids: string[] }[], max = 6):
   return parts.length > max ? `${parts.slice(0, max).join(' ')} (+${parts.length - max} files)` : parts.join(' ');
 }
 
-function requestText(r: Record<string, unknown>): string {
+export function requestText(r: Record<string, unknown>): string {
   const bits: string[] = [];
   if (r.query) bits.push(`query "${clip(String(r.query), 80)}"`);
   if (r.code_snippet) bits.push(`code "${clip(String(r.code_snippet), 60)}"`);
