@@ -15,6 +15,20 @@ export interface KeyDef {
   hint?: string;
   /** A global binding this screen's binding stands in for (that one is neither listed nor active here). */
   replaces?: string;
+  /** Other actions whose keys share this one's status-bar hint ("V/I/S/C/T sort"). */
+  hintGroup?: string[];
+}
+
+/** The five sort keys of an instance list (k9s: one uppercase key per column; again reverses). */
+function sortDefs(screen: 'picker' | 'compare'): KeyDef[] {
+  const cols: Array<[string, string, string]> = [['Verdict', 'V', 'verdict, failures first'], ['Instance', 'I', 'instance id (natural order)'], ['Steps', 'S', 'steps, most first'], ['Cost', 'C', 'cost, highest first'], ['Time', 'T', 'time taken, longest first']];
+  return cols.map(([name, key, what], i) => ({
+    id: `${screen}.sort${name}`,
+    screen,
+    keys: [key],
+    description: `Sort by ${what}; again reverses`,
+    ...(i === 0 ? { hint: 'sort', hintGroup: cols.slice(1).map(([n]) => `${screen}.sort${n}`) } : {}),
+  }));
 }
 
 export const KEY_DEFS: KeyDef[] = [
@@ -40,6 +54,8 @@ export const KEY_DEFS: KeyDef[] = [
   // Filtering starts with `/` (k9s, lazygit): outside the filter, q, j and k mean what they mean everywhere.
   { id: 'picker.back', screen: 'picker', keys: ['q', 'escape'], description: 'Clear the filter, or go back when there is none', hint: 'back', replaces: 'global.back' },
   { id: 'picker.filter', screen: 'picker', keys: ['/'], description: 'Filter: type words (id, repo, text) or is:resolved / is:failed / is:error / is:unrun; Enter keeps it, Esc drops it', hint: 'filter' },
+  // Before open: at 60 columns the status bar keeps the sort keys (Enter is the obvious one to drop).
+  ...sortDefs('picker'),
   { id: 'picker.open', screen: 'picker', keys: ['return'], description: 'Open the instance (its best rollout, or start one)', hint: 'open/run' },
   { id: 'picker.down', screen: 'picker', keys: ['j', 'down'], description: 'Next instance' },
   { id: 'picker.up', screen: 'picker', keys: ['k', 'up'], description: 'Previous instance' },
@@ -111,6 +127,7 @@ export const KEY_DEFS: KeyDef[] = [
 
   { id: 'compare.down', screen: 'compare', keys: ['j', 'down'], description: 'Next instance' },
   { id: 'compare.up', screen: 'compare', keys: ['k', 'up'], description: 'Previous instance' },
+  ...sortDefs('compare'),
   { id: 'compare.openA', screen: 'compare', keys: ['a', 'return'], description: "Open the left session's rollout", hint: 'open A' },
   { id: 'compare.openB', screen: 'compare', keys: ['b'], description: "Open the right session's rollout", hint: 'open B' },
   { id: 'compare.filter', screen: 'compare', keys: ['f'], description: 'Show only the instances whose resolve rate differs', hint: 'differing' },
@@ -194,7 +211,7 @@ export function helpRows(bindings: Bindings, screen: ScreenId): HelpRow[] {
 
 export function hints(bindings: Bindings, screen: ScreenId): Array<{ key: string; label: string }> {
   return defsOn(screen).filter((d) => d.hint).map((d) => ({
-    key: displayKey((bindings.get(d.id) ?? [])[0] ?? ''),
+    key: [d.id, ...(d.hintGroup ?? [])].map((id) => displayKey((bindings.get(id) ?? [])[0] ?? '')).join('/'),
     label: d.hint!,
   }));
 }

@@ -7,7 +7,8 @@ import type { TaskInfo } from '../panes/lines.js';
 import type { RolloutSummary } from '../../core/session/index.js';
 import { bestOf, byInstance, meanScore } from '../state/compare.js';
 import { verdictRole } from '../theme.js';
-import { padEnd, padStart, safe } from '../text.js';
+import { fmtCost, fmtDuration, padEnd, padStart, safe } from '../text.js';
+import { durationOf, nextSort, sortBy, sortLabel, type ListSort, type ListSortKey } from '../state/sort.js';
 import { idFitter } from '../fit.js';
 
 export interface PickerProps {
@@ -64,8 +65,17 @@ export function filterTasks(tasks: TaskInfo[], query: string, verdictOf: (id: st
  * typed letters go into it (Enter keeps the filter, Esc drops it). The cursor follows its instance, not a row number,
  * through filtering, help and coming back.
  */
+/** The sort of each picker (by title: one per session) while the workbench runs: leaving and coming back keeps it. */
+const SORTS = new Map<string, ListSort>();
+const SORT_ACTIONS: Record<string, ListSortKey> = { 'picker.sortVerdict': 'verdict', 'picker.sortInstance': 'instance', 'picker.sortSteps': 'steps', 'picker.sortCost': 'cost', 'picker.sortTime': 'time' };
+
 export function Picker(props: PickerProps): React.JSX.Element {
   const { tasks, width, height } = props;
+  const [sort, setSortState] = useState<ListSort | undefined>(SORTS.get(props.title));
+  const setSort = (s: ListSort) => {
+    SORTS.set(props.title, s);
+    setSortState(s);
+  };
   const [query, setQueryState] = useState(props.initialQuery ?? '');
   const [editing, setEditing] = useState(false);
   const [cursorId, setCursorId] = useState<string | undefined>(props.cursor);
@@ -73,7 +83,8 @@ export function Picker(props: PickerProps): React.JSX.Element {
   const start = useRef(0);
   const best = useMemo(() => byInstance(props.summaries ?? []), [props.summaries]);
   const verdictOf = (id: string) => bestOf(best.get(id))?.verdict;
-  const filtered = useMemo(() => filterTasks(tasks, query, verdictOf), [tasks, query, best]);
+  // Sorted on the instance's best sample (the row shows it): its verdict failure first, its steps, cost or time.
+  const filtered = useMemo(() => sortBy(filterTasks(tasks, query, verdictOf), sort, (t) => t.instance_id, (t) => bestOf(best.get(t.instance_id))), [tasks, query, best, sort]);
   const found = cursorId === undefined ? -1 : filtered.findIndex((t) => t.instance_id === cursorId);
   const sel = found >= 0 ? found : 0;
   const current = filtered[sel];
@@ -106,6 +117,12 @@ export function Picker(props: PickerProps): React.JSX.Element {
         if (name === 'space') return setQuery(`${query} `);
         if (input && !/^ctrl\+/.test(name) && !/[\x00-\x1f\x7f]/.test(input)) return setQuery(query + input);
         return;
+      }
+      const sortKey = action ? SORT_ACTIONS[action] : undefined;
+      if (sortKey) {
+        // The cursor keeps its instance, wherever the sort puts it.
+        if (current) setCursorId(current.instance_id);
+        return setSort(nextSort(sort, sortKey));
       }
       switch (action) {
         case 'picker.back':
@@ -161,7 +178,9 @@ export function Picker(props: PickerProps): React.JSX.Element {
   const showVer = width >= 64;
   const showP2P = width >= 52;
   const bestW = width >= 64 ? 18 : 12;
-  const fixed = 2 + (showVer ? 7 : 0) + 5 + (showP2P ? 5 : 0) + 2 + bestW;
+  // Sorted by steps, cost or time: that figure of the best sample gets a column before "best", so the order can be read.
+  const figW = sort && ['steps', 'cost', 'time'].includes(sort.key) ? 9 : 0;
+  const fixed = 2 + (showVer ? 7 : 0) + 5 + (showP2P ? 5 : 0) + figW + 2 + bestW;
   const longestRepo = tasks.reduce((m, t) => Math.max(m, t.repo.length), 4);
   const longestId = tasks.reduce((m, t) => Math.max(m, t.instance_id.length), 8);
   const idW = Math.max(8, Math.min(longestId, width - fixed));
@@ -169,9 +188,15 @@ export function Picker(props: PickerProps): React.JSX.Element {
   const repoW = repoRoom >= 8 ? Math.min(longestRepo, repoRoom) : 0;
   const fitId = useMemo(() => idFitter(tasks.map((t) => t.instance_id), idW), [tasks, idW]);
   const fitRepo = useMemo(() => idFitter(tasks.map((t) => t.repo), repoW), [tasks, repoW]);
-  const cols = (id: string, repo: string, ver: string, f2p: string, p2p: string) =>
-    `${padEnd(id, idW)} ${repoW ? `${padEnd(repo, repoW)} ` : ''}${showVer ? `${padEnd(ver, 6)} ` : ''}${padStart(f2p, 4)} ${showP2P ? `${padStart(p2p, 4)} ` : ''} `;
-  const header = `  ${cols('instance', 'repo', 'ver', 'F2P', 'P2P')}best${width >= 64 ? '   k/n' : ''}`;
+  const cols = (id: string, repo: string, ver: string, f2p: string, p2p: string, fig = '') =>
+    `${padEnd(id, idW)} ${repoW ? `${padEnd(repo, repoW)} ` : ''}${showVer ? `${padEnd(ver, 6)} ` : ''}${padStart(f2p, 4)} ${showP2P ? `${padStart(p2p, 4)} ` : ''}${figW ? `${padStart(fig, figW - 1)} ` : ''} `;
+  const figureOf = (r: RolloutSummary | undefined): string => {
+    if (!r || !figW || !sort) return '';
+    if (sort.key === 'steps') return String(r.turns);
+    if (sort.key === 'cost') return fmtCost(r.cost_usd);
+    return fmtDuration(durationOf(r));
+  };
+  const header = `  ${cols('instance', 'repo', 'ver', 'F2P', 'P2P', figW ? sort!.key : '')}best${width >= 64 ? '   k/n' : ''}`;
   const position = filtered.length ? `${sel + 1} of ${filtered.length}` : '0';
   return (
     <Box flexDirection="column" width={width} height={height}>
@@ -180,6 +205,7 @@ export function Picker(props: PickerProps): React.JSX.Element {
           <T role="header">{props.title}</T>
           {marked.size > 0 && <T role="title">{`  ${marked.size} marked (^B batch)`}</T>}
           <T role="muted">{`  ${position}${filtered.length !== tasks.length ? ` (of ${tasks.length})` : ''} instances`}</T>
+          {sort && <T role="title">{`  ${sortLabel(sort)}`}</T>}
         </Text>
       </Box>
       <Box height={1}>
@@ -199,7 +225,7 @@ export function Picker(props: PickerProps): React.JSX.Element {
           const b = bestOf(cands);
           const score = b ? meanScore(b) : undefined;
           const k = cands?.filter((c) => c.resolved).length ?? 0;
-          const row = `${marked.has(t.instance_id) ? '*' : ' '} ${cols(safe(fitId(t.instance_id)), safe(fitRepo(t.repo)), safe(t.version), String(t.FAIL_TO_PASS.length), String(t.PASS_TO_PASS.length))}`;
+          const row = `${marked.has(t.instance_id) ? '*' : ' '} ${cols(safe(fitId(t.instance_id)), safe(fitRepo(t.repo)), safe(t.version), String(t.FAIL_TO_PASS.length), String(t.PASS_TO_PASS.length), figureOf(b))}`;
           return (
             <Box key={t.instance_id} height={1}>
               <Text wrap="truncate-end">
