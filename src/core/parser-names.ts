@@ -10,8 +10,8 @@ export type HarnessVersion = 'fork-242429c' | 'v4.1.0-726c546' | 'main-7a21e05';
 export const HARNESS_VERSIONS: HarnessVersion[] = ['fork-242429c', 'v4.1.0-726c546', 'main-7a21e05'];
 
 /** swegym's short names for the parser functions (env specs use these). */
-export type ParserName = 'pytest' | 'pytest_options' | 'pytest_v2' | 'pydantic' | 'django' | 'sympy' | 'seaborn' | 'matplotlib' | 'gotest' | 'cargo';
-export const PARSER_NAMES: ParserName[] = ['pytest', 'pytest_options', 'pytest_v2', 'pydantic', 'django', 'sympy', 'seaborn', 'matplotlib', 'gotest', 'cargo'];
+export type ParserName = 'pytest' | 'pytest_options' | 'pytest_v2' | 'pydantic' | 'django' | 'sympy' | 'seaborn' | 'matplotlib' | 'gotest' | 'cargo' | 'jest' | 'vitest' | 'tap';
+export const PARSER_NAMES: ParserName[] = ['pytest', 'pytest_options', 'pytest_v2', 'pydantic', 'django', 'sympy', 'seaborn', 'matplotlib', 'gotest', 'cargo', 'jest', 'vitest', 'tap'];
 
 /** The official function behind each short name. */
 export const PARSER_FUNCTION: Record<ParserName, string> = {
@@ -25,6 +25,9 @@ export const PARSER_FUNCTION: Record<ParserName, string> = {
   matplotlib: 'parse_log_matplotlib',
   gotest: 'parse_log_gotest',
   cargo: 'parse_log_cargo',
+  jest: 'parse_log_jest',
+  vitest: 'parse_log_vitest',
+  tap: 'parse_log_tap',
 };
 
 /**
@@ -71,10 +74,13 @@ export const FORK_ALIASES: Record<string, ParserName> = {
   parse_log_pytest_pydantic: 'pydantic',
   parse_log_pydantic: 'pydantic',
 };
-/** v4.1.0 and main: the non-Python parsers swegym implements (go.py, rust.py; the same code in both versions). */
+/** v4.1.0 and main: the non-Python parsers swegym implements (go.py, rust.py, and javascript.py's jest, vitest, tap). */
 const SWEBENCH_NON_PYTHON_ALIASES: Record<string, ParserName> = {
   parse_log_gotest: 'gotest',
   parse_log_cargo: 'cargo',
+  parse_log_jest: 'jest',
+  parse_log_vitest: 'vitest',
+  parse_log_tap: 'tap',
 };
 export const ALIASES_OF: Record<HarnessVersion, Record<string, ParserName>> = {
   'fork-242429c': FORK_ALIASES,
@@ -84,13 +90,13 @@ export const ALIASES_OF: Record<HarnessVersion, Record<string, ParserName>> = {
 
 /**
  * Non-Python parsers of the official tables (v4.1.0 and main: C, Go, Java, JS, PHP, Ruby, Rust) that swegym does not
- * implement (it does implement gotest and cargo); naming one gives a clear error instead of "unknown parser".
+ * implement (it does implement gotest, cargo, jest, vitest and tap); naming one gives a clear error instead of "unknown parser".
  */
 export const OFFICIAL_PARSERS_NOT_IMPLEMENTED = [
   'parse_log_redis', 'parse_log_jq', 'parse_log_doctest', 'parse_log_micropython_test', 'parse_log_googletest',
   'parse_log_maven', 'parse_log_ant', 'parse_log_gradle_custom', 'parse_log_calypso',
-  'parse_log_chart_js', 'parse_log_marked', 'parse_log_p5js', 'parse_log_react_pdf', 'parse_log_jest',
-  'parse_log_jest_json', 'parse_log_vitest', 'parse_log_immutable_js', 'parse_log_tap', 'parse_log_karma',
+  'parse_log_chart_js', 'parse_log_marked', 'parse_log_p5js', 'parse_log_react_pdf',
+  'parse_log_jest_json', 'parse_log_immutable_js', 'parse_log_karma',
   'parse_log_phpunit', 'parse_log_jekyll', 'parse_log_ruby_unit', 'parse_log_rspec_transformed_json',
   'parse_log_bpmn_js', 'parse_log_carbon', 'parse_log_eslint', 'parse_log_grommet', 'parse_log_highlightjs',
   'parse_log_lighthouse', 'parse_log_next', 'parse_log_openlayers', 'parse_log_prismjs', 'parse_log_quarto_cli',

@@ -93,7 +93,9 @@ test('offline with specs that need the network: exit 2 before any container, nam
   const id = `swegym-fresh__ledger-8-net${stamp}`;
   const file = dataset(id);
   const needsNet = specFile('needs-net', { ...baseSpec, python: '3.9', pip_packages: ['werkzeug==2.3.7'], install: 'python -m pip install -e .' });
-  const before = (await docker.listContainers({ all: true })).length;
+  // This process's containers only (the engine is shared: other tests' containers come and go meanwhile).
+  const mine = async () => (await docker.listContainers({ all: true, filters: { label: [`io.swegym.pid=${process.pid}`] } })).length;
+  const before = await mine();
   const r = await verify(file, needsNet, 'net-a');
   assert.equal(r.code, 2, r.err);
   assert.match(r.err, /swegym-fresh\/ledger 0\.1 \(1 instance/);
@@ -103,7 +105,7 @@ test('offline with specs that need the network: exit 2 before any container, nam
   assert.match(r.err, /--image-template/);
   assert.match(r.err, /--env-spec FILE/);
   assert.match(r.err, /--allow-partial-env/);
-  assert.ok((await docker.listContainers({ all: true })).length <= before, 'no container was started');
+  assert.equal(await mine(), before, 'no container was started');
   assert.equal(await docker.getImage(`sweb.eval.x86_64.${id.toLowerCase()}`).inspect().then(() => true, () => false), false, 'nothing was built');
 
   // Accepted as partial: the steps are left out, the run goes on, and every verdict says env_partial.

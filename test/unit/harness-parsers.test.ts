@@ -161,6 +161,6 @@ test('getLogsEval reads the log as Python open() does: "\\r\\n" and a lone "\\r"
 
 test('an unknown or unimplemented parser name throws before any parsing', () => {
   assert.throws(() => getLogsEval('x', 'swebench', 'pydantic'), /not a log parser of main-7a21e05/);
-  assert.throws(() => getLogsEval('x', 'swebench', 'parse_log_jest'), /does not implement/);
+  assert.throws(() => getLogsEval('x', 'swebench', 'parse_log_karma'), /does not implement/);
   assert.equal(getLogsEval("+ : '>>>>> Start Test Output'\nPASSED a::b c\n+ : '>>>>> End Test Output'\n", 'swebench', 'parse_log_astropy').statusMap['a::b c'], 'PASSED');
 });

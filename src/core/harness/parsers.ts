@@ -348,6 +348,34 @@ const cargo: ParserFactory = fold((line, map) => {
   else if (m[2] === 'FAILED') map[m[1]!] = 'FAILED';
 });
 
+// SWE-bench's JavaScript line parsers (log_parsers/javascript.py): jest (--verbose), vitest (verbose reporter), TAP.
+// Python's `\d` is any Unicode decimal digit (\p{Nd}).
+
+const JEST_LINE = new RegExp(`^${PY_S}*(✓|✕|○)${PY_S}([^\\n]+?)(?:${PY_S}\\((\\p{Nd}+${PY_S}*m?s)\\))?$`, 'u');
+const VITEST_LINE = new RegExp(`^${PY_S}*(✓|×|↓)${PY_S}([^\\n]+?)(?:${PY_S}(\\p{Nd}+${PY_S}*m?s?|\\[skipped\\]))?$`, 'u');
+const TAP_LINE = /^(ok|not ok) (\p{Nd}+) ([^\n]+)$/u;
+const SYMBOL_STATUS: Record<string, string> = { '✓': 'PASSED', '✕': 'FAILED', '×': 'FAILED', '○': 'SKIPPED', '↓': 'SKIPPED' };
+
+/** `parse_log_jest`: main strips the test name; v4.1.0 keeps the whitespace the lazy match left around it. */
+function jest(stripName: boolean): ParserFactory {
+  return fold((line, map) => {
+    const m = JEST_LINE.exec(pyStrip(line));
+    if (m) map[stripName ? pyStrip(m[2]!) : m[2]!] = SYMBOL_STATUS[m[1]!]!;
+  });
+}
+
+/** `parse_log_vitest` (the same in v4.1.0 and main). */
+const vitest: ParserFactory = fold((line, map) => {
+  const m = VITEST_LINE.exec(pyStrip(line));
+  if (m) map[m[2]!] = SYMBOL_STATUS[m[1]!]!;
+});
+
+/** `parse_log_tap`: `ok N name` / `not ok N name` (the same in v4.1.0 and main). */
+const tap: ParserFactory = fold((line, map) => {
+  const m = TAP_LINE.exec(pyStrip(line));
+  if (m) map[m[3]!] = m[1] === 'ok' ? 'PASSED' : 'FAILED';
+});
+
 // the three tables
 
 const FORK_LINES = {
@@ -371,6 +399,9 @@ const V41_LINES: Partial<Record<ParserName, ParserFactory>> = {
   matplotlib: FORK_LINES.matplotlib,
   gotest,
   cargo,
+  jest: jest(false),
+  vitest,
+  tap,
 };
 
 const MAIN_LINES: Partial<Record<ParserName, ParserFactory>> = {
@@ -383,6 +414,9 @@ const MAIN_LINES: Partial<Record<ParserName, ParserFactory>> = {
   matplotlib: statusFirst({ skipSummaryFilter: true, rewrite: mouseButtons }),
   gotest,
   cargo,
+  jest: jest(true),
+  vitest,
+  tap,
 };
 
 export const LINE_PARSERS: Record<HarnessVersion, Partial<Record<ParserName, ParserFactory>>> = {
@@ -462,7 +496,7 @@ const FORK_REPO_PARSERS: Record<string, ParserName> = {
   'facebookresearch/hydra': 'pytest',
 };
 
-/** v4.1.0's `MAP_REPO_TO_PARSER`: the Python table plus the Go and Rust repositories (MAP_REPO_TO_PARSER_GO / _RUST). */
+/** v4.1.0's `MAP_REPO_TO_PARSER`: the Python table plus the repositories of the Go, Rust and JS parsers swegym has. */
 const V41_REPO_PARSERS: Record<string, ParserName> = {
   ...SWEBENCH_REPO_PARSERS,
   'caddyserver/caddy': 'gotest',
@@ -477,6 +511,11 @@ const V41_REPO_PARSERS: Record<string, ParserName> = {
   'uutils/coreutils': 'cargo',
   'nushell/nushell': 'cargo',
   'tokio-rs/axum': 'cargo',
+  'babel/babel': 'jest',
+  'facebook/docusaurus': 'jest',
+  'vuejs/core': 'vitest',
+  'axios/axios': 'tap',
+  'mrdoob/three.js': 'tap',
 };
 
 /** The parser the official version's repo table names for `repo`, or undefined when the repo is not in it. */
