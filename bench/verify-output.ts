@@ -2,7 +2,7 @@
  * bench/verify-output: what a verification's test output costs when a test prints N MiB (default 1024), against
  * baselines measured in the same run:
  *   plain   `docker run ... | wc -c` of the same command (wall time; the output is counted by a shell pipe);
- *   before  the capture verify.ts did before (the shell session's 64 Mi-character head/tail cap), without the grading
+ *   before  the capture verify.ts did before (the shell session's 64 Mi-character head/tail cap, on today's exec channel), without the grading
  *           read-back (which read the whole file into one Buffer: at 1 GiB that alone is over 1 GB);
  *   now     verify.ts's path: the output streamed to a capped test_output.txt (eval-output.ts), then graded from that
  *           file line by line (LogsEvalFold through getEvalReportStreamed).

@@ -19,7 +19,9 @@ export type LineEnd = '\n' | '\r\n' | '\r' | '';
  * empty, as `split("\n")` gives it.
  */
 export class LineSplitter {
-  private pending = '';
+  /** The current line so far, in pieces: joined once when it ends (no chain of concatenations to flatten). */
+  private pending: string[] = [];
+  private pendingLen = 0;
   /** The line is over MAX_LINE_CHARS: its head is kept, and a rolling tail. */
   private cutHead?: string;
   private cutTail: string[] = [];
@@ -83,12 +85,15 @@ export class LineSplitter {
   private add(text: string): void {
     if (!text) return;
     if (this.cutHead === undefined) {
-      this.pending += text;
-      if (this.pending.length <= this.maxLineChars) return;
+      this.pending.push(text);
+      this.pendingLen += text.length;
+      if (this.pendingLen <= this.maxLineChars) return;
+      const all = this.pending.join('');
       const half = Math.floor(this.maxLineChars / 2);
-      this.cutHead = this.pending.slice(0, half);
-      text = this.pending.slice(half);
-      this.pending = '';
+      this.cutHead = all.slice(0, half);
+      text = all.slice(half);
+      this.pending = [];
+      this.pendingLen = 0;
     }
     const half = Math.floor(this.maxLineChars / 2);
     this.cutTail.push(text);
@@ -101,7 +106,7 @@ export class LineSplitter {
   }
 
   private emit(end: LineEnd): void {
-    let line = this.pending;
+    let line = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     if (this.cutHead !== undefined) {
       const tail = this.cutTail.join('');
       const keep = Math.floor(this.maxLineChars / 2);
@@ -111,7 +116,8 @@ export class LineSplitter {
       this.cutTail = [];
       this.cutTailLen = this.cutOmitted = 0;
     }
-    this.pending = '';
+    this.pending = [];
+    this.pendingLen = 0;
     this.onLine(line, end);
   }
 }

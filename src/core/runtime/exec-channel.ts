@@ -26,15 +26,46 @@ export interface ExecTarget {
   exec(argv: string[], opts?: { stdin?: boolean }): Promise<ExecChannel>;
 }
 
+/** Bytes an output stream may hold before the engine's stream is paused. */
+const DEMUX_HIGH_WATER = 1024 * 1024;
+
+/**
+ * Docker's multiplexed attach stream (8-byte frame headers: stream type, payload size) split into stdout and stderr,
+ * pausing the socket while a reader is behind. dockerode's demuxStream writes every frame at once whatever the
+ * reader's pace, so a command printing faster than its output is consumed piled up in memory (the review's 1 GiB).
+ */
+export function demuxWithBackpressure(src: Duplex, stdout: PassThrough, stderr: PassThrough): void {
+  let pending: Buffer = Buffer.alloc(0);
+  let waiting = 0;
+  const resume = () => {
+    if (--waiting === 0) src.resume();
+  };
+  src.on('data', (chunk: Buffer) => {
+    pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
+    while (pending.length >= 8) {
+      const size = pending.readUInt32BE(4);
+      if (pending.length < 8 + size) break;
+      const to = pending[0] === 2 ? stderr : stdout;
+      const payload = pending.subarray(8, 8 + size);
+      pending = pending.subarray(8 + size);
+      if (!to.write(payload)) {
+        waiting++;
+        src.pause();
+        to.once('drain', resume);
+      }
+    }
+  });
+}
+
 /** A Docker exec as an ExecChannel: the hijacked attach stream, demultiplexed, and the exec's exit code. */
 export function dockerExecTarget(container: Dockerode.Container): ExecTarget {
   return {
     async exec(argv, opts = {}) {
       const exec = await container.exec({ Cmd: argv, AttachStdin: !!opts.stdin, AttachStdout: true, AttachStderr: true, Tty: false });
       const stream = (await exec.start({ hijack: true, stdin: !!opts.stdin })) as Duplex;
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      container.modem.demuxStream(stream, stdout, stderr);
+      const stdout = new PassThrough({ highWaterMark: DEMUX_HIGH_WATER });
+      const stderr = new PassThrough({ highWaterMark: DEMUX_HIGH_WATER });
+      demuxWithBackpressure(stream, stdout, stderr);
       const gone: Array<() => void> = [];
       let ended = false;
       const end = () => {
