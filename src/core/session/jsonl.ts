@@ -63,23 +63,34 @@ export function scanJsonl(
       const n = readSync(fd, block, 0, Math.min(block.length, size - pos), pos);
       if (n === 0) break;
       let from = 0;
-      for (;;) {
-        const nl = block.indexOf(0x0a, from);
-        if (nl < 0 || nl >= n) break;
-        if (!skipping) {
-          const piece = block.subarray(from, nl);
-          const line = pendingBytes === 0 ? piece : Buffer.concat([...pending, piece]);
-          parseLine(line, lineNo, onItem, bad);
-        } else {
-          bad.push({ line: lineNo, error: `line longer than ${MAX_LINE_BYTES} bytes: skipped` });
+      if (pendingBytes > 0 || skipping) {
+        // The end of a line that began in an earlier block.
+        const nl = block.indexOf(0x0a, 0);
+        if (nl >= 0 && nl < n) {
+          if (!skipping) parseLine(Buffer.concat([...pending, block.subarray(0, nl)]), lineNo, onItem, bad);
+          else bad.push({ line: lineNo, error: `line longer than ${MAX_LINE_BYTES} bytes: skipped` });
+          pending = [];
+          pendingBytes = 0;
+          skipping = false;
+          lineNo++;
+          end = pos + nl + 1;
+          from = nl + 1;
         }
-        pending = [];
-        pendingBytes = 0;
-        skipping = false;
-        lineNo++;
-        end = pos + nl + 1;
-        from = nl + 1;
-        if (end >= stopAt) break;
+      }
+      if (pendingBytes === 0 && !skipping && end < stopAt) {
+        // The block's complete lines, decoded at once (a newline byte never occurs inside a UTF-8 sequence), up to
+        // the first line that reaches stopAt.
+        let last = n > 0 ? block.lastIndexOf(0x0a, n - 1) : -1;
+        if (last >= from) {
+          const limit = stopAt - pos - 1;
+          if (limit < last) {
+            const cut = block.indexOf(0x0a, Math.max(from, limit));
+            if (cut >= 0 && cut < last) last = cut;
+          }
+          for (const text of block.toString('utf8', from, last).split('\n')) parseText(text, lineNo++, onItem, bad);
+          end = pos + last + 1;
+          from = last + 1;
+        }
       }
       if (end >= stopAt) break;
       if (from < n && !skipping) {
@@ -98,8 +109,11 @@ export function scanJsonl(
 }
 
 function parseLine(line: Buffer, lineNo: number, onItem: (item: unknown, lineNo: number) => void, bad: ScanResult['bad']): void {
-  const text = line.toString('utf8');
-  if (!text.trim()) return;
+  parseText(line.toString('utf8'), lineNo, onItem, bad);
+}
+
+function parseText(text: string, lineNo: number, onItem: (item: unknown, lineNo: number) => void, bad: ScanResult['bad']): void {
+  if (text.charCodeAt(0) !== 0x7b && !text.trim()) return; // blank (a line starting with '{' is not)
   let item: unknown;
   try {
     item = JSON.parse(text);

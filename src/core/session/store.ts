@@ -245,9 +245,10 @@ export class FileSessionReader implements SessionReader {
   }
 }
 
+/** Index rows are never changed in place (a caught-up row is a new object), so they are handed out as they are. */
 function effective(s: IndexedSummary): RolloutSummary {
   if (s.status === 'running' && s.verdict !== undefined) return { ...s, status: 'completed' };
-  return { ...s };
+  return s;
 }
 
 /**

@@ -62,7 +62,7 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
       s.turns = Math.max(s.turns, e.turn + 1);
       break;
     case 'tool_start': {
-      s.steps = Math.max(s.steps ?? 0, e.step + 1);
+      if (typeof e.step === 'number') s.steps = Math.max(s.steps ?? 0, e.step + 1);
       const cmd = typeof e.args?.command === 'string' ? ` ${e.args.command}` : '';
       s.current_step = `${e.tool}${cmd}`.slice(0, 200);
       break;
@@ -97,6 +97,8 @@ export function foldEvent(s: IndexedSummary, e: RolloutEvent): IndexedSummary {
       s.ended_at = e.ts;
       s.error = e.error;
       s.current_step = undefined;
+      // The container is gone with the rollout (and its 64-character id was a sixth of every index row).
+      delete s.container_id;
       break;
     default:
       break;
@@ -111,10 +113,15 @@ function foldTests(s: IndexedSummary, ts: Verdict['tests_status']): void {
   delete s.f2p;
   delete s.p2p;
   delete s.failing_test;
-  if (!ts) return;
-  s.f2p = { passed: ts.FAIL_TO_PASS.success.length, failed: ts.FAIL_TO_PASS.failure.length };
-  s.p2p = { passed: ts.PASS_TO_PASS.success.length, failed: ts.PASS_TO_PASS.failure.length };
-  const failing = ts.FAIL_TO_PASS.failure[0] ?? ts.PASS_TO_PASS.failure[0];
+  // Logs are folded as written, unvalidated (earlier versions wrote `tests_status: {}`): take only what is there.
+  const list = (x: unknown): string[] => (Array.isArray(x) ? x.filter((t): t is string => typeof t === 'string') : []);
+  const f = ts?.FAIL_TO_PASS;
+  const p = ts?.PASS_TO_PASS;
+  if (!f || !p) return;
+  const [fOk, fBad, pOk, pBad] = [list(f.success), list(f.failure), list(p.success), list(p.failure)];
+  s.f2p = { passed: fOk.length, failed: fBad.length };
+  s.p2p = { passed: pOk.length, failed: pBad.length };
+  const failing = fBad[0] ?? pBad[0];
   if (failing !== undefined) s.failing_test = failing.length > MAX_TEST_ID ? `${failing.slice(0, MAX_TEST_ID)}…` : failing;
 }
 
