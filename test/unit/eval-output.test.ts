@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvalOutputFile, mayMatterForGrading } from '../../src/core/harness/eval-output.js';
@@ -29,7 +29,14 @@ interface Case {
 }
 const cases: Case[] = JSON.parse(readFileSync(join(ORACLE, 'grading', 'cases.json'), 'utf8'));
 const versions = JSON.parse(readFileSync(join(ORACLE, 'versions.json'), 'utf8'));
-const oracleLogs: string[] = [...new Set([...Object.keys(versions.logs).map((l) => join(ORACLE, 'logs', l)), ...cases.map((c) => join(ORACLE, c.log))])];
+const NONPYTHON = join(ORACLE, 'nonpython', 'logs');
+const oracleLogs: string[] = [
+  ...new Set([
+    ...Object.keys(versions.logs).map((l) => join(ORACLE, 'logs', l)),
+    ...cases.map((c) => join(ORACLE, c.log)),
+    ...(existsSync(NONPYTHON) ? readdirSync(NONPYTHON).map((f) => join(NONPYTHON, f)) : []),
+  ]),
+];
 
 /** A deterministic pseudo-random generator (tests must not depend on luck). */
 function rng(seed: number): () => number {

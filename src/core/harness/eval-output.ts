@@ -38,6 +38,9 @@ const KEYWORDS = new RegExp(
   [
     'FAIL', 'PASS', 'SKIP', 'ERROR', '\\.\\.\\.', '>>>>>', '\\.py:', 'test_', 'silenced\\)', '--version is equivalent',
     'Testing against Django', 'Internal Server Error', 'System check', 'Failed to',
+    // JavaScript parsers: jest (✓ ✕ ○), vitest (✓ × ↓), TAP (`ok N` is covered by the `ok` rule, `not ok N` here);
+    // gotest (`--- PASS:`) and cargo (`test x ... ok`) are covered by the status words and `...`
+    '✓', '✕', '○', '×', '↓', 'not ok',
     // SUITE_RAN
     'Executed ', 'TOTAL: ', ' passing', 'Tests:', 'Test Suites:', '# tests ', ' spec', "': ok",
     // infra signatures
@@ -52,7 +55,8 @@ const NEEDS_V2_CLEANING = /[\x01-\x1f]|\[\d+m/;
 const CARRY = /(Tests:|Test Suites:|Test Exit Code:)\s*$/;
 
 /**
- * Could any parser (pytest, pytest_options, pytest_v2, pydantic, django, sympy, seaborn, matplotlib of every version)
+ * Could any parser (pytest, pytest_options, pytest_v2, pydantic, django, sympy, seaborn, matplotlib, gotest, cargo,
+ * jest, vitest, tap of every version)
  * or any check of get_logs_eval / the infra classification read this line? A superset, kept simple: KEYWORDS, a status
  * word once pytest_v2's cleaning removed colour codes and control characters, django's `ok` lines, "applied patch"
  * in any case. test/unit/eval-output.test.ts checks it against every parser on every line of the oracle logs.
