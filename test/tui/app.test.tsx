@@ -126,6 +126,8 @@ test('status bar: each screen lists the keys that work there (picker: q back, / 
   await press(r, KEYS.esc);
   await waitFrame(r, (p) => p.includes('New run'));
   await press(r, 'q');
+  // Keys are handled one per render: wait for the exit the key makes, never assert right after pressing.
+  await helpers.until(() => exits.length > 0, 'the exit');
   assert.deepEqual(exits, ['stop']);
 });
 
@@ -204,6 +206,8 @@ test('leaving while a batch runs asks: stop it or keep it running headless', asy
   await press(r, 'q');
   await waitFrame(r, (p) => p.includes('Batch running: s stop it'));
   await press(r, 'k');
+  // Keys are handled one per render: wait for the exit the key makes, never assert right after pressing.
+  await helpers.until(() => exits.length > 0, 'the exit');
   assert.deepEqual(exits, ['detach']);
 });
 
@@ -211,6 +215,8 @@ test('Ctrl-C without a batch quits at once (and the command then stops container
   const { r, exits } = app();
   await waitFrame(r, (p) => p.includes('New run'));
   await press(r, KEYS.ctrlC);
+  // Keys are handled one per render: wait for the exit the key makes, never assert right after pressing.
+  await helpers.until(() => exits.length > 0, 'the exit');
   assert.deepEqual(exits, ['stop']);
 });
 
