@@ -100,17 +100,17 @@ const STOPWORDS = new Set(
  * Code-aware terms: identifiers whole (lowercased) and split at `_`, camelCase and digit boundaries, dotted paths
  * whole as well (`os.path.join`), numbers; English stopwords dropped. Identifier parts shorter than 2 characters drop.
  */
-export function codeTerms(text: string): string[] {
-  const out: string[] = [];
-  for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|\d+/g)) {
-    const word = m[0];
-    const lower = word.toLowerCase();
-    if (/^\d+$/.test(word)) {
-      out.push(word);
-      continue;
-    }
+/** Terms of one matched word; code repeats its identifiers, so they are memoised (bounded). */
+const wordTermsCache = new Map<string, readonly string[]>();
+
+function wordTerms(word: string): readonly string[] {
+  let out = wordTermsCache.get(word);
+  if (out) return out;
+  const terms: string[] = [];
+  if (/^\d+$/.test(word)) terms.push(word);
+  else {
     const dotted = word.split('.');
-    if (dotted.length > 1) out.push(lower);
+    if (dotted.length > 1) terms.push(word.toLowerCase());
     for (const ident of dotted) {
       const identLower = ident.toLowerCase();
       const parts = ident
@@ -119,10 +119,20 @@ export function codeTerms(text: string): string[] {
         .map((p) => p.toLowerCase())
         .filter((p) => p.length > 1 && !STOPWORDS.has(p));
       if (parts.length !== 1 || parts[0] !== identLower) {
-        if (!STOPWORDS.has(identLower) && identLower.replace(/_/g, '').length > 1) out.push(identLower);
+        if (!STOPWORDS.has(identLower) && identLower.replace(/_/g, '').length > 1) terms.push(identLower);
       }
-      out.push(...parts);
+      terms.push(...parts);
     }
+  }
+  if (wordTermsCache.size > 100_000) wordTermsCache.clear();
+  wordTermsCache.set(word, (out = terms));
+  return out;
+}
+
+export function codeTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(/[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|\d+/g)) {
+    for (const t of wordTerms(m[0])) out.push(t);
   }
   return out;
 }
