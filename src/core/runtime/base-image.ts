@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { onPath, ownStartTime, processAlive } from '../util/process.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -79,9 +79,18 @@ export async function ensureBaseImage(
       // The owner (pid and start time) is in the name: a later build removes the tree of a killed one.
       const dir = mkdtempSync(join(tmpdir(), `${ROOTFS_PREFIX}${process.pid}-${ownStartTime() ?? '0'}-`));
       try {
-        opts.onLog?.(`[swegym] debootstrap --variant=minbase --include=${pkgs.join(',')} ${DEBIAN_SUITE} ${dir} ${DEBIAN_MIRROR}`);
-        const rc = await run('debootstrap', ['--variant=minbase', `--include=${pkgs.join(',')}`, DEBIAN_SUITE, dir, DEBIAN_MIRROR], opts.onLog);
-        if (rc !== 0) throw new ImageError(`debootstrap exited with code ${rc} while building ${tag} (is ${DEBIAN_MIRROR} reachable?)`);
+        // A mirror hiccup (a reset connection, a 503 from one mirror of a pool) fails a whole debootstrap; a fresh
+        // attempt into an empty tree usually gets through, so a first run does not die on one bad download.
+        for (let attempt = 1; ; attempt++) {
+          opts.onLog?.(`[swegym] debootstrap --variant=minbase --include=${pkgs.join(',')} ${DEBIAN_SUITE} ${dir} ${DEBIAN_MIRROR}`);
+          const rc = await run('debootstrap', ['--variant=minbase', `--include=${pkgs.join(',')}`, DEBIAN_SUITE, dir, DEBIAN_MIRROR], opts.onLog);
+          if (rc === 0) break;
+          if (attempt >= DEBOOTSTRAP_ATTEMPTS) throw new ImageError(`debootstrap exited with code ${rc} while building ${tag}, ${attempt} attempts (is ${DEBIAN_MIRROR} reachable?)`);
+          opts.onLog?.(`[swegym] debootstrap exited with code ${rc}; starting again in an empty tree (attempt ${attempt + 1} of ${DEBOOTSTRAP_ATTEMPTS})`);
+          rmSync(dir, { recursive: true, force: true });
+          mkdirSync(dir, { recursive: true });
+          await new Promise((r) => setTimeout(r, 5000 * attempt));
+        }
         await importRootfs(opts.docker, dir, tag);
         opts.onLog?.(`[swegym] imported ${tag}`);
         return { image: tag, built: true };
@@ -94,6 +103,7 @@ export async function ensureBaseImage(
 }
 
 const ROOTFS_PREFIX = 'swegym-rootfs-';
+const DEBOOTSTRAP_ATTEMPTS = 3;
 
 /**
  * Trees of debootstrap builds whose process was killed (SIGKILL, a reboot of the engine host is not needed): about
