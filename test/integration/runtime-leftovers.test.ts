@@ -52,13 +52,14 @@ async function until(ok: (ps: string) => boolean, ms: number): Promise<string> {
 const quiet = (ps: string) => ps.trim().split('\n').length <= 8;
 
 test('background jobs and a setsid daemon outlive their command only until its timeout', async () => {
-  const r = await rt.exec('sleep 1001 & nohup sleep 1002 >/dev/null 2>&1 & setsid sleep 1003 & echo started', { timeoutSec: 3 });
+  // a deadline far enough away that the check below runs before it even on a loaded machine
+  const r = await rt.exec('sleep 1001 & nohup sleep 1002 >/dev/null 2>&1 & setsid sleep 1003 & echo started', { timeoutSec: 20 });
   assert.equal(r.exitCode, 0);
   assert.equal(r.output, 'started\n');
   assert.equal(r.timedOut, false);
   // right after the command: still there (they may run until the deadline)
   assert.match((await processes()) ?? '', /sleep 1003/);
-  const ps = await until((p) => !/sleep 100[123]/.test(p), 60_000);
+  const ps = await until((p) => !/sleep 100[123]/.test(p), 120_000);
   assert.doesNotMatch(ps, /sleep 100[123]/, `left running after the command's timeout:\n${ps}`);
   assert.equal((await rt.exec('echo usable')).output, 'usable\n');
 });
