@@ -17,6 +17,7 @@ import { RolloutEvent, type EventBody } from '../src/core/events.js';
 import { rolloutId } from '../src/core/session/ids.js';
 import { ROLLOUTS_DIR } from '../src/core/session/store.js';
 import { SessionWriter } from '../src/core/session/writer.js';
+import { seededRandom } from '../src/core/util/rng.js';
 
 /** SWE-Gym's repositories (Pan, Wang et al. 2024, Table 1), with a share of the instances each. */
 const REPOS: Array<[string, number]> = [
@@ -33,17 +34,6 @@ const REPOS: Array<[string, number]> = [
   ['bokeh/bokeh', 0.03],
 ];
 
-/** Small deterministic PRNG (mulberry32): the same seed makes the same session. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface ScaleTask {
   instance_id: string;
@@ -55,7 +45,7 @@ export interface ScaleTask {
 }
 
 export function scaleTasks(instances: number, seed = 1): ScaleTask[] {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const out: ScaleTask[] = [];
   for (let i = 0; i < instances; i++) {
     let x = rnd();
@@ -193,7 +183,7 @@ export function generateScaleSession(dir: string, opts: { instances?: number; sa
     agent: { kind: 'llm', model: 'swe-gym-32b' },
     sampling: { samples, temperatures: [0, 0.5], seed },
   });
-  const rnd = prng(seed * 7919);
+  const rnd = seededRandom(seed * 7919);
   let bytes = 0;
   let ts = Date.parse('2026-12-01T00:00:00Z');
   let checked = 0;

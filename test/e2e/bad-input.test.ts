@@ -1,16 +1,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.js';
 
 // Bad input through the real binary: a clear error naming the file, the line and the field, exit 2, no stack trace,
 // and nothing written or lost. (None of these cases reaches Docker: they must fail before anything runs.)
 
-const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const IMPORT_FIXTURE = fileURLToPath(new URL('../fixtures/import/swegym-sampled-trajectories.jsonl', import.meta.url));
 let dir: string;
 let sessions: string;
@@ -23,17 +21,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function swegym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[]) => runCli(args);
 
 function file(name: string, text: string): string {
   const p = join(dir, name);

@@ -1,24 +1,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RolloutEvent } from '../../src/core/events.js';
 import { loadTasks } from '../../src/core/dataset/load.js';
 import { SAMPLE_TASKS_FILE } from '../../src/core/dataset/samples.js';
 import { openSession } from '../../src/core/session/index.js';
 import { startScriptedServer, type Step } from '../helpers/scripted-openai-server.js';
 import { SCRIPTED_INSTANCE, scriptedFixReplies } from '../integration/rollout-scripted.js';
+import { runCli } from '../helpers/cli.js';
 
 // A model endpoint that refuses the key (401) or the model (404) is a configuration error, not a result: the rollout
 // ends as an infrastructure failure with a message that says what to check, nothing is verified, and a batch stops at
 // the first such rollout (exit 1) instead of burning through every instance. Once the key is fixed, `resume` runs the
 // refused pair and the rest. Real binary, real Docker, the real `openai` client against a scripted server on 127.0.0.1.
 
-const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BAD_KEY = 'sk-rejected-e2e-0a1b2c3d4e5f';
 const GOOD_KEY = 'sk-accepted-e2e-6a7b8c9d0e1f';
 let dir: string;
@@ -30,17 +27,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function swegym(args: string[], key: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, OPENAI_API_KEY: key }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[], key: string) => runCli(args, { env: { OPENAI_API_KEY: key } });
 
 const rejected401: Step = { status: 401, body: { error: { message: `Incorrect API key provided: ${BAD_KEY}.`, type: 'invalid_request_error', code: 'invalid_api_key' } } };
 

@@ -1,6 +1,5 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,12 +11,12 @@ import { EpisodeRecorder } from '../../src/core/gym/recorder.js';
 import { DockerProvider } from '../../src/core/runtime/docker.js';
 import { loadTasks } from '../../src/core/dataset/load.js';
 import { rolloutId } from '../../src/core/session/ids.js';
+import { runCli } from '../helpers/cli.js';
 
 // Every hostile identifier of the reliability review (shared/reviews/reliability-2026-12-03.md, bugs 1, 6 and 9)
 // through the real binary: exit 2 naming the file, the line and the field, nothing written, and no request to the
 // listener an id tries to redirect the Docker API to. Through the Gym API: 400.
 
-const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SAMPLE = readFileSync(join(ROOT, 'samples/tasks.jsonl'), 'utf8').split('\n')[0]!;
 
@@ -41,17 +40,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function swegym(args: string[], cwd = ROOT): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[], cwd = ROOT) => runCli(args, { cwd });
 
 function withId(id: string): string {
   const t = JSON.parse(SAMPLE) as Record<string, unknown>;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parquetWriteFile } from 'hyparquet-writer';
+import { runCli } from '../helpers/cli.js';
 
 // The reliability review's table of 82 bad inputs (shared/reviews/reliability-2026-12-03.md, "Bad input (82)"), as a
 // set: one row per input, in the review's order, each run through the real binary (or the real Gym server, or a real
@@ -39,17 +40,7 @@ interface Run {
   stderr: string;
 }
 
-function swegym(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...(opts.env ?? {}) }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Run> => runCli(args, opts);
 
 /** A fresh folder per row: its cwd and sessions dir, so that anything written where it must not be is seen. */
 function rowDir(n: number): { cwd: string; sessions: string; file: (name: string, data: string | Buffer) => string } {

@@ -1,23 +1,21 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RolloutEvent } from '../../src/core/events.js';
 import { loadTasks } from '../../src/core/dataset/load.js';
 import { SAMPLE_TASKS_FILE } from '../../src/core/dataset/samples.js';
 import { startScriptedServer } from '../helpers/scripted-openai-server.js';
 import { SCRIPTED_INSTANCE, scriptedFixReplies } from '../integration/rollout-scripted.js';
+import { runCli } from '../helpers/cli.js';
 
 // The real `swegym` binary (bin/swegym.js) runs an LLM rollout against a scripted OpenAI-compatible server on
 // 127.0.0.1, on real Docker: explore, edit with str_replace_editor, run the tests, finish, verified as resolved.
 // A fake API key sits in the child's environment; it must reach the server and nowhere else (stdout, stderr, events).
 
-const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const KEY = 'sk-e2e-FAKE-4b1d-do-not-print-9c3e';
 let dir: string;
 
@@ -28,24 +26,7 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function swegym(
-  args: string[],
-  env: Record<string, string> = {},
-  onStdout?: (soFar: string, child: ChildProcess) => void,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-      onStdout?.(stdout, child);
-    });
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[], env: Record<string, string> = {}, onStdout?: (soFar: string, child: ChildProcess) => void) => runCli(args, { env, onStdout });
 
 async function scriptedTask() {
   const task = (await loadTasks(SAMPLE_TASKS_FILE)).tasks.find((t) => t.instance_id === SCRIPTED_INSTANCE);

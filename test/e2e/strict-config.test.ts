@@ -1,31 +1,18 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { removeStaleRootfs } from '../../src/core/runtime/base-image.js';
+import { runCli } from '../helpers/cli.js';
 
 // Review bug 9 (the smaller ones), through the real binary: a misspelled key in swegym.config.json, a bad
 // SWEGYM_ENGINES and --seed 1.5 are exit 2 with a clear message, and no session folder is created.
 
-const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'swegym-strict-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function swegym(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, SWEGYM_ENGINES: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[], env: Record<string, string> = {}) => runCli(args, { env: { SWEGYM_ENGINES: '', ...env } });
 
 const batch = (sessions: string) => ['batch', '--dataset', 'samples', '--agent', 'gold', '--instances', 'swegym-samples__ledger-8', '--session', 's', '--sessions-dir', sessions];
 

@@ -1,19 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RolloutEmitter } from '../../src/core/events.js';
 import { SessionWriter, rolloutId } from '../../src/core/session/index.js';
+import { runCli } from '../helpers/cli.js';
 
 // Model text, container output, patches, errors and instance ids recorded in a session are untrusted: a session whose
 // every text field carries terminal control sequences is printed by the real binary (`show` text mode, `report`,
 // `sessions`, `score`), and nothing of those sequences reaches the terminal.
 
-const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const EVIL = 'A\x1b[2J\x1b[H\x1b]0;pwn\x07\x1b[10;10H\x9b2J\x1b]8;;http://x\x1b\\L\x1b]8;;\x1b\\\x1bP1$r\x1b\\\x9d0;c1\x9c\rZ\x1b';
 // Anything a terminal acts on: ESC, BEL, other C0 controls but \t and \n, DEL and the C1 range.
 // eslint-disable-next-line no-control-regex
@@ -52,17 +49,7 @@ after(() => {
   rmSync(base, { recursive: true, force: true });
 });
 
-function swegym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args, '--sessions-dir', base], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[]) => runCli([...args, '--sessions-dir', base], { env: { NO_COLOR: '1' } });
 
 function assertClean(what: string, r: { stdout: string; stderr: string }) {
   for (const [name, text] of [['stdout', r.stdout], ['stderr', r.stderr]] as const) {

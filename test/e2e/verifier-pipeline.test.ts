@@ -7,7 +7,6 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,25 +15,15 @@ import { loadTasks } from '../../src/core/dataset/load.js';
 import { SAMPLE_TASKS_FILE } from '../../src/core/dataset/samples.js';
 import { ChatFineTuningLine } from '../../src/core/export/openai-ft-schema.js';
 import type { TaskRecord } from '../../src/core/dataset/schema.js';
+import { runCli } from '../helpers/cli.js';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'swegym.js');
 const ROOT = join(import.meta.dirname, '..', '..');
 const IDS = ['swegym-samples__durations-12', 'swegym-samples__ledger-8'];
 const SAMPLES = 3;
 let dir: string;
 let server: ScriptedServer;
 
-function swegym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { ...process.env, NO_COLOR: '1', OPENAI_API_KEY: 'sk-e2e-not-real' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[]) => runCli(args, { cwd: dir, env: { NO_COLOR: '1', OPENAI_API_KEY: 'sk-e2e-not-real' } });
 
 const jsonl = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const session = ['--sessions-dir', 'sessions'];

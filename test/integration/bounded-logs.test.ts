@@ -1,34 +1,21 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startScriptedServer, type RecordedRequest, type Step } from '../helpers/scripted-openai-server.js';
 import { SessionWriter } from '../../src/core/session/writer.js';
 import { LOG_LIMITS } from '../../src/core/session/output-budget.js';
 import { turnOf } from './scheduler-scripted-model.js';
+import { runCli } from '../helpers/cli.js';
 
 // Review bug 3 (shared/reviews/reliability-2026-12-03.md): 1 GB of command output made a 1.08 GB rollout log, and past
 // 512 MiB `show`, `report` and `resume` failed ("Cannot create a string longer than 0x1fffffe8 characters").
 
-const BIN = fileURLToPath(new URL('../../bin/swegym.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'swegym-bounded-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function swegym(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, OPENAI_API_KEY: 'sk-test-bounded', SWEGYM_ENGINES: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout.length < 1e6 ? (stdout += c) : undefined));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const swegym = (args: string[]) => runCli(args, { env: { OPENAI_API_KEY: 'sk-test-bounded', SWEGYM_ENGINES: '' }, maxStdout: 1e6 });
 
 const GIB = 1024 ** 3;
 
