@@ -10,6 +10,7 @@ import { PARSER_FUNCTION } from '../../src/core/harness/parsers.js';
 // version counts are typed by hand from the official files (v4.1.0 swebench/harness/constants/python.py,
 // SWE-Bench-Fork 242429c swebench/harness/constants.py).
 const versions = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'official', 'versions.json'), 'utf8'));
+const NON_PYTHON = new Set(['gotest', 'cargo', 'jest', 'vitest', 'tap']);
 const SHORT_OF = Object.fromEntries(Object.entries(PARSER_FUNCTION).map(([s, fn]) => [fn, s]));
 
 /** repo -> swegym parser, from the oracle's per-function repo lists of one version (Python functions only). */
@@ -17,7 +18,8 @@ function oracleRepoParsers(id: string): Record<string, string> {
   const v = versions.versions.find((x: { id: string }) => x.id === id);
   const out: Record<string, string> = {};
   for (const [fn, info] of Object.entries(v.parsers) as [string, { repos: string[] }][]) {
-    if (!SHORT_OF[fn]) continue;
+    // The JS/Go/Rust parsers (MAP_REPO_TO_PARSER_JS and friends) are not part of the Python spec table counted here.
+    if (!SHORT_OF[fn] || NON_PYTHON.has(SHORT_OF[fn])) continue;
     for (const repo of info.repos) out[repo] = SHORT_OF[fn];
   }
   return out;
